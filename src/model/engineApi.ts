@@ -1,0 +1,92 @@
+// EngineApi: what the daemon and its control handlers ask of the event engine and job state machine.
+import type { JobClassSpec, ProcessName } from './jobClass.ts';
+import type { JobState } from './state.ts';
+
+/** One job process as status shows it; a slot may hold several pids (cgroup / fork tracking). */
+export interface ProcessStatus {
+  process: ProcessName;
+  pid: number;
+}
+
+export interface InstanceStatus {
+  job: string;
+  /** '' for a job without `instance`. */
+  instance: string;
+  goal: 'start' | 'stop';
+  state: JobState;
+  /** In Upstart's order: main, pre-start, post-start, pre-stop, post-stop; only live ones. */
+  processes: ProcessStatus[];
+}
+
+/** Failures the engine reports to a caller; `code` is stable, `message` is Upstart's text without `initctl: `. */
+export type EngineErrorCode =
+  | 'unknown-job'
+  | 'unknown-instance'
+  | 'already-running'
+  | 'already-stopped'
+  | 'failed'
+  | 'invalid'
+  | 'denied';
+
+export class EngineError extends Error {
+  readonly code: EngineErrorCode;
+  constructor(code: EngineErrorCode, message: string) {
+    super(message);
+    this.name = 'EngineError';
+    this.code = code;
+  }
+}
+
+/** A journal record: every event, job state change, process spawn and exit. */
+export type JournalEntry =
+  | { t: number; wall: number; kind: 'event'; name: string; env: string[] }
+  | { t: number; wall: number; kind: 'state'; job: string; instance: string; goal: 'start' | 'stop'; state: JobState }
+  | { t: number; wall: number; kind: 'spawn'; job: string; instance: string; process: ProcessName; pid: number }
+  | { t: number; wall: number; kind: 'exit'; job: string; instance: string; process: ProcessName; pid: number; status?: number; signal?: string }
+  | { t: number; wall: number; kind: 'spawn-failed'; job: string; instance: string; process: ProcessName; message: string };
+
+/** `why(job)`: each leaf of a condition with its current value and what last changed it. */
+export interface LeafReport {
+  /** The leaf as written: `started foo JOB=bar`. */
+  text: string;
+  value: boolean;
+  /** e.g. `event started foo at 12.5s`, or undefined if never changed. */
+  changedBy?: string;
+}
+
+export interface WhyReport {
+  job: string;
+  start?: { value: boolean; leaves: LeafReport[] };
+  stop?: { value: boolean; leaves: LeafReport[] };
+}
+
+export interface EngineApi {
+  /** Replaces the set of known classes by name. Running instances keep their old class until they stop. */
+  addOrReplaceClass(spec: JobClassSpec): void;
+  removeClass(name: string): void;
+  getClass(name: string): JobClassSpec | undefined;
+  classes(): JobClassSpec[];
+
+  /** Instances of one job (empty for a job with none); throws EngineError unknown-job. */
+  status(job: string, instance?: string): InstanceStatus[];
+
+  /**
+   * start/stop/restart/reload: `env` are KEY=VALUE strings from the command line; resolved when the
+   * job reaches its goal (or at once if wait is false). Rejects with EngineError.
+   */
+  start(job: string, env: string[], wait: boolean): Promise<InstanceStatus>;
+  stop(job: string, env: string[], wait: boolean): Promise<InstanceStatus>;
+  restart(job: string, env: string[], wait: boolean): Promise<InstanceStatus>;
+  reload(job: string, env: string[]): void;
+
+  /** Emits an event; with wait, resolves once every job it moved has settled; rejects (failed) if any failed. */
+  emit(name: string, env: string[], wait: boolean): Promise<void>;
+
+  /** The global job environment (initctl list-env/get-env/set-env/unset-env/reset-env). */
+  jobEnv(): Map<string, string>;
+
+  why(job: string): WhyReport;
+
+  /** Journal listener; returns an unsubscribe function. */
+  subscribe(fn: (entry: JournalEntry) => void): () => void;
+}

@@ -1,0 +1,63 @@
+// ProcessPort: what the job engine needs from the OS to run processes (real adapter and fakes implement it).
+import type { CgroupSpec, ConsoleMode, Expect, ProcessName, RLimit, RLimitName } from '../model/jobClass.ts';
+
+/** Everything needed to start one job process; built by the engine, no OS handles. */
+export interface SpawnRequest {
+  /** Job class name and instance name ('' for a singleton): identify the job for logs and cgroups. */
+  job: string;
+  instance: string;
+  process: ProcessName;
+  /** argv[0] is the file to exec (looked up in PATH from env when it has no '/'). */
+  argv: string[];
+  /** KEY=VALUE strings, the job's whole environment. */
+  env: string[];
+  /**
+   * Script text to feed to the shell (argv is then ['/bin/sh', '-e'] or similar). The adapter
+   * passes it so that size is unlimited (a pipe or /dev/fd/N), never on the command line.
+   */
+  script?: string;
+  console: ConsoleMode;
+  umask?: number;
+  nice?: number;
+  oomScoreAdj?: number;
+  chroot?: string;
+  chdir?: string;
+  limits: Partial<Record<RLimitName, RLimit>>;
+  setuid?: string;
+  setgid?: string;
+  cgroups: CgroupSpec[];
+  /** Only meaningful for the main process; others use { kind: 'none' }. */
+  expect: Expect;
+}
+
+/** A process started; `pid` is what the adapter tracks first (for expect fork/daemon, the forks follow). */
+export type SpawnResult =
+  | { ok: true; pid: number }
+  | { ok: false; stage: string; errno: number; code: string; message: string };
+
+/** How a tracked process ended. `signal` is a canonical name (TERM) when killed by a signal. */
+export type ExitInfo =
+  | { pid: number; kind: 'exited'; status: number }
+  | { pid: number; kind: 'killed'; signal: string; core: boolean };
+
+/** Callbacks from the adapter into the engine, always from the event loop (never re-entrant). */
+export interface ProcessEvents {
+  /** A tracked process (the main pid, or the one expect fork/daemon moved to) ended. Output is flushed first. */
+  exited(info: ExitInfo): void;
+  /**
+   * expect stop/fork/daemon: the process reached the expected point; `pid` is the pid to track
+   * from now on (the daemon's own pid for fork/daemon), which may differ from the spawned pid.
+   */
+  ready(spawnedPid: number, pid: number): void;
+}
+
+export interface ProcessPort {
+  /** Synchronous: returns the pid, or why the child could not exec (stage and errno). */
+  spawn(req: SpawnRequest): SpawnResult;
+  /** Sends a signal to a process (group: to its process group). Missing processes are ignored. */
+  kill(pid: number, signal: string, group?: boolean): void;
+  /** For expect stop: continue a stopped process. */
+  resume(pid: number): void;
+  /** The engine registers its callbacks once. */
+  setEvents(events: ProcessEvents): void;
+}

@@ -1,0 +1,130 @@
+// The daemon's command line (init(8) options plus ours) parsed into DaemonOptions; pure, no I/O.
+import type { ConsoleMode } from '../model/jobClass.ts';
+
+export type Mode = 'system' | 'user';
+
+export interface DaemonOptions {
+  mode: Mode;
+  /** --confdir (replaces the default list), in the order given. */
+  confdirs: string[];
+  prependConfdirs: string[];
+  appendConfdirs: string[];
+  logdir?: string;
+  socket?: string;
+  noLog: boolean;
+  defaultConsole: ConsoleMode;
+  startupEvent: string | null;
+  noInheritEnv: boolean;
+  verbosity: 'error' | 'info' | 'debug';
+  legacyConditions: boolean;
+  version: boolean;
+  help: boolean;
+}
+
+export class UsageError extends Error {
+  readonly code = 'usage';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+const CONSOLE_MODES: readonly ConsoleMode[] = ['none', 'log', 'output', 'owner'];
+
+/** Options that take a value, by name; the value may follow as `--opt=V` or the next word. */
+const VALUED = new Set([
+  '--confdir', '--prepend-confdir', '--append-confdir', '--logdir', '--socket',
+  '--default-console', '--startup-event',
+]);
+
+/**
+ * Parses argv. `isPid1` selects system mode unless --user is given (as init(8): PID 1 is
+ * the system init). Options Upstart accepts but that mean nothing here (--no-dbus,
+ * --no-sessions, --session, --restart) are accepted and ignored.
+ */
+export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): DaemonOptions {
+  const o: DaemonOptions = {
+    mode: isPid1 ? 'system' : 'user',
+    confdirs: [],
+    prependConfdirs: [],
+    appendConfdirs: [],
+    noLog: false,
+    defaultConsole: 'log',
+    startupEvent: 'startup',
+    noInheritEnv: false,
+    verbosity: 'info',
+    legacyConditions: false,
+    version: false,
+    help: false,
+  };
+  let explicitMode: Mode | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i]!;
+    let value: string | undefined;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) {
+      value = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    if (VALUED.has(arg) && value === undefined) {
+      value = argv[++i];
+      if (value === undefined) throw new UsageError(`${arg}: missing argument`);
+    } else if (!VALUED.has(arg) && value !== undefined) {
+      throw new UsageError(`${arg}: takes no argument`);
+    }
+    switch (arg) {
+      case '--confdir': o.confdirs.push(value!); break;
+      case '--prepend-confdir': o.prependConfdirs.push(value!); break;
+      case '--append-confdir': o.appendConfdirs.push(value!); break;
+      case '--logdir': o.logdir = value!; break;
+      case '--socket': o.socket = value!; break;
+      case '--default-console':
+        if (!(CONSOLE_MODES as readonly string[]).includes(value!)) {
+          throw new UsageError(`--default-console: expected one of ${CONSOLE_MODES.join(', ')}, found '${value}'`);
+        }
+        o.defaultConsole = value as ConsoleMode;
+        break;
+      case '--startup-event': o.startupEvent = value!; break;
+      case '--no-startup-event': o.startupEvent = null; break;
+      case '--no-log': o.noLog = true; break;
+      case '--no-inherit-env': o.noInheritEnv = true; break;
+      case '--user': explicitMode = 'user'; break;
+      case '--system': explicitMode = 'system'; break;
+      case '-q': case '--quiet': o.verbosity = 'error'; break;
+      case '-v': case '--verbose': o.verbosity = 'debug'; break;
+      case '--debug': o.verbosity = 'debug'; break;
+      case '--legacy-conditions': o.legacyConditions = true; break;
+      case '--version': o.version = true; break;
+      case '-h': case '--help': o.help = true; break;
+      case '--no-dbus': case '--no-sessions': case '--session': case '--restart': break;
+      default:
+        // The kernel passes its own words (e.g. `single`, `splash`) to PID 1: ignore them there.
+        if (isPid1 && !arg.startsWith('-')) break;
+        throw new UsageError(`unrecognised option '${arg}'`);
+    }
+  }
+  if (explicitMode) o.mode = explicitMode;
+  return o;
+}
+
+export const DAEMON_HELP = `Usage: upstart [OPTION]...
+Process management daemon.
+
+Options:
+      --system                run as the system init (default as PID 1)
+      --user                  run as a session init for this user
+      --confdir=DIR           load job files from DIR instead of the default (repeatable)
+      --prepend-confdir=DIR   search DIR before the default directories
+      --append-confdir=DIR    search DIR after the default directories
+      --logdir=DIR            write job logs to DIR
+      --socket=PATH           listen for initctl on PATH
+      --no-log                treat 'console log' as 'console none'
+      --default-console=MODE  console for jobs without a console stanza (none, log, output, owner)
+      --startup-event=EVENT   emit EVENT instead of 'startup'
+      --no-startup-event      emit no startup event
+      --no-inherit-env        jobs do not inherit the daemon's environment (session mode)
+      --legacy-conditions     Upstart 1.13's condition semantics (DESIGN §3.1)
+  -q, --quiet                 errors only
+  -v, --verbose, --debug      log job state changes and events
+      --version               print the version and exit
+`;

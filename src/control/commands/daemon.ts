@@ -1,0 +1,71 @@
+// version, log-priority, reload-configuration, notify-disk-writeable, list-sessions: the daemon itself.
+import { EngineError } from '../../model/engineApi.ts';
+import { LOG_PRIORITIES, type LogPriority } from '../../log/daemonLog.ts';
+import { guard, needArgs, out, outJson, type CommandSpec } from './context.ts';
+
+export const daemonCommands: Record<string, CommandSpec> = {
+  version: {
+    summary: 'Request the version of the init daemon.',
+    usage: '',
+    mutates: false,
+    run: (ctx, inv) => guard(ctx, inv, () => {
+      needArgs(inv, 0, 0, '');
+      const v = ctx.hooks.version();
+      if (inv.json) outJson(ctx, inv, { version: v });
+      else out(ctx, inv, `${v}\n`);
+      return 0;
+    }),
+  },
+  'log-priority': {
+    summary: 'Change the minimum priority of log messages from the init daemon.',
+    usage: '[PRIORITY]',
+    mutates: (inv) => inv.args.length > 0,
+    run: (ctx, inv) => guard(ctx, inv, () => {
+      needArgs(inv, 0, 1, '');
+      const p = inv.args[0];
+      if (p === undefined) {
+        const now = ctx.hooks.getLogPriority();
+        if (inv.json) outJson(ctx, inv, { priority: now });
+        else out(ctx, inv, `${now}\n`);
+        return 0;
+      }
+      if (!(LOG_PRIORITIES as readonly string[]).includes(p)) {
+        throw new EngineError('invalid', `invalid priority: ${p} (one of ${LOG_PRIORITIES.join(', ')})`);
+      }
+      ctx.hooks.setLogPriority(p as LogPriority);
+      return 0;
+    }),
+  },
+  'reload-configuration': {
+    summary: 'Reload the configuration of the init daemon.',
+    usage: '',
+    mutates: true,
+    run: (ctx, inv) => guard(ctx, inv, async () => {
+      needArgs(inv, 0, 0, '');
+      await ctx.hooks.reloadConfiguration();
+      return 0;
+    }),
+  },
+  'notify-disk-writeable': {
+    summary: 'Inform Upstart that disk is now writeable.',
+    usage: '',
+    mutates: true,
+    run: (ctx, inv) => guard(ctx, inv, async () => {
+      needArgs(inv, 0, 0, '');
+      await ctx.hooks.notifyDiskWriteable();
+      return 0;
+    }),
+  },
+  'list-sessions': {
+    summary: 'List all sessions.',
+    usage: '',
+    mutates: false,
+    run: (ctx, inv) => guard(ctx, inv, async () => {
+      needArgs(inv, 0, 0, '');
+      const sessions = await ctx.hooks.listSessions();
+      if (inv.json) outJson(ctx, inv, sessions);
+      else out(ctx, inv, sessions.map((s) => `${s.pid} ${s.session}\n`).join(''));
+      return 0;
+    }),
+  },
+};

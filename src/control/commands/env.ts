@@ -1,0 +1,96 @@
+// list-env, get-env, set-env, unset-env and reset-env: the job environment table.
+import { EngineError } from '../../model/engineApi.ts';
+import type { OptionSpec } from './argv.ts';
+import { UsageError } from './argv.ts';
+import { guard, needArgs, out, outJson, type CommandSpec } from './context.ts';
+
+const GLOBAL: OptionSpec = { key: 'global', long: 'global', short: 'g' };
+const RETAIN: OptionSpec = { key: 'retain', long: 'retain', short: 'r' };
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function checkName(name: string): void {
+  if (!NAME.test(name)) throw new UsageError(`invalid variable name: ${name}`);
+}
+
+export const envCommands: Record<string, CommandSpec> = {
+  'list-env': {
+    summary: 'Show all job environment variables in sorted order.',
+    usage: '',
+    options: [GLOBAL],
+    mutates: false,
+    run: (ctx, inv) => guard(ctx, inv, () => {
+      needArgs(inv, 0, 0, '');
+      const entries = [...ctx.engine.jobEnv()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      if (inv.json) outJson(ctx, inv, Object.fromEntries(entries));
+      else out(ctx, inv, entries.map(([k, v]) => `${k}=${v}\n`).join(''));
+      return 0;
+    }),
+  },
+  'get-env': {
+    summary: 'Retrieve value of a job environment variable.',
+    usage: 'VARIABLE',
+    options: [GLOBAL],
+    mutates: false,
+    run: (ctx, inv) => guard(ctx, inv, () => {
+      needArgs(inv, 1, 1, 'missing variable name');
+      const name = inv.args[0] as string;
+      const value = ctx.engine.jobEnv().get(name);
+      if (value === undefined) throw new EngineError('invalid', `No such variable: ${name}`);
+      if (inv.json) outJson(ctx, inv, { name, value });
+      else out(ctx, inv, `${value}\n`);
+      return 0;
+    }),
+  },
+  'set-env': {
+    summary: 'Set one or more job environment variables.',
+    usage: 'VARIABLE[=VALUE]...',
+    options: [GLOBAL, RETAIN],
+    mutates: true,
+    run: (ctx, inv) => guard(ctx, inv, () => {
+      needArgs(inv, 1, Infinity, 'missing variable name');
+      const pairs = inv.args.map((a) => {
+        const eq = a.indexOf('=');
+        const pair: [string, string] = eq === -1 ? [a, ''] : [a.slice(0, eq), a.slice(eq + 1)];
+        checkName(pair[0]);
+        return pair;
+      });
+      const table = ctx.engine.jobEnv();
+      for (const [k, v] of pairs) {
+        if (inv.opts.retain === true && table.has(k)) continue;
+        table.set(k, v);
+      }
+      return 0;
+    }),
+  },
+  'unset-env': {
+    summary: 'Remove one or more job environment variables.',
+    usage: 'VARIABLE...',
+    options: [GLOBAL, RETAIN],
+    mutates: true,
+    run: (ctx, inv) => guard(ctx, inv, () => {
+      needArgs(inv, 1, Infinity, 'missing variable name');
+      inv.args.forEach(checkName);
+      const table = ctx.engine.jobEnv();
+      for (const k of inv.args) {
+        // init(5)/initctl(8): with --retain a variable that is set is left alone.
+        if (inv.opts.retain === true && table.has(k)) continue;
+        table.delete(k);
+      }
+      return 0;
+    }),
+  },
+  'reset-env': {
+    summary: 'Revert all job environment variables to their initial values.',
+    usage: '',
+    options: [GLOBAL],
+    mutates: true,
+    run: (ctx, inv) => guard(ctx, inv, () => {
+      needArgs(inv, 0, 0, '');
+      const table = ctx.engine.jobEnv();
+      table.clear();
+      for (const [k, v] of ctx.hooks.defaultJobEnv()) table.set(k, v);
+      return 0;
+    }),
+  },
+};

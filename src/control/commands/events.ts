@@ -1,0 +1,93 @@
+// emit, events [--follow] and why: the commands about events and what they did.
+import type { JournalEntry, LeafReport, WhyReport } from '../../model/engineApi.ts';
+import { UsageError } from './argv.ts';
+import { guard, needArgs, out, outJson, type CommandSpec } from './context.ts';
+
+function who(job: string, instance: string): string {
+  return instance === '' ? job : `${job} (${instance})`;
+}
+
+/** One journal entry as one line: seconds since the daemon started, the kind, the facts. */
+export function formatJournalEntry(e: JournalEntry): string {
+  const t = (e.t / 1000).toFixed(3);
+  switch (e.kind) {
+    case 'event':
+      return `${t} event ${[e.name, ...e.env].join(' ')}\n`;
+    case 'state':
+      return `${t} state ${who(e.job, e.instance)} ${e.goal}/${e.state}\n`;
+    case 'spawn':
+      return `${t} spawn ${who(e.job, e.instance)} ${e.process} process ${e.pid}\n`;
+    case 'exit': {
+      const how = e.signal !== undefined ? `killed by ${e.signal}` : `status ${e.status ?? 0}`;
+      return `${t} exit ${who(e.job, e.instance)} ${e.process} process ${e.pid} ${how}\n`;
+    }
+    case 'spawn-failed':
+      return `${t} spawn-failed ${who(e.job, e.instance)} ${e.process} process: ${e.message}\n`;
+  }
+}
+
+function formatLeaves(leaves: LeafReport[]): string {
+  return leaves
+    .map((l) => `    ${l.text}: ${l.value}${l.changedBy !== undefined ? ` (${l.changedBy})` : ''}\n`)
+    .join('');
+}
+
+/** `why JOB`: each side of the job's conditions, its value, and every leaf with what last changed it. */
+export function formatWhy(r: WhyReport): string {
+  let text = `${r.job}\n`;
+  if (r.start) text += `  start on: ${r.start.value}\n${formatLeaves(r.start.leaves)}`;
+  if (r.stop) text += `  stop on: ${r.stop.value}\n${formatLeaves(r.stop.leaves)}`;
+  return text;
+}
+
+export const eventCommands: Record<string, CommandSpec> = {
+  emit: {
+    summary: 'Emit an event.',
+    usage: 'EVENT [KEY=VALUE]...',
+    mutates: true,
+    run: (ctx, inv) => guard(ctx, inv, async () => {
+      const [name, ...env] = inv.args;
+      if (name === undefined) throw new UsageError('missing event name');
+      if (name === '' || name.includes('=')) throw new UsageError(`invalid event name: ${name}`);
+      await ctx.engine.emit(name, env, inv.wait);
+      return 0;
+    }),
+  },
+  events: {
+    summary: 'Show the event journal (with --follow, keep showing new entries).',
+    usage: '[--follow]',
+    options: [{ key: 'follow', long: 'follow', short: 'f' }],
+    mutates: false,
+    run: (ctx, inv) => guard(ctx, inv, async () => {
+      needArgs(inv, 0, 0, '');
+      const show = (e: JournalEntry): void => {
+        if (inv.json) out(ctx, inv, `${JSON.stringify(e)}\n`);
+        else out(ctx, inv, formatJournalEntry(e));
+      };
+      // journal() and subscribe() in one tick: nothing falls between them.
+      const past = ctx.hooks.journal();
+      if (inv.opts.follow !== true) {
+        past.forEach(show);
+        return 0;
+      }
+      if (ctx.signal.aborted) return 0;
+      const unsubscribe = ctx.engine.subscribe(show);
+      past.forEach(show);
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      unsubscribe();
+      return 0;
+    }),
+  },
+  why: {
+    summary: 'Show why a job would (not) start or stop: each condition leaf and what last changed it.',
+    usage: 'JOB',
+    mutates: false,
+    run: (ctx, inv) => guard(ctx, inv, () => {
+      needArgs(inv, 1, 1, 'missing job name');
+      const report = ctx.engine.why(inv.args[0] as string);
+      if (inv.json) outJson(ctx, inv, report);
+      else out(ctx, inv, formatWhy(report));
+      return 0;
+    }),
+  },
+};

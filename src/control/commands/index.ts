@@ -1,0 +1,157 @@
+// Runs one initctl command line: finds the command (or alias), parses options, authorises, dispatches.
+import { GLOBAL_OPTIONS, UsageError, parseArgs, type OptionSpec } from './argv.ts';
+import { configCommands } from './config.ts';
+import { fail, type CommandContext, type CommandSpec, type Invocation } from './context.ts';
+import { daemonCommands } from './daemon.ts';
+import { envCommands } from './env.ts';
+import { eventCommands } from './events.ts';
+import { jobCommands } from './jobs.ts';
+
+/** Names initctl may be invoked as (symlinks made by `initctl install-aliases DIR`). */
+export const ALIASES: readonly string[] = ['start', 'stop', 'restart', 'reload', 'status'];
+
+const installAliases: CommandSpec = {
+  summary: 'Make start, stop, restart, reload and status links to initctl in DIR.',
+  usage: 'DIR',
+  mutates: false,
+  // The client does this itself, on its own filesystem and with its own rights; reaching the daemon means it did not.
+  run: async (ctx, inv) => fail(ctx, inv, 'install-aliases is carried out by the initctl client, not the daemon; use bin/initctl'),
+};
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  ...jobCommands,
+  ...eventCommands,
+  ...daemonCommands,
+  ...configCommands,
+  ...envCommands,
+  'install-aliases': installAliases,
+};
+
+/** The order commands appear in --help. */
+const HELP_ORDER = [
+  'start', 'stop', 'restart', 'reload', 'status', 'list', 'emit', 'usage', 'show-config', 'check-config',
+  'list-env', 'get-env', 'set-env', 'unset-env', 'reset-env', 'reload-configuration', 'notify-disk-writeable',
+  'version', 'log-priority', 'list-sessions', 'events', 'why', 'install-aliases',
+];
+
+function optionText(o: OptionSpec): string {
+  const long = `--${o.long}${o.takesArg ? '=VALUE' : ''}`;
+  return o.short !== undefined ? `-${o.short}, ${long}` : `    ${long}`;
+}
+
+export function helpText(program: string, command?: string): string {
+  if (command !== undefined) {
+    const spec = COMMANDS[command] as CommandSpec;
+    const opts = spec.options ?? [];
+    return [
+      `Usage: ${program}${ALIASES.includes(program) ? '' : ` ${command}`} [OPTION]... ${spec.usage}`.trimEnd(),
+      spec.summary,
+      '',
+      ...(opts.length > 0 ? ['Options:', ...opts.map((o) => `  ${optionText(o)}`), ''] : []),
+      `For global options see \`${ALIASES.includes(program) ? 'initctl' : program} --help'.`,
+      '',
+    ].join('\n');
+  }
+  const width = Math.max(...HELP_ORDER.map((c) => `${c} ${COMMANDS[c]?.usage ?? ''}`.length));
+  return [
+    `Usage: ${program} [OPTION]... COMMAND [OPTION]... [ARG]...`,
+    '',
+    'Options:',
+    '  -q, --quiet            reduce output to errors only',
+    '  -n, --no-wait          do not wait for start/stop/restart/emit to finish',
+    '      --system           talk to the system init (/run/upstart/control.sock)',
+    '      --user, --session  talk to the session init named by $UPSTART_SESSION',
+    '      --socket=PATH      talk to the init listening on PATH',
+    '      --json             print read commands\' results as JSON',
+    '  -h, --help             display this help and exit',
+    '      --version          output version information and exit',
+    '',
+    'Commands:',
+    ...HELP_ORDER.map((c) => `  ${`${c} ${COMMANDS[c]?.usage ?? ''}`.padEnd(width)}  ${COMMANDS[c]?.summary ?? ''}`),
+    '',
+    'Global options may be given before or after the command.',
+    '',
+  ].join('\n');
+}
+
+/** Index of the command name in args: the first argument that is neither an option nor an option's value. */
+function commandIndex(args: readonly string[]): number {
+  const withArg = new Set(GLOBAL_OPTIONS.filter((o) => o.takesArg).map((o) => `--${o.long}`));
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') return i + 1 < args.length ? i + 1 : -1;
+    if (withArg.has(a)) {
+      i++;
+      continue;
+    }
+    if (!(a.startsWith('-') && a.length > 1)) return i;
+  }
+  return -1;
+}
+
+function basename(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i === -1 ? p : p.slice(i + 1);
+}
+
+/**
+ * Runs argv (argv[0] is the program name the client was invoked as) and returns the exit status.
+ * Output goes through ctx.write; nothing here throws for bad input.
+ */
+export async function runCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
+  const program = basename(argv[0] ?? 'initctl') || 'initctl';
+  const alias = ALIASES.includes(program);
+  let command: string | undefined;
+  let rest: string[];
+  const args = argv.slice(1);
+  if (alias) {
+    command = program;
+    rest = args;
+  } else {
+    const i = commandIndex(args);
+    command = i === -1 ? undefined : (args[i] as string);
+    rest = i === -1 ? args : [...args.slice(0, i), ...args.slice(i + 1)];
+  }
+  const usage = (message: string): number => {
+    ctx.write('stderr', `${program}: ${message}\nTry \`${program} --help' for more information.\n`);
+    return 1;
+  };
+  const spec = command === undefined || command === 'help' ? undefined : COMMANDS[command];
+  if (command !== undefined && command !== 'help' && spec === undefined) {
+    // Still honour --help before complaining about the command.
+    return usage(`invalid command: ${command}`);
+  }
+  let inv: Invocation;
+  try {
+    const parsed = parseArgs(rest, [...GLOBAL_OPTIONS, ...(spec?.options ?? [])]);
+    inv = {
+      program,
+      command: command ?? '',
+      opts: parsed.opts,
+      args: parsed.args,
+      quiet: parsed.opts.quiet === true,
+      json: parsed.opts.json === true,
+      wait: parsed.opts.noWait !== true,
+    };
+  } catch (err) {
+    if (err instanceof UsageError) return usage(err.message);
+    throw err;
+  }
+  if (inv.opts.version === true) {
+    ctx.write('stdout', `${ctx.hooks.version()}\n`);
+    return 0;
+  }
+  if (inv.opts.help === true || command === 'help') {
+    ctx.write('stdout', helpText(program, spec === undefined ? undefined : command));
+    return 0;
+  }
+  if (spec === undefined) return usage('missing command');
+  const mutates = typeof spec.mutates === 'function' ? spec.mutates(inv) : spec.mutates;
+  try {
+    if (mutates && ctx.denial !== undefined) return fail(ctx, inv, ctx.denial);
+    return await spec.run(ctx, inv);
+  } catch (err) {
+    if (err instanceof UsageError) return usage(err.message);
+    return fail(ctx, inv, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

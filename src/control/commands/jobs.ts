@@ -1,0 +1,160 @@
+// start, stop, restart, reload, status, list and usage: the commands about jobs and their instances.
+import { EngineError, type EngineApi, type InstanceStatus } from '../../model/engineApi.ts';
+import { UsageError } from './argv.ts';
+import { guard, out, outJson, type CommandContext, type CommandSpec, type Invocation } from './context.ts';
+import { envMap, expandVars } from './instanceName.ts';
+import { formatStatus, waitingStatus } from './statusText.ts';
+
+/** The job (and instance) a command acts on: named on the command line, or the caller's own job. */
+interface Target {
+  job: string;
+  env: string[];
+  /** Set when the target came from UPSTART_JOB / UPSTART_INSTANCE (a job acting on itself). */
+  self?: { instance: string };
+}
+
+function target(ctx: CommandContext, inv: Invocation): Target {
+  if (inv.args.length > 0) return { job: inv.args[0] as string, env: inv.args.slice(1) };
+  const job = ctx.env.UPSTART_JOB;
+  if (job === undefined || job === '') throw new UsageError('missing job name');
+  return { job, env: [], self: { instance: ctx.env.UPSTART_INSTANCE ?? '' } };
+}
+
+/**
+ * KEY=VALUE pairs that make the engine select a given instance of a job. Exact for instance
+ * stanzas that are one variable (`instance $TTY`, the usual form) or constant text.
+ */
+function envSelecting(engine: EngineApi, job: string, instance: string): string[] {
+  if (instance === '') return [];
+  const spec = engine.getClass(job);
+  if (spec === undefined) throw new EngineError('unknown-job', `Unknown job: ${job}`);
+  const template = spec.instance ?? '';
+  const one = /^\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))$/.exec(template);
+  if (one) return [`${one[1] ?? one[2]}=${instance}`];
+  if (!template.includes('$') && template === instance) return [];
+  throw new EngineError('invalid', `Cannot select instance ${instance} of ${job} without its KEY=VALUE pairs; name them: ${job} KEY=VALUE...`);
+}
+
+/** The instance name KEY=VALUE pairs select, per the job's `instance` stanza. */
+function instanceFor(engine: EngineApi, job: string, pairs: string[]): string {
+  const spec = engine.getClass(job);
+  if (spec === undefined) throw new EngineError('unknown-job', `Unknown job: ${job}`);
+  if (spec.instance === undefined) return '';
+  const env = new Map(engine.jobEnv());
+  for (const e of spec.env) if (e.value !== undefined) env.set(e.key, e.value);
+  for (const [k, v] of envMap(pairs)) env.set(k, v);
+  return expandVars(spec.instance, env);
+}
+
+function printStatuses(ctx: CommandContext, inv: Invocation, list: InstanceStatus[]): void {
+  if (inv.json) outJson(ctx, inv, list);
+  else out(ctx, inv, list.map(formatStatus).join(''));
+}
+
+type Change = 'start' | 'stop' | 'restart';
+
+function changeGoal(which: Change): CommandSpec['run'] {
+  return (ctx, inv) => guard(ctx, inv, async () => {
+    const t = target(ctx, inv);
+    let env = t.env;
+    // A job acting on itself must not wait: its own process is what the change waits for.
+    let wait = inv.wait;
+    if (t.self) {
+      env = envSelecting(ctx.engine, t.job, t.self.instance);
+      wait = false;
+    }
+    const s = await ctx.engine[which](t.job, env, wait);
+    printStatuses(ctx, inv, [s]);
+    return 0;
+  });
+}
+
+const JOB_ENV_USAGE = 'JOB [KEY=VALUE]...';
+
+export const jobCommands: Record<string, CommandSpec> = {
+  start: {
+    summary: 'Start job.',
+    usage: JOB_ENV_USAGE,
+    mutates: true,
+    run: changeGoal('start'),
+  },
+  stop: {
+    summary: 'Stop job.',
+    usage: JOB_ENV_USAGE,
+    mutates: true,
+    run: changeGoal('stop'),
+  },
+  restart: {
+    summary: 'Restart job.',
+    usage: JOB_ENV_USAGE,
+    mutates: true,
+    run: changeGoal('restart'),
+  },
+  reload: {
+    summary: 'Send HUP signal to job.',
+    usage: JOB_ENV_USAGE,
+    mutates: true,
+    run: (ctx, inv) => guard(ctx, inv, () => {
+      const t = target(ctx, inv);
+      const env = t.self ? envSelecting(ctx.engine, t.job, t.self.instance) : t.env;
+      ctx.engine.reload(t.job, env);
+      return 0;
+    }),
+  },
+  status: {
+    summary: 'Query status of job.',
+    usage: JOB_ENV_USAGE,
+    mutates: false,
+    run: (ctx, inv) => guard(ctx, inv, () => {
+      const t = target(ctx, inv);
+      let list: InstanceStatus[];
+      if (t.self) {
+        list = ctx.engine.status(t.job, t.self.instance);
+      } else if (t.env.length > 0) {
+        const name = instanceFor(ctx.engine, t.job, t.env);
+        list = ctx.engine.status(t.job, name);
+        if (list.length === 0 && name !== '') throw new EngineError('unknown-instance', `Unknown instance: ${t.job} (${name})`);
+      } else {
+        list = ctx.engine.status(t.job);
+      }
+      printStatuses(ctx, inv, list.length > 0 ? list : [waitingStatus(t.job)]);
+      return 0;
+    }),
+  },
+  list: {
+    summary: 'List known jobs.',
+    usage: '',
+    mutates: false,
+    run: (ctx, inv) => guard(ctx, inv, () => {
+      if (inv.args.length > 0) throw new UsageError('unexpected argument');
+      const names = ctx.engine.classes().map((c) => c.name).sort();
+      const all: InstanceStatus[] = [];
+      for (const name of names) {
+        let list: InstanceStatus[];
+        try {
+          list = ctx.engine.status(name);
+        } catch (err) {
+          // A class removed between classes() and status() is simply gone.
+          if (err instanceof EngineError && err.code === 'unknown-job') continue;
+          throw err;
+        }
+        all.push(...(list.length > 0 ? list : [waitingStatus(name)]));
+      }
+      printStatuses(ctx, inv, all);
+      return 0;
+    }),
+  },
+  usage: {
+    summary: 'Show job usage message if available.',
+    usage: 'JOB',
+    mutates: false,
+    run: (ctx, inv) => guard(ctx, inv, () => {
+      const t = target(ctx, inv);
+      const spec = ctx.engine.getClass(t.job);
+      if (spec === undefined) throw new EngineError('unknown-job', `Unknown job: ${t.job}`);
+      if (inv.json) outJson(ctx, inv, { job: spec.name, usage: spec.usage ?? '' });
+      else out(ctx, inv, `Usage: ${spec.usage ?? ''}\n`);
+      return 0;
+    }),
+  },
+};

@@ -1,0 +1,22 @@
+// DaemonHooks: what the control handlers ask of the daemon itself (the integrator implements it).
+import type { JournalEntry } from '../model/engineApi.ts';
+import type { LogPriority } from '../log/daemonLog.ts';
+import type { SessionInfo } from './protocol.ts';
+
+export interface DaemonHooks {
+  /** `initctl version`: the whole line without the newline, e.g. `init (upstart-ts 0.1.0)`. */
+  version(): string;
+  /** `initctl reload-configuration`: re-reads every conf dir; starts nothing. Rejects to report a failure. */
+  reloadConfiguration(): void | Promise<void>;
+  /** `initctl notify-disk-writeable`: flushes the early job output kept in memory to the log dir. */
+  notifyDiskWriteable(): void | Promise<void>;
+  /** `initctl log-priority`. */
+  getLogPriority(): LogPriority;
+  setLogPriority(priority: LogPriority): void;
+  /** `initctl list-sessions`: live session inits known to this daemon (may be empty). */
+  listSessions(): SessionInfo[] | Promise<SessionInfo[]>;
+  /** `initctl events`: the event journal so far, oldest first (live entries come from EngineApi.subscribe). */
+  journal(): JournalEntry[];
+  /** `initctl reset-env`: the job environment table as it was when the daemon started. */
+  defaultJobEnv(): Map<string, string>;
+}

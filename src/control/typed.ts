@@ -1,0 +1,93 @@
+// Answers the typed requests of the client library (everything except `command`, `subscribe`, `cancel`).
+import { EngineError, type EngineApi, type InstanceStatus } from '../model/engineApi.ts';
+import { LOG_PRIORITIES, type LogPriority } from '../log/daemonLog.ts';
+import { summarise } from './commands/config.ts';
+import { waitingStatus } from './commands/statusText.ts';
+import type { DaemonHooks } from './hooks.ts';
+import type { Request } from './protocol.ts';
+
+type Typed = Exclude<Request, { type: 'command' | 'subscribe' | 'cancel' }>;
+
+function listAll(engine: EngineApi): InstanceStatus[] {
+  const out: InstanceStatus[] = [];
+  for (const name of engine.classes().map((c) => c.name).sort()) {
+    let list: InstanceStatus[];
+    try {
+      list = engine.status(name);
+    } catch (err) {
+      if (err instanceof EngineError && err.code === 'unknown-job') continue;
+      throw err;
+    }
+    out.push(...(list.length > 0 ? list : [waitingStatus(name)]));
+  }
+  return out;
+}
+
+/** The value of a `result` reply; throws EngineError for an `error` reply. */
+export async function answerTyped(r: Typed, engine: EngineApi, hooks: DaemonHooks): Promise<unknown> {
+  switch (r.type) {
+    case 'status':
+      return engine.status(r.job, r.instance);
+    case 'list':
+      return listAll(engine);
+    case 'version':
+      return hooks.version();
+    case 'get-log-priority':
+      return hooks.getLogPriority();
+    case 'list-env':
+      return Object.fromEntries([...engine.jobEnv()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    case 'get-env': {
+      const v = engine.jobEnv().get(r.name);
+      if (v === undefined) throw new EngineError('invalid', `No such variable: ${r.name}`);
+      return v;
+    }
+    case 'show-config': {
+      if (r.job === undefined) return engine.classes().map(summarise).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const spec = engine.getClass(r.job);
+      if (spec === undefined) throw new EngineError('unknown-job', `Unknown job: ${r.job}`);
+      return [summarise(spec)];
+    }
+    case 'why':
+      return engine.why(r.job);
+    case 'list-sessions':
+      return await hooks.listSessions();
+    case 'journal':
+      return hooks.journal();
+    case 'start':
+    case 'stop':
+    case 'restart':
+      return await engine[r.type](r.job, r.env, r.wait);
+    case 'reload':
+      engine.reload(r.job, r.env);
+      return null;
+    case 'emit':
+      await engine.emit(r.name, r.env, r.wait);
+      return null;
+    case 'set-env': {
+      const table = engine.jobEnv();
+      if (!(r.retain && table.has(r.name))) table.set(r.name, r.value);
+      return null;
+    }
+    case 'unset-env':
+      engine.jobEnv().delete(r.name);
+      return null;
+    case 'reset-env': {
+      const table = engine.jobEnv();
+      table.clear();
+      for (const [k, v] of hooks.defaultJobEnv()) table.set(k, v);
+      return null;
+    }
+    case 'reload-configuration':
+      await hooks.reloadConfiguration();
+      return null;
+    case 'set-log-priority':
+      if (!(LOG_PRIORITIES as readonly string[]).includes(r.priority)) {
+        throw new EngineError('invalid', `invalid priority: ${r.priority} (one of ${LOG_PRIORITIES.join(', ')})`);
+      }
+      hooks.setLogPriority(r.priority as LogPriority);
+      return null;
+    case 'notify-disk-writeable':
+      await hooks.notifyDiskWriteable();
+      return null;
+  }
+}

@@ -16,3 +16,19 @@ export interface OutputSink {
    */
   attach(source: OutputSource, fd: number): Promise<void>;
 }
+
+/** What became of one job instance's output so far (`initctl status --json`). */
+export interface OutputStats {
+  /** Bytes of the job's output written to its log file. */
+  bytesWritten: number;
+  /** Bytes lost: the oldest bytes shed from a full buffer while the log could not be written. */
+  bytesDropped: number;
+  /** Bytes held in memory now (waiting for the disk, or for a write in progress). */
+  buffered: number;
+}
+
+/** The daemon's own log as the output loggers use it (DaemonLog fits). */
+export interface DiagnosticLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}

@@ -1,0 +1,137 @@
+// JobLogger: `console log` — copies each job process's pty output to LOGDIR/JOB[-INSTANCE].log without blocking.
+import { join } from 'node:path';
+import { realClock, type Clock } from '../platform/clock.ts';
+import { FdReader } from './fdReader.ts';
+import { LogFile } from './logFile.ts';
+import { logFileName } from './logName.ts';
+import type { DiagnosticLogger, OutputSink, OutputSource, OutputStats } from './port.ts';
+
+export interface JobLoggerOptions {
+  /** The log directory (--logdir); it need not exist or be writable yet. */
+  logDir: string;
+  /** Most bytes kept in memory per job while its log cannot be written (default 1 MiB). */
+  bufferLimit?: number;
+  /** Retry interval for a log that could not be opened or written (default 1000 ms). */
+  retryMs?: number;
+  /** Bytes queued for a writable log at which reading the job's pty pauses (default 4 MiB). */
+  highWater?: number;
+  /** A write that has not finished this long stops holding back the job (default 5000 ms). */
+  stallMs?: number;
+  clock?: Clock;
+  logger?: DiagnosticLogger;
+}
+
+export const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
+export const DEFAULT_RETRY_MS = 1000;
+export const DEFAULT_HIGH_WATER = 4 * 1024 * 1024;
+export const DEFAULT_STALL_MS = 5000;
+
+interface Entry {
+  file: LogFile;
+  readers: Set<FdReader>;
+  paused: boolean;
+}
+
+const ZERO: OutputStats = { bytesWritten: 0, bytesDropped: 0, buffered: 0 };
+
+/**
+ * One LogFile per log file name, shared by every process of that job instance (main, pre-start,
+ * …), kept while anything reads into it or holds bytes for it, and for its counters afterwards.
+ */
+export class JobLogger implements OutputSink {
+  readonly logDir: string;
+  private readonly clock: Clock;
+  private readonly logger: DiagnosticLogger | undefined;
+  private readonly bufferLimit: number;
+  private readonly retryMs: number;
+  private readonly highWater: number;
+  private readonly stallMs: number;
+  private readonly entries = new Map<string, Entry>();
+  private closed = false;
+
+  constructor(opts: JobLoggerOptions) {
+    this.logDir = opts.logDir;
+    this.clock = opts.clock ?? realClock;
+    this.logger = opts.logger;
+    this.bufferLimit = opts.bufferLimit ?? DEFAULT_BUFFER_LIMIT;
+    this.retryMs = opts.retryMs ?? DEFAULT_RETRY_MS;
+    this.highWater = opts.highWater ?? DEFAULT_HIGH_WATER;
+    this.stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
+  }
+
+  /** LOGDIR/JOB.log or LOGDIR/JOB-INSTANCE.log, '/' escaped. */
+  logPath(job: string, instance: string): string {
+    return join(this.logDir, logFileName(job, instance));
+  }
+
+  attach(source: OutputSource, fd: number): Promise<void> {
+    const entry = this.entryFor(source);
+    entry.file.hold();
+    return new Promise<void>((resolve) => {
+      const reader: FdReader = new FdReader(fd, {
+        data: (chunk) => entry.file.append(chunk),
+        end: (error) => {
+          entry.readers.delete(reader);
+          if (error) {
+            this.logger?.warn(`${this.logPath(source.job, source.instance)}: reading job output failed (${error.code}): ${error.message}`);
+          }
+          void entry.file.settled().then(() => {
+            entry.file.release();
+            resolve();
+          });
+        },
+      });
+      entry.readers.add(reader);
+      if (entry.paused) reader.pause();
+    });
+  }
+
+  /** `initctl notify-disk-writeable`: retry every log that is waiting for the disk, now. */
+  diskWritable(): void {
+    for (const e of this.entries.values()) e.file.kick();
+  }
+
+  /** What became of a job instance's output so far (zeros for one never seen). */
+  stats(job: string, instance: string): OutputStats {
+    return this.entries.get(logFileName(job, instance))?.file.stats() ?? { ...ZERO };
+  }
+
+  /** Forgets a job instance's counters once it is gone, unless it still has output pending. */
+  forget(job: string, instance: string): void {
+    const key = logFileName(job, instance);
+    const e = this.entries.get(key);
+    if (e && e.file.idle) this.entries.delete(key);
+  }
+
+  /** Writes what can be written, closes every log and stops retrying (daemon shutdown or re-exec). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.entries.values()].map((e) => e.file.close()));
+  }
+
+  private entryFor(source: OutputSource): Entry {
+    const key = logFileName(source.job, source.instance);
+    let e = this.entries.get(key);
+    if (e && !this.closed) return e;
+    const entry: Entry = { file: undefined as unknown as LogFile, readers: new Set(), paused: false };
+    entry.file = new LogFile({
+      path: join(this.logDir, key),
+      bufferLimit: this.bufferLimit,
+      retryMs: this.retryMs,
+      highWater: this.highWater,
+      stallMs: this.stallMs,
+      clock: this.clock,
+      ...(this.logger ? { logger: this.logger } : {}),
+      onPressure: (pause) => {
+        entry.paused = pause;
+        for (const r of entry.readers) {
+          if (pause) r.pause();
+          else r.resume();
+        }
+      },
+    });
+    e = entry;
+    if (!this.closed) this.entries.set(key, e);
+    return e;
+  }
+}

@@ -1,0 +1,127 @@
+// The event journal: every event, job state change and process spawn/exit, in a bounded ring and LOGDIR/upstart-events.jsonl.
+import { join } from 'node:path';
+import type { JournalEntry } from '../model/engineApi.ts';
+import { realClock, type Clock } from '../platform/clock.ts';
+import { LogFile } from './logFile.ts';
+import { JOURNAL_FILE_NAME } from './logName.ts';
+import type { DiagnosticLogger } from './port.ts';
+
+/** A journal entry before it is stamped: the journal adds `t` (monotonic ms) and `wall` (epoch ms). */
+export type JournalRecord = JournalEntry extends infer E ? (E extends JournalEntry ? Omit<E, 't' | 'wall'> : never) : never;
+
+export interface JournalOptions {
+  /** Entries kept in memory (default 10000); the oldest go first. */
+  capacity?: number;
+  /** Where upstart-events.jsonl goes; without it the journal is memory only. */
+  logDir?: string;
+  /** Bytes of JSON lines kept while the file cannot be written (default 4 MiB). */
+  fileBufferLimit?: number;
+  retryMs?: number;
+  clock?: Clock;
+  logger?: DiagnosticLogger;
+}
+
+export interface JournalStats {
+  entries: number;
+  capacity: number;
+  /** Entries ever appended (including those the ring has since let go). */
+  appended: number;
+  /** Listener calls that threw (the listener is kept; the journal goes on). */
+  listenerErrors: number;
+  file?: { path: string; bytesWritten: number; bytesDropped: number; buffered: number };
+}
+
+export const DEFAULT_JOURNAL_CAPACITY = 10_000;
+
+/** Ring of the last `capacity` entries in append order; followers see each entry once, as it is appended. */
+export class Journal {
+  readonly capacity: number;
+  private readonly ring: Array<JournalEntry | undefined>;
+  private next = 0;
+  private count = 0;
+  private appended = 0;
+  private listenerErrors = 0;
+  private readonly listeners = new Set<(e: JournalEntry) => void>();
+  private readonly clock: Clock;
+  private readonly file: LogFile | null;
+
+  constructor(opts: JournalOptions = {}) {
+    this.capacity = Math.max(1, Math.floor(opts.capacity ?? DEFAULT_JOURNAL_CAPACITY));
+    this.ring = new Array<JournalEntry | undefined>(this.capacity);
+    this.clock = opts.clock ?? realClock;
+    this.file = opts.logDir === undefined
+      ? null
+      : new LogFile({
+        path: join(opts.logDir, JOURNAL_FILE_NAME),
+        bufferLimit: opts.fileBufferLimit ?? 4 * 1024 * 1024,
+        retryMs: opts.retryMs ?? 1000,
+        highWater: Number.MAX_SAFE_INTEGER,
+        stallMs: 5000,
+        clock: this.clock,
+        ...(opts.logger ? { logger: opts.logger } : {}),
+      });
+    this.file?.hold();
+  }
+
+  /** Stamps a record with the clock's monotonic and wall time and appends it. */
+  record(rec: JournalRecord): JournalEntry {
+    const entry = { ...rec, t: this.clock.now(), wall: this.clock.wallNow() } as JournalEntry;
+    this.append(entry);
+    return entry;
+  }
+
+  append(entry: JournalEntry): void {
+    this.ring[this.next] = entry;
+    this.next = (this.next + 1) % this.capacity;
+    if (this.count < this.capacity) this.count++;
+    this.appended++;
+    this.file?.append(Buffer.from(`${JSON.stringify(entry)}\n`));
+    for (const fn of this.listeners) {
+      try {
+        fn(entry);
+      } catch {
+        this.listenerErrors++;
+      }
+    }
+  }
+
+  /** The entries held, oldest first. */
+  entries(): JournalEntry[] {
+    const out: JournalEntry[] = [];
+    const start = (this.next - this.count + this.capacity) % this.capacity;
+    for (let i = 0; i < this.count; i++) out.push(this.ring[(start + i) % this.capacity]!);
+    return out;
+  }
+
+  /** Calls fn for every entry appended from now on; returns the unsubscribe function. */
+  follow(fn: (entry: JournalEntry) => void): () => void {
+    this.listeners.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+    };
+  }
+
+  /** The log directory may be writable now: write the buffered lines at once. */
+  diskWritable(): void {
+    this.file?.kick();
+  }
+
+  /** Resolves once every line appended so far is written (or held because the file cannot be written). */
+  settled(): Promise<void> {
+    return this.file?.settled() ?? Promise.resolve();
+  }
+
+  stats(): JournalStats {
+    const s: JournalStats = { entries: this.count, capacity: this.capacity, appended: this.appended, listenerErrors: this.listenerErrors };
+    if (this.file) s.file = { path: this.file.path, ...this.file.stats() };
+    return s;
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    if (this.file) {
+      this.file.release();
+      await this.file.close();
+    }
+  }
+}

@@ -6,6 +6,10 @@ function isOperator(t: Token): boolean {
   return t.kind === 'word' && !t.quoted && (t.value === 'and' || t.value === 'or');
 }
 
+/** Bounds that keep every recursive walk of a condition (printing, the engine's trees) shallow. */
+export const MAX_NESTING = 64;
+export const MAX_OPERANDS = 1000;
+
 function describe(t: Token | undefined): string {
   if (t === undefined) return 'the end of the condition';
   if (t.kind !== 'word') return `'${t.value}'`;
@@ -21,6 +25,8 @@ export function parseCondition(tokens: Token[], sc: Scanner, what: string, at: {
     sc.fail('missing-argument', at.line, at.column, `missing condition: expected an event name after '${what}', found the end of the line`);
   }
   let i = 0;
+  let depth = 0;
+  let count = 0;
 
   const operand = (): Condition => {
     const t = tokens[i];
@@ -29,8 +35,12 @@ export function parseCondition(tokens: Token[], sc: Scanner, what: string, at: {
       return sc.fail('bad-condition', last.line, last.column, `incomplete condition in '${what}': expected an event name after ${describe(tokens[tokens.length - 1])}, found the end of the condition`);
     }
     if (t.kind === 'open') {
+      if (++depth > MAX_NESTING) {
+        return sc.fail('bad-condition', t.line, t.column, `condition too deeply nested in '${what}': expected at most ${MAX_NESTING} levels of parentheses`);
+      }
       i++;
       const inner = expression();
+      depth--;
       const close = tokens[i];
       if (close === undefined || close.kind !== 'close') {
         return sc.fail('unbalanced-paren', t.line, t.column, `unbalanced parenthesis in '${what}': expected ')' to close this '(', found ${describe(close)}`);
@@ -46,6 +56,9 @@ export function parseCondition(tokens: Token[], sc: Scanner, what: string, at: {
     }
     if (t.eq >= 0 || t.value === '') {
       return sc.fail('bad-condition', t.line, t.column, `bad condition in '${what}': expected an event name, found '${t.value}'`);
+    }
+    if (++count > MAX_OPERANDS) {
+      return sc.fail('bad-condition', t.line, t.column, `condition too long in '${what}': expected at most ${MAX_OPERANDS} events`);
     }
     i++;
     const leaf: EventOperand = { kind: 'event', name: t.value, args: [] };

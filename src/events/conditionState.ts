@@ -1,0 +1,234 @@
+// Condition trees with memory: each leaf's value, what set it, and edge detection (DESIGN §3.1 and 1.13 legacy).
+import { isJobEvent, leaves, type Condition, type MatchArg } from '../model/condition.ts';
+import type { EventRecord } from './event.ts';
+import { envMerge } from './envList.ts';
+import { expandVars, type Lookup } from './expand.ts';
+import { hasGlob } from './glob.ts';
+import { phaseEntries, type Registry } from './lifecycle.ts';
+import { argsText, matchArgs } from './match.ts';
+
+export type ConditionMode = 'default' | 'legacy';
+
+/**
+ * One leaf. Its value is `latched || level`:
+ * - latched: set when a matching event is handled, cleared when the whole condition fires (plain
+ *   events, a task's starting/started, and every leaf in legacy mode);
+ * - level: follows the lifecycle registry (default mode, starting/started/stopping/stopped leaves).
+ */
+export interface LeafState {
+  text: string;
+  name: string;
+  /** Arguments after $VAR expansion. */
+  args: MatchArg[];
+  /** Set when a $VAR could not be expanded: the leaf never matches. */
+  unmatchable?: string;
+  /** A level leaf about job lifecycle (default mode only). */
+  lifecycle: boolean;
+  /** The job the leaf names (first positional arg or JOB=, without globs), for indexing. */
+  jobKey?: string;
+  latched: boolean;
+  latchedEnv?: string[];
+  level: boolean;
+  levelEnv?: string[];
+  /** The event that last made the leaf true (to block it when the condition fires). */
+  sourceEvent?: number;
+  /** Legacy mode: the event this leaf holds (counted in the event's blockers). */
+  heldEvent?: number;
+  changedBy?: string;
+}
+
+export interface ConditionState {
+  tree: Condition;
+  leaves: LeafState[];
+  /** The whole condition's value after the last update (for edge detection). */
+  value: boolean;
+}
+
+/** Builds the state for a tree, expanding $VARs with `lookup` and taking levels from the registry. */
+export function buildCondition(tree: Condition, lookup: Lookup, mode: ConditionMode, reg: Registry): ConditionState {
+  const ls: LeafState[] = [];
+  for (const op of leaves(tree)) {
+    const args: MatchArg[] = [];
+    let unmatchable: string | undefined;
+    for (const a of op.args) {
+      const r = expandVars(a.value, lookup);
+      if ('missing' in r) {
+        unmatchable ??= r.missing;
+        args.push({ ...a });
+      } else {
+        args.push({ ...a, value: r.value });
+      }
+    }
+    const leaf: LeafState = {
+      text: argsText(op.name, op.args),
+      name: op.name,
+      args,
+      lifecycle: mode === 'default' && isJobEvent(op.name),
+      latched: false,
+      level: false,
+    };
+    if (unmatchable !== undefined) leaf.unmatchable = unmatchable;
+    const jk = jobKeyOf(op.name, args);
+    if (jk !== undefined) leaf.jobKey = jk;
+    ls.push(leaf);
+  }
+  const state: ConditionState = { tree, leaves: ls, value: false };
+  for (const l of ls) {
+    if (l.lifecycle) refreshLevel(l, reg, undefined, undefined);
+  }
+  state.value = evaluate(state);
+  return state;
+}
+
+/** The job a lifecycle leaf is about, when it names exactly one. */
+export function jobKeyOf(name: string, args: readonly MatchArg[]): string | undefined {
+  if (!isJobEvent(name)) return undefined;
+  const pos = args.find((a) => a.key === undefined);
+  const keyed = args.find((a) => a.key === 'JOB' && !a.negate);
+  const v = pos?.value ?? keyed?.value;
+  return v !== undefined && !hasGlob(v) && !v.includes('$') ? v : undefined;
+}
+
+/** Evaluates the tree from the leaves' values. */
+export function evaluate(state: ConditionState): boolean {
+  let i = 0;
+  const walk = (c: Condition): boolean => {
+    if (c.kind === 'event') {
+      const l = state.leaves[i++]!;
+      return l.latched || l.level;
+    }
+    const a = walk(c.left);
+    const b = walk(c.right);
+    return c.kind === 'and' ? a && b : a || b;
+  };
+  return walk(state.tree);
+}
+
+export interface UpdateResult {
+  changed: boolean;
+  /** Legacy: events newly held by a leaf (the caller adds one blocker each). */
+  held: number[];
+  /** Legacy: events a leaf let go of (the caller removes one blocker each). */
+  released: number[];
+}
+
+/** Applies one event being handled to every leaf. `reg` must already reflect the event. */
+export function updateWithEvent(state: ConditionState, ev: EventRecord, reg: Registry, mode: ConditionMode, when: string): UpdateResult {
+  const res: UpdateResult = { changed: false, held: [], released: [] };
+  const taskLatch = ev.job?.task === true && (ev.name === 'starting' || ev.name === 'started');
+  for (const l of state.leaves) {
+    if (l.unmatchable !== undefined) continue;
+    if (!l.lifecycle || taskLatch) {
+      if (l.name !== ev.name || !matchArgs(l.args, ev.env)) {
+        continue;
+      }
+      if (mode === 'legacy') {
+        if (l.latched) continue; // 1.13 keeps the first matching event
+        l.heldEvent = ev.id;
+        res.held.push(ev.id);
+      }
+      l.latched = true;
+      l.latchedEnv = ev.env;
+      l.sourceEvent = ev.id;
+      l.changedBy = `event ${ev.name}${ev.env.length ? ' ' + ev.env.join(' ') : ''} at ${when}`;
+      res.changed = true;
+    } else if (ev.job !== undefined && (l.jobKey === undefined || l.jobKey === ev.job.name)) {
+      if (refreshLevel(l, reg, ev, when)) res.changed = true;
+    }
+  }
+  return res;
+}
+
+/** Recomputes a lifecycle leaf's level; returns true if it changed. */
+function refreshLevel(l: LeafState, reg: Registry, ev: EventRecord | undefined, when: string | undefined): boolean {
+  let env: string[] | undefined;
+  const taskLatched = l.name === 'starting' || l.name === 'started';
+  for (const e of phaseEntries(reg, l.jobKey)) {
+    if (e.phase !== l.name || (taskLatched && e.task)) continue;
+    if (matchArgs(l.args, e.env)) {
+      env = e.env;
+      break;
+    }
+  }
+  const now = env !== undefined;
+  if (now === l.level && env === l.levelEnv) return false;
+  const flipped = now !== l.level;
+  l.level = now;
+  if (env === undefined) delete l.levelEnv;
+  else l.levelEnv = env;
+  if (ev !== undefined && now) l.sourceEvent = ev.id;
+  if (flipped && ev !== undefined) {
+    l.changedBy = `event ${ev.name} ${ev.env.slice(0, 2).join(' ')} at ${when} (${now ? 'now holds' : 'no longer holds'})`;
+  } else if (flipped && now) {
+    l.changedBy = 'already held when the condition was armed';
+  }
+  return true;
+}
+
+export interface Firing {
+  /** The environment of the events behind the true leaves, in tree order (later keys win). */
+  env: string[];
+  /** Their names, for UPSTART_EVENTS / UPSTART_STOP_EVENTS. */
+  events: string[];
+  /** Event ids behind the true leaves (to be blocked by the job if still being handled). */
+  eventIds: number[];
+}
+
+/** Collects what a firing condition carries: env and names of the events behind its true leaves. */
+export function collectFiring(state: ConditionState): Firing {
+  const out: Firing = { env: [], events: [], eventIds: [] };
+  let env: string[] = [];
+  let i = 0;
+  const walk = (c: Condition, take: boolean): boolean => {
+    if (c.kind === 'event') {
+      const l = state.leaves[i++]!;
+      const v = l.latched || l.level;
+      if (v && take) {
+        const e = l.latched ? l.latchedEnv : l.levelEnv;
+        env = envMerge(env, e ?? []);
+        out.events.push(l.name);
+        if (l.sourceEvent !== undefined && !out.eventIds.includes(l.sourceEvent)) out.eventIds.push(l.sourceEvent);
+      }
+      return v;
+    }
+    if (c.kind === 'and') {
+      const a = walk(c.left, take);
+      const b = walk(c.right, take);
+      return a && b;
+    }
+    // or: take from each true side only
+    const start = i;
+    const a = walk(c.left, false);
+    const b = walk(c.right, false);
+    i = start;
+    walk(c.left, take && a);
+    walk(c.right, take && b);
+    return a || b;
+  };
+  walk(state.tree, true);
+  out.env = env;
+  return out;
+}
+
+/** Clears latched leaves after the condition fired (all of them, in both modes); returns released holds. */
+export function resetLatched(state: ConditionState, when: string): number[] {
+  const released: number[] = [];
+  for (const l of state.leaves) {
+    if (l.heldEvent !== undefined) {
+      released.push(l.heldEvent);
+      delete l.heldEvent;
+    }
+    if (l.latched) {
+      l.latched = false;
+      delete l.latchedEnv;
+      if (!l.level) delete l.sourceEvent;
+      l.changedBy = `cleared when the condition fired at ${when}`;
+    }
+  }
+  return released;
+}
+
+/** Every event a condition holds (legacy), for releasing when the condition is discarded. */
+export function heldEvents(state: ConditionState): number[] {
+  return state.leaves.flatMap((l) => (l.heldEvent === undefined ? [] : [l.heldEvent]));
+}

@@ -1,0 +1,62 @@
+// Job instances and job class records as the engine keeps them (plain data: no handles, no closures).
+import type { BlockedRef } from '../events/event.ts';
+import type { ConditionState } from '../events/conditionState.ts';
+import type { JobClassSpec, ProcessName } from '../model/jobClass.ts';
+import type { Goal, JobState } from '../model/state.ts';
+
+/** How a job process ended, as the stopping/stopped events and post-stop see it (DESIGN §3.2). */
+export interface ProcessExit {
+  process: ProcessName | 'respawn';
+  status?: number;
+  signal?: string;
+}
+
+/**
+ * One instance of a job class. Invariants:
+ * - `blocker` is set only in states starting and stopping (the job waits for that event);
+ * - `blocking` lists who waits for this job to reach its goal (events it was started/stopped by,
+ *   start/stop commands); they are released on running (services), or on waiting;
+ * - `pids[p]` is the set of pids of process p (one for now; cgroup tracking may add more);
+ * - `running[p]` says a process p is live (its exit not yet seen).
+ */
+export interface JobRecord {
+  id: number;
+  name: string;
+  instance: string;
+  /** The class version this instance runs with (kept until it stops). */
+  version: number;
+  goal: Goal;
+  state: JobState;
+  /** Environment of the running instance (built on entering starting). */
+  env: string[];
+  /** Environment (and UPSTART_EVENTS) to apply at the next starting. */
+  startEnv: string[];
+  /** Environment of the events/command that stopped it, plus UPSTART_STOP_EVENTS. */
+  stopEnv: string[];
+  blocker?: number;
+  blocking: BlockedRef[];
+  pids: Partial<Record<ProcessName, number[]>>;
+  failed: boolean;
+  /** The process that failed, or 'respawn' when the respawn limit was hit. */
+  failedProcess?: ProcessName | 'respawn';
+  /** The last relevant process exit since this start (main, or the process that failed). */
+  lastExit?: ProcessExit;
+  /** Why it failed, for the start command's error text. */
+  failReason?: string;
+  respawnCount: number;
+  respawnSince: number;
+  /** Monotonic ms when SIGKILL is due (killed state), for serialisation. */
+  killDeadline?: number;
+  /** Waiting in pre-start for the tmpfiles port. */
+  tmpfilesPending?: boolean;
+  /** Waiting in spawned for the port's ready() (expect stop/fork/daemon). */
+  awaitingReady?: boolean;
+  stop?: ConditionState;
+}
+
+/** One stored version of a job class; `current` is false once replaced or removed. */
+export interface ClassVersion {
+  version: number;
+  spec: JobClassSpec;
+  current: boolean;
+}

@@ -112,7 +112,8 @@ export type ErrorCode =
   | 'too-long'
   | 'timeout'
   | 'unsupported'
-  | 'internal';
+  | 'internal'
+  | 'closed';
 
 export type Reply =
   | { type: 'hello'; version: number; server: string }

@@ -93,3 +93,18 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
   }
   return { opts, args };
 }
+
+/** Index of the command name in args: the first argument that is neither an option nor an option's value; -1 if none. */
+export function commandIndex(args: readonly string[]): number {
+  const withArg = new Set(GLOBAL_OPTIONS.filter((o) => o.takesArg).map((o) => `--${o.long}`));
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') return i + 1 < args.length ? i + 1 : -1;
+    if (withArg.has(a)) {
+      i++;
+      continue;
+    }
+    if (!(a.startsWith('-') && a.length > 1)) return i;
+  }
+  return -1;
+}

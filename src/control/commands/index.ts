@@ -1,5 +1,5 @@
 // Runs one initctl command line: finds the command (or alias), parses options, authorises, dispatches.
-import { GLOBAL_OPTIONS, UsageError, parseArgs, type OptionSpec } from './argv.ts';
+import { GLOBAL_OPTIONS, UsageError, commandIndex, parseArgs, type OptionSpec } from './argv.ts';
 import { configCommands } from './config.ts';
 import { fail, type CommandContext, type CommandSpec, type Invocation } from './context.ts';
 import { daemonCommands } from './daemon.ts';
@@ -72,21 +72,6 @@ export function helpText(program: string, command?: string): string {
     'Global options may be given before or after the command.',
     '',
   ].join('\n');
-}
-
-/** Index of the command name in args: the first argument that is neither an option nor an option's value. */
-function commandIndex(args: readonly string[]): number {
-  const withArg = new Set(GLOBAL_OPTIONS.filter((o) => o.takesArg).map((o) => `--${o.long}`));
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a === '--') return i + 1 < args.length ? i + 1 : -1;
-    if (withArg.has(a)) {
-      i++;
-      continue;
-    }
-    if (!(a.startsWith('-') && a.length > 1)) return i;
-  }
-  return -1;
 }
 
 function basename(p: string): string {

@@ -1,0 +1,266 @@
+/*
+ * initctl: the command-line client, a thin pipe to the daemon. It sends argv (and UPSTART_JOB /
+ * UPSTART_INSTANCE) as one `command` request over the control socket, copies the daemon's
+ * stdout/stderr chunks to its own, and exits with the status the daemon reports. Every command's
+ * parsing and formatting lives in the daemon (src/control/commands); only install-aliases runs here.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "json.h"
+
+#define SYSTEM_SOCKET "/run/upstart/control.sock"
+#define PROTOCOL_LINE "{\"protocol\":\"upstart-ts\",\"version\":1}\n"
+/* A reply line longer than this is treated as a broken daemon. */
+#define MAX_REPLY_LINE (64u * 1024u * 1024u)
+
+static const char *const ALIASES[] = {"start", "stop", "restart", "reload", "status", NULL};
+static const char *const FORWARDED_ENV[] = {"UPSTART_JOB", "UPSTART_INSTANCE", NULL};
+
+static const char *program = "initctl";
+
+static void die(const char *fmt, const char *a, const char *b) {
+  fprintf(stderr, "%s: ", program);
+  fprintf(stderr, fmt, a, b);
+  fputc('\n', stderr);
+  exit(1);
+}
+
+static void oom(void) { die("%s%s", "out of memory", ""); }
+
+static int is_alias(const char *name) {
+  for (int i = 0; ALIASES[i]; i++)
+    if (!strcmp(name, ALIASES[i])) return 1;
+  return 0;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Decodes %XX escapes of a D-Bus address value in place; returns -1 on a bad escape. */
+static int unescape_address(char *s) {
+  char *w = s;
+  for (char *r = s; *r; r++) {
+    if (*r != '%') { *w++ = *r; continue; }
+    int hi = r[1], lo = hi ? r[2] : 0;
+    char h[3] = {(char)hi, (char)lo, 0};
+    char *end;
+    if (!hi || !lo) return -1;
+    long v = strtol(h, &end, 16);
+    if (*end) return -1;
+    *w++ = (char)v;
+    r += 2;
+  }
+  *w = '\0';
+  return 0;
+}
+
+/*
+ * Fills addr from UPSTART_SESSION (`unix:path=P` or `unix:abstract=N`, other `,k=v` ignored).
+ * Returns the sockaddr length, or -1 when the address is not one of those forms.
+ */
+static socklen_t session_address(const char *session, struct sockaddr_un *addr) {
+  if (strncmp(session, "unix:", 5) != 0) return (socklen_t)-1;
+  char *copy = strdup(session + 5);
+  if (!copy) oom();
+  socklen_t len = (socklen_t)-1;
+  char *save = NULL;
+  for (char *part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(part, '=');
+    if (!eq) continue;
+    *eq = '\0';
+    char *value = eq + 1;
+    if (unescape_address(value) || !*value) continue;
+    size_t n = strlen(value);
+    if (!strcmp(part, "path") && n < sizeof addr->sun_path) {
+      memcpy(addr->sun_path, value, n + 1);
+      len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+      break;
+    }
+    if (!strcmp(part, "abstract") && n + 1 <= sizeof addr->sun_path) {
+      addr->sun_path[0] = '\0';
+      memcpy(addr->sun_path + 1, value, n);
+      len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+      break;
+    }
+  }
+  free(copy);
+  return len;
+}
+
+/* install-aliases DIR: DIR/{start,stop,...} → this executable, each made atomically. */
+static int install_aliases(const char *dir) {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n < 0) die("cannot find my own executable: %s%s", strerror(errno), "");
+  self[n] = '\0';
+  if (mkdir(dir, 0755) < 0 && errno != EEXIST) die("%s: %s", dir, strerror(errno));
+  int status = 0;
+  for (int i = 0; ALIASES[i]; i++) {
+    char path[PATH_MAX], tmp[PATH_MAX];
+    struct stat st;
+    if (snprintf(path, sizeof path, "%s/%s", dir, ALIASES[i]) >= (int)sizeof path ||
+        snprintf(tmp, sizeof tmp, "%s/%s.new", dir, ALIASES[i]) >= (int)sizeof tmp)
+      die("%s: %s", dir, "path too long");
+    if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode)) {
+      fprintf(stderr, "%s: %s exists and is not a symbolic link; left alone\n", program, path);
+      status = 1;
+      continue;
+    }
+    unlink(tmp);
+    if (symlink(self, tmp) < 0 || rename(tmp, path) < 0) {
+      fprintf(stderr, "%s: %s: %s\n", program, path, strerror(errno));
+      unlink(tmp);
+      status = 1;
+    }
+  }
+  return status;
+}
+
+static const char *base_name(const char *p) {
+  const char *s = strrchr(p, '/');
+  return s ? s + 1 : p;
+}
+
+int main(int argc, char **argv) {
+  char **args = argv + 1;
+  int nargs = argc > 0 ? argc - 1 : 0;
+  program = argc > 0 ? base_name(argv[0]) : "initctl";
+  if (!is_alias(program)) program = "initctl";
+  /* bin/initctl (a shell wrapper) passes the name an alias link invoked it by. */
+  if (nargs > 0 && !strncmp(args[0], "--as=", 5) && args[0][5]) {
+    program = args[0] + 5;
+    args++;
+    nargs--;
+  }
+
+  /* Global options the client itself needs, found as the daemon will parse them (before `--`). */
+  const char *socket_path = NULL;
+  int system_bus = 0, command_at = -1;
+  for (int i = 0; i < nargs; i++) {
+    const char *a = args[i];
+    if (!strcmp(a, "--")) {
+      if (command_at < 0 && i + 1 < nargs) command_at = i + 1;
+      break;
+    }
+    if (!strcmp(a, "--socket") || !strcmp(a, "--dest")) {
+      if (!strcmp(a, "--socket") && i + 1 < nargs) socket_path = args[i + 1];
+      i++;
+      continue;
+    }
+    if (!strncmp(a, "--socket=", 9)) socket_path = a + 9;
+    else if (!strcmp(a, "--system")) system_bus = 1;
+    else if ((a[0] != '-' || !a[1]) && command_at < 0) command_at = i;
+  }
+
+  if (!strcmp(program, "initctl") && command_at >= 0 && !strcmp(args[command_at], "install-aliases")) {
+    if (command_at + 1 >= nargs || command_at + 2 < nargs) {
+      fprintf(stderr, "%s: usage: %s install-aliases DIR\nTry `%s --help' for more information.\n", program, program,
+              program);
+      return 1;
+    }
+    return install_aliases(args[command_at + 1]);
+  }
+
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  socklen_t addr_len;
+  const char *shown = NULL;
+  const char *session = getenv("UPSTART_SESSION");
+  if (!socket_path && !system_bus && session && *session) {
+    addr_len = session_address(session, &addr);
+    if (addr_len == (socklen_t)-1) die("UPSTART_SESSION is not a unix:path= or unix:abstract= address: %s%s", session, "");
+    shown = session;
+  } else {
+    const char *p = socket_path && *socket_path ? socket_path : SYSTEM_SOCKET;
+    if (strlen(p) >= sizeof addr.sun_path) die("socket path too long: %s%s", p, "");
+    memcpy(addr.sun_path, p, strlen(p) + 1);
+    addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(p) + 1);
+    shown = p;
+  }
+
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) die("socket: %s%s", strerror(errno), "");
+  int rc;
+  do rc = connect(fd, (struct sockaddr *)&addr, addr_len);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) die("Unable to connect to init at %s: %s", shown, strerror(errno));
+
+  /* The handshake and the request go out in one write; the daemon answers hello, then the command. */
+  struct buf req = {0};
+  int bad = buf_puts(&req, PROTOCOL_LINE "{\"type\":\"command\",\"id\":1,\"argv\":[") || json_put_string(&req, program);
+  for (int i = 0; i < nargs && !bad; i++) bad = buf_puts(&req, ",") || json_put_string(&req, args[i]);
+  bad = bad || buf_puts(&req, "],\"env\":{");
+  int first = 1;
+  for (int i = 0; FORWARDED_ENV[i] && !bad; i++) {
+    const char *v = getenv(FORWARDED_ENV[i]);
+    if (!v) continue;
+    bad = (!first && buf_puts(&req, ",")) || json_put_string(&req, FORWARDED_ENV[i]) || buf_puts(&req, ":") ||
+          json_put_string(&req, v);
+    first = 0;
+  }
+  bad = bad || buf_puts(&req, "}}\n");
+  if (bad) oom();
+  if (write_all(fd, req.data, req.len) < 0) die("cannot send the request to init: %s%s", strerror(errno), "");
+  free(req.data);
+
+  /* Replies: one JSON object per line. */
+  struct buf in = {0};
+  size_t scanned = 0;
+  for (;;) {
+    char *nl = in.len > scanned ? memchr(in.data + scanned, '\n', in.len - scanned) : NULL;
+    if (!nl) {
+      scanned = in.len;
+      if (in.len > MAX_REPLY_LINE) die("%s%s", "reply from init is too long", "");
+      if (in.cap - in.len < 65536 + 1) {
+        size_t cap = in.cap ? in.cap * 2 : 65536 * 2;
+        char *d = realloc(in.data, cap);
+        if (!d) oom();
+        in.data = d;
+        in.cap = cap;
+      }
+      ssize_t r = read(fd, in.data + in.len, in.cap - in.len - 1);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) die("cannot read from init: %s%s", strerror(errno), "");
+      if (r == 0) die("%s%s", "init closed the connection before the command finished", "");
+      in.len += (size_t)r;
+      continue;
+    }
+    size_t line_len = (size_t)(nl - in.data);
+    struct reply rep;
+    if (json_parse_reply(in.data, line_len, &rep) || !rep.type) die("%s%s", "malformed reply from init", "");
+    if (!strcmp(rep.type, "output") && rep.data && rep.stream) {
+      int out = !strcmp(rep.stream, "stderr") ? 2 : 1;
+      if (write_all(out, rep.data, rep.data_len) < 0) return 1;
+    } else if (!strcmp(rep.type, "exit")) {
+      int status = rep.has_status && rep.status >= 0 && rep.status <= 255 ? (int)rep.status : 1;
+      return status;
+    } else if (!strcmp(rep.type, "error")) {
+      die("%s%s", rep.message ? rep.message : "init refused the request", "");
+    }
+    reply_free(&rep);
+    line_len++;
+    memmove(in.data, in.data + line_len, in.len - line_len);
+    in.len -= line_len;
+    scanned = 0;
+  }
+}

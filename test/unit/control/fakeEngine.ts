@@ -1,0 +1,140 @@
+// A small in-memory EngineApi for the control tests: classes, instances with fixed pids, env, journal.
+import { EngineError, type EngineApi, type InstanceStatus, type JournalEntry, type WhyReport } from '../../../src/model/engineApi.ts';
+import { defaultJobClass, type JobClassSpec } from '../../../src/model/jobClass.ts';
+import type { DaemonHooks } from '../../../src/control/hooks.ts';
+import type { LogPriority } from '../../../src/log/daemonLog.ts';
+
+export class FakeEngine implements EngineApi {
+  readonly specs = new Map<string, JobClassSpec>();
+  readonly instances = new Map<string, InstanceStatus[]>();
+  readonly env = new Map<string, string>([['PATH', '/usr/bin:/bin'], ['TERM', 'linux']]);
+  readonly emitted: Array<{ name: string; env: string[]; wait: boolean }> = [];
+  readonly calls: string[] = [];
+  private readonly listeners = new Set<(e: JournalEntry) => void>();
+  private nextPid = 1000;
+  /** Set to make emit fail, as the engine does when a job the event moved failed. */
+  failEmit = false;
+
+  add(name: string, patch: Partial<JobClassSpec> = {}): this {
+    this.specs.set(name, { ...defaultJobClass(name), ...patch });
+    return this;
+  }
+
+  setInstances(job: string, list: InstanceStatus[]): this {
+    this.instances.set(job, list);
+    return this;
+  }
+
+  addOrReplaceClass(spec: JobClassSpec): void {
+    this.specs.set(spec.name, spec);
+  }
+  removeClass(name: string): void {
+    this.specs.delete(name);
+  }
+  getClass(name: string): JobClassSpec | undefined {
+    return this.specs.get(name);
+  }
+  classes(): JobClassSpec[] {
+    return [...this.specs.values()];
+  }
+  private known(job: string): void {
+    if (!this.specs.has(job)) throw new EngineError('unknown-job', `Unknown job: ${job}`);
+  }
+  private instanceName(job: string, env: string[]): string {
+    const t = this.specs.get(job)?.instance;
+    if (t === undefined) return '';
+    return t.replace(/\$\{?(\w+)\}?/g, (_m, k: string) => env.find((e) => e.startsWith(`${k}=`))?.slice(k.length + 1) ?? '');
+  }
+  status(job: string, instance?: string): InstanceStatus[] {
+    this.known(job);
+    const all = this.instances.get(job) ?? [];
+    return instance === undefined ? all : all.filter((i) => i.instance === instance);
+  }
+  async start(job: string, env: string[], wait: boolean): Promise<InstanceStatus> {
+    this.known(job);
+    this.calls.push(`start ${job} ${env.join(' ')} wait=${wait}`);
+    const name = this.instanceName(job, env);
+    const list = this.instances.get(job) ?? [];
+    if (list.some((i) => i.instance === name && i.goal === 'start')) throw new EngineError('already-running', `Job is already running: ${job}`);
+    const s: InstanceStatus = { job, instance: name, goal: 'start', state: 'running', processes: [{ process: 'main', pid: this.nextPid++ }] };
+    this.instances.set(job, [...list.filter((i) => i.instance !== name), s]);
+    this.journal({ t: 1500, wall: 0, kind: 'state', job, instance: name, goal: 'start', state: 'running' });
+    return s;
+  }
+  async stop(job: string, env: string[], wait: boolean): Promise<InstanceStatus> {
+    this.known(job);
+    this.calls.push(`stop ${job} ${env.join(' ')} wait=${wait}`);
+    const name = this.instanceName(job, env);
+    const list = this.instances.get(job) ?? [];
+    const cur = list.find((i) => i.instance === name);
+    if (cur === undefined || cur.goal === 'stop') throw new EngineError('already-stopped', `Job has already been stopped: ${job}`);
+    this.instances.set(job, list.filter((i) => i !== cur));
+    return { ...cur, goal: 'stop', state: 'waiting', processes: [] };
+  }
+  async restart(job: string, env: string[], wait: boolean): Promise<InstanceStatus> {
+    await this.stop(job, env, wait);
+    return this.start(job, env, wait);
+  }
+  reload(job: string, env: string[]): void {
+    this.known(job);
+    this.calls.push(`reload ${job} ${env.join(' ')}`);
+  }
+  async emit(name: string, env: string[], wait: boolean): Promise<void> {
+    this.emitted.push({ name, env, wait });
+    if (this.failEmit) throw new EngineError('failed', 'Event failed');
+  }
+  jobEnv(): Map<string, string> {
+    return this.env;
+  }
+  why(job: string): WhyReport {
+    this.known(job);
+    return {
+      job,
+      start: { value: false, leaves: [{ text: 'started a', value: true, changedBy: 'event started a at 1.000s' }, { text: 'b', value: false }] },
+    };
+  }
+  subscribe(fn: (entry: JournalEntry) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+  journal(e: JournalEntry): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+}
+
+export class FakeHooks implements DaemonHooks {
+  priority: LogPriority = 'message';
+  reloads = 0;
+  flushes = 0;
+  readonly past: JournalEntry[] = [
+    { t: 0, wall: 0, kind: 'event', name: 'startup', env: [] },
+    { t: 12, wall: 0, kind: 'spawn', job: 'foo', instance: '', process: 'main', pid: 42 },
+  ];
+  version(): string {
+    return 'init (upstart-ts 0.1.0)';
+  }
+  reloadConfiguration(): void {
+    this.reloads++;
+  }
+  notifyDiskWriteable(): void {
+    this.flushes++;
+  }
+  getLogPriority(): LogPriority {
+    return this.priority;
+  }
+  setLogPriority(p: LogPriority): void {
+    this.priority = p;
+  }
+  listSessions(): Array<{ pid: number; session: string }> {
+    return [{ pid: 77, session: 'unix:path=/run/user/1000/upstart/session-77.sock' }];
+  }
+  journal(): JournalEntry[] {
+    return this.past;
+  }
+  defaultJobEnv(): Map<string, string> {
+    return new Map([['PATH', '/usr/bin:/bin'], ['TERM', 'linux']]);
+  }
+}

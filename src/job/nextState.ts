@@ -23,7 +23,8 @@ export function nextState(state: JobState, goal: Goal, mainAlive: boolean): JobS
     case 'post-start':
       return start ? 'running' : 'stopping';
     case 'running':
-      if (goal === 'stop') return mainAlive ? 'pre-stop' : 'stopping';
+      // start: the main process died; stop / respawn (restart): through pre-stop if it lives.
+      if (goal !== 'start') return mainAlive ? 'pre-stop' : 'stopping';
       return 'stopping';
     case 'pre-stop':
       return start ? 'running' : 'stopping';

@@ -1,0 +1,201 @@
+// Test harness for the engine: a fake ProcessPort, a tiny condition parser, and a driver over FakeClock.
+import { Engine, type EngineOptions } from '../../../src/job/engine.ts';
+import type { Condition, MatchArg } from '../../../src/model/condition.ts';
+import type { JournalEntry } from '../../../src/model/engineApi.ts';
+import { defaultJobClass, type JobClassSpec, type ProcessName } from '../../../src/model/jobClass.ts';
+import { FakeClock } from '../../../src/platform/fakeClock.ts';
+import type { ProcessEvents, ProcessPort, SpawnRequest, SpawnResult } from '../../../src/process/port.ts';
+
+export interface Spawned {
+  req: SpawnRequest;
+  pid: number;
+  alive: boolean;
+}
+
+/** Records spawns and signals; the test decides when processes exit. */
+export class FakeProcessPort implements ProcessPort {
+  events?: ProcessEvents;
+  spawns: Spawned[] = [];
+  kills: Array<{ pid: number; signal: string; group: boolean }> = [];
+  resumed: number[] = [];
+  /** argv[0] (or `job:process`) → failure to return instead of a pid. */
+  failures = new Map<string, { stage: string; errno: number; code: string; message: string }>();
+  private nextPid = 1000;
+
+  spawn(req: SpawnRequest): SpawnResult {
+    const f = this.failures.get(`${req.job}:${req.process}`) ?? this.failures.get(req.argv[0] ?? '');
+    if (f) return { ok: false, ...f };
+    const pid = this.nextPid++;
+    this.spawns.push({ req, pid, alive: true });
+    return { ok: true, pid };
+  }
+  kill(pid: number, signal: string, group = false): void {
+    this.kills.push({ pid, signal, group });
+  }
+  resume(pid: number): void {
+    this.resumed.push(pid);
+  }
+  setEvents(events: ProcessEvents): void {
+    this.events = events;
+  }
+}
+
+/** Parses `started a and (B C=D or E)` (and/or equal precedence, left-assoc), as init(5) writes it. */
+export function cond(text: string): Condition {
+  const toks = text.match(/\(|\)|[^\s()]+/g) ?? [];
+  let i = 0;
+  const operand = (): Condition => {
+    const t = toks[i++];
+    if (t === '(') {
+      const c = expr();
+      i++; // ')'
+      return c;
+    }
+    const args: MatchArg[] = [];
+    while (i < toks.length && toks[i] !== ')' && toks[i] !== 'and' && toks[i] !== 'or') {
+      const a = toks[i++]!;
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)(!?=)(.*)$/.exec(a);
+      if (m) args.push(m[2] === '!=' ? { key: m[1]!, value: m[3]!, negate: true } : { key: m[1]!, value: m[3]! });
+      else args.push({ value: a });
+    }
+    return { kind: 'event', name: t!, args };
+  };
+  const expr = (): Condition => {
+    let left = operand();
+    while (toks[i] === 'and' || toks[i] === 'or') {
+      const kind = toks[i++] as 'and' | 'or';
+      left = { kind, left, right: operand() };
+    }
+    return left;
+  };
+  return expr();
+}
+
+export interface ClassOpts extends Partial<Omit<JobClassSpec, 'start' | 'stop' | 'process'>> {
+  start?: string;
+  stop?: string;
+  exec?: string;
+  script?: string;
+  pre?: string;
+  post?: string;
+  preStop?: string;
+  postStop?: string;
+}
+
+/** A job class from shorthand: `start`/`stop` are condition text; exec/pre/post... are exec lines. */
+export function jobClass(name: string, o: ClassOpts = {}): JobClassSpec {
+  const { start, stop, exec, script, pre, post, preStop, postStop, ...rest } = o;
+  const spec: JobClassSpec = { ...defaultJobClass(name), ...rest };
+  if (start !== undefined) spec.start = cond(start);
+  if (stop !== undefined) spec.stop = cond(stop);
+  const p: JobClassSpec['process'] = {};
+  if (exec !== undefined) p.main = { kind: 'exec', command: exec, line: 1 };
+  if (script !== undefined) p.main = { kind: 'script', command: script, line: 1 };
+  if (pre !== undefined) p['pre-start'] = { kind: 'exec', command: pre, line: 1 };
+  if (post !== undefined) p['post-start'] = { kind: 'exec', command: post, line: 1 };
+  if (preStop !== undefined) p['pre-stop'] = { kind: 'exec', command: preStop, line: 1 };
+  if (postStop !== undefined) p['post-stop'] = { kind: 'exec', command: postStop, line: 1 };
+  spec.process = { ...p, ...(rest as { process?: JobClassSpec['process'] }).process };
+  return spec;
+}
+
+/** One engine under test with its fake clock and port, plus readable views of the journal. */
+export class Harness {
+  readonly clock = new FakeClock();
+  readonly port = new FakeProcessPort();
+  readonly engine: Engine;
+  readonly journal: JournalEntry[] = [];
+  readonly logs: string[] = [];
+  tmpfilesCalls: Array<{ paths: string[]; env: string[] }> = [];
+
+  constructor(opts: EngineOptions = {}, tmpfiles?: (paths: string[], env: string[]) => Promise<void> | void) {
+    this.engine = new Engine(
+      {
+        process: this.port,
+        clock: this.clock,
+        log: (level, msg) => this.logs.push(`${level}: ${msg}`),
+        tmpfiles: (paths, env) => {
+          this.tmpfilesCalls.push({ paths, env });
+          return tmpfiles?.(paths, env);
+        },
+      },
+      opts,
+    );
+    this.engine.subscribe((e) => this.journal.push(e));
+  }
+
+  add(...specs: JobClassSpec[]): this {
+    for (const s of specs) this.engine.addOrReplaceClass(s);
+    return this;
+  }
+
+  settle(): void {
+    this.clock.drain();
+  }
+
+  emit(name: string, ...env: string[]): void {
+    void this.engine.emit(name, env, false);
+    this.settle();
+  }
+
+  /** `foo start/running` style summary of one job ('' instance) or `none`. */
+  state(job: string, instance = ''): string {
+    const s = this.engine.status(job).find((x) => x.instance === instance);
+    return s === undefined ? 'stop/waiting' : `${s.goal}/${s.state}`;
+  }
+
+  /** The live pid of a job process (throws if none). */
+  pid(job: string, process: ProcessName = 'main', instance = ''): number {
+    const s = this.port.spawns.filter((x) => x.req.job === job && x.req.process === process && x.req.instance === instance && x.alive);
+    const last = s[s.length - 1];
+    if (!last) throw new Error(`no live ${process} process of ${job}`);
+    return last.pid;
+  }
+
+  spawnsOf(job: string, process: ProcessName = 'main'): Spawned[] {
+    return this.port.spawns.filter((x) => x.req.job === job && x.req.process === process);
+  }
+
+  /** Ends a process with an exit status and drains. */
+  exit(pid: number, status = 0): void {
+    const s = this.port.spawns.find((x) => x.pid === pid);
+    if (s) s.alive = false;
+    this.port.events!.exited({ pid, kind: 'exited', status });
+    this.settle();
+  }
+
+  /** Ends a process by a signal and drains. */
+  signal(pid: number, signal: string): void {
+    const s = this.port.spawns.find((x) => x.pid === pid);
+    if (s) s.alive = false;
+    this.port.events!.exited({ pid, kind: 'killed', signal, core: false });
+    this.settle();
+  }
+
+  /** Event names with args, in the order they were handled: `started JOB=a INSTANCE=`. */
+  eventLog(filter?: (name: string) => boolean): string[] {
+    return this.journal
+      .filter((e): e is Extract<JournalEntry, { kind: 'event' }> => e.kind === 'event' && (filter === undefined || filter(e.name)))
+      .map((e) => [e.name, ...e.env].join(' '));
+  }
+
+  /** Lifecycle event lines for one job: `starting`, `started`, `stopping RESULT=ok` ... */
+  jobEvents(job: string): string[] {
+    return this.journal
+      .filter((e): e is Extract<JournalEntry, { kind: 'event' }> => e.kind === 'event' && e.env[0] === `JOB=${job}`)
+      .map((e) => [e.name, ...e.env.slice(2)].join(' '));
+  }
+
+  /** The state path of one job, e.g. ['starting', 'security', ...]. */
+  states(job: string, instance = ''): string[] {
+    return this.journal
+      .filter((e): e is Extract<JournalEntry, { kind: 'state' }> => e.kind === 'state' && e.job === job && e.instance === instance)
+      .map((e) => `${e.goal}/${e.state}`)
+      .filter((s, i, a) => i === 0 || a[i - 1] !== s);
+  }
+
+  /** How many times a job reached started. */
+  startedCount(job: string): number {
+    return this.jobEvents(job).filter((l) => l.startsWith('started')).length;
+  }
+}

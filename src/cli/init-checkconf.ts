@@ -38,7 +38,7 @@ async function readOrError(path: string, errors: ConfigError[]): Promise<string 
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
     const message = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a job file' : `cannot read file (${code})`;
-    errors.push(new ConfigError(code === 'ENOENT' ? 'dangling-link' : 'unreadable', path, 0, 0, message));
+    errors.push(new ConfigError('unreadable', path, 0, 0, message));
     return undefined;
   }
 }

@@ -11,9 +11,7 @@ export const MAX_NESTING = 64;
 export const MAX_OPERANDS = 1000;
 
 function describe(t: Token | undefined): string {
-  if (t === undefined) return 'the end of the condition';
-  if (t.kind !== 'word') return `'${t.value}'`;
-  return `'${t.value}'`;
+  return t === undefined ? 'the end of the condition' : `'${t.value}'`;
 }
 
 /**

@@ -300,7 +300,7 @@ export class Scanner {
   /**
    * After a `script` keyword whose line has ended: everything up to a line holding only
    * `end script`, with the common leading whitespace removed and a trailing newline.
-   * Undefined (after recording an error at `line`:`column`) if the file ends first.
+   * If the file ends first, records unterminated-script at `line`:`column` and aborts the stanza.
    */
   readScriptBody(line: number, column: number, what: string): string {
     const t = this.text;

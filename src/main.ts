@@ -1,5 +1,60 @@
-// Daemon entry point: parses init(8) options and runs the daemon (filled in by the daemon work).
-export async function main(_argv: string[]): Promise<void> {
-  process.stderr.write('upstart: the daemon is not assembled yet\n');
-  process.exitCode = 1;
+// Daemon entry point: parses init(8) options, picks the mode, runs the daemon; PID 1 never exits on an error.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { Daemon } from './daemon/daemon.ts';
+import { DAEMON_HELP, parseDaemonOptions, UsageError } from './daemon/options.ts';
+import { resolvePaths } from './daemon/paths.ts';
+import { VERSION } from './daemon/version.ts';
+
+/** PID 1 inside a container (docker, podman, lxc, systemd-nspawn) rather than a machine's init. */
+function inContainer(env: NodeJS.ProcessEnv): boolean {
+  return env.container !== undefined || existsSync('/.dockerenv') || existsSync('/run/.containerenv');
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const pid1 = process.pid === 1;
+  let options;
+  try {
+    options = parseDaemonOptions(argv, pid1);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`upstart: ${err.message}\nTry \`upstart --help' for more information.\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options.help) {
+    process.stdout.write(DAEMON_HELP);
+    return;
+  }
+  if (options.version) {
+    process.stdout.write(`init (${VERSION})\n`);
+    return;
+  }
+  const uid = process.getuid?.() ?? 0;
+  const given = resolvePaths(options, { env: process.env, pid: process.pid, uid, home: process.env.HOME ?? homedir() });
+  // Jobs and clients in other directories get these paths (UPSTART_SESSION): make them absolute.
+  const paths = { confdirs: given.confdirs.map((d) => resolve(d)), socket: resolve(given.socket), logdir: resolve(given.logdir) };
+  const daemon = new Daemon({ options, paths, pid1, container: pid1 && inContainer(process.env), env: { ...process.env }, uid });
+
+  // PID 1 never dies: anything that escapes is logged and the daemon carries on.
+  process.on('uncaughtException', (err) => {
+    daemon.log.error(`internal error (carrying on): ${err.stack ?? err.message}`);
+    if (!pid1 && process.env.UPSTART_TS_FATAL_ERRORS) process.exit(70);
+  });
+  process.on('unhandledRejection', (err) => {
+    daemon.log.error(`internal error (carrying on): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  });
+
+  try {
+    await daemon.start();
+  } catch (err) {
+    daemon.log.error(`cannot start: ${(err as Error).message}`);
+    if (!pid1) {
+      process.exitCode = 1;
+      process.exit(1);
+    }
+  }
+  const code = await daemon.exited;
+  process.exit(code);
 }

@@ -1,0 +1,233 @@
+// The composition root: wires config, engine, process layer, logging and control into one running daemon.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { loadConfDirs, watchConfDirs, type ConfChange, type ConfWatcher } from '../config/sources.ts';
+import { ControlServer } from '../control/server.ts';
+import type { DaemonHooks } from '../control/hooks.ts';
+import { Engine } from '../job/engine.ts';
+import { DaemonLog, type LogPriority } from '../log/daemonLog.ts';
+import { JobLogger } from '../log/jobLogger.ts';
+import { Journal } from '../log/journal.ts';
+import type { JobClassSpec } from '../model/jobClass.ts';
+import { realClock } from '../platform/clock.ts';
+import * as native from '../process/native.ts';
+import { NativeProcessPort } from '../process/nativePort.ts';
+import type { ProcessPort } from '../process/port.ts';
+import type { DaemonOptions } from './options.ts';
+import type { DaemonPaths } from './paths.ts';
+import { VERSION } from './version.ts';
+
+export interface DaemonContext {
+  options: DaemonOptions;
+  paths: DaemonPaths;
+  pid1: boolean;
+  /** PID 1 in a container: SIGTERM shuts down instead of re-executing. */
+  container: boolean;
+  env: Record<string, string | undefined>;
+  uid: number;
+}
+
+/** Maps `console log` to `console none` under --no-log (init(8)), leaving everything else as asked. */
+function withoutLogging(port: ProcessPort): ProcessPort {
+  return {
+    spawn: (req) => port.spawn(req.console === 'log' ? { ...req, console: 'none' } : req),
+    kill: (pid, signal, group) => port.kill(pid, signal, group),
+    resume: (pid) => port.resume(pid),
+    setEvents: (events) => port.setEvents(events),
+  };
+}
+
+export class Daemon {
+  readonly log: DaemonLog;
+  readonly engine: Engine;
+  readonly journal: Journal;
+  readonly jobLogger: JobLogger;
+  private readonly port: NativeProcessPort;
+  private server: ControlServer | undefined;
+  private watcher: ConfWatcher | undefined;
+  private readonly initialJobEnv: Map<string, string>;
+  private stopping = false;
+  private exitResolve!: (code: number) => void;
+  /** Resolves with the exit status once the daemon has shut down. */
+  readonly exited = new Promise<number>((r) => { this.exitResolve = r; });
+
+  constructor(private readonly ctx: DaemonContext) {
+    const o = ctx.options;
+    const priority: LogPriority = o.verbosity === 'debug' ? 'debug' : o.verbosity === 'error' ? 'error' : 'message';
+    this.log = new DaemonLog({ priority, kmsg: ctx.pid1 && !ctx.container });
+    this.jobLogger = new JobLogger({ logDir: ctx.paths.logdir, logger: this.log });
+    this.journal = new Journal({ logDir: ctx.paths.logdir, logger: this.log });
+    this.port = new NativeProcessPort({
+      sink: this.jobLogger,
+      logger: (level, msg) => this.log.log(level, msg),
+      onUnowned: (pid) => this.log.debug(`reaped orphan ${pid}`),
+    });
+    const sessionEnv = [`UPSTART_SESSION=unix:path=${ctx.paths.socket}`];
+    const inherited: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) inherited[k] = v;
+    this.engine = new Engine(
+      {
+        process: o.noLog ? withoutLogging(this.port) : this.port,
+        clock: realClock,
+        log: (level, msg) => this.log.log(level, msg),
+      },
+      {
+        legacyConditions: o.legacyConditions,
+        defaultConsole: o.defaultConsole,
+        sessionEnv,
+        inheritedEnv: inherited,
+      },
+    );
+    // A session init hands its own environment to its jobs (init(8) --no-inherit-env turns that off).
+    if (o.mode === 'user' && !o.noInheritEnv) {
+      const table = this.engine.jobEnv();
+      for (const [k, v] of Object.entries(inherited)) if (!k.startsWith('UPSTART_')) table.set(k, v);
+    }
+    this.initialJobEnv = new Map(this.engine.jobEnv());
+    this.engine.subscribe((entry) => {
+      this.journal.append(entry);
+      if (entry.kind === 'event') this.log.debug(`event ${entry.name}${entry.env.length ? ' ' + entry.env.join(' ') : ''}`);
+      else if (entry.kind === 'state') this.log.debug(`${entry.job}${entry.instance ? ` (${entry.instance})` : ''} ${entry.goal}/${entry.state}`);
+      else if (entry.kind === 'spawn-failed') this.log.warn(`${entry.job}: ${entry.process} process failed to spawn: ${entry.message}`);
+    });
+  }
+
+  /** Loads the configuration, opens the control socket, installs signal handlers and emits the startup event. */
+  async start(): Promise<void> {
+    const { ctx } = this;
+    if (ctx.options.mode === 'user' || ctx.pid1) {
+      try {
+        if (!ctx.pid1) native.setChildSubreaper(true);
+      } catch (err) {
+        this.log.warn(`cannot become a child subreaper: ${(err as Error).message}`);
+      }
+    }
+    try {
+      const limit = native.raiseNofileLimit();
+      this.log.debug(`file descriptor limit raised to ${limit}`);
+    } catch (err) {
+      this.log.warn(`cannot raise the file descriptor limit: ${(err as Error).message}`);
+    }
+
+    await this.loadAll();
+    this.watcher = watchConfDirs(ctx.paths.confdirs, (change) => this.applyChange(change), {
+      onError: (err) => this.log.error(`applying a configuration change: ${(err as Error).message}`),
+    });
+    await this.watcher.ready;
+
+    mkdirSync(dirname(ctx.paths.socket), { recursive: true, mode: 0o755 });
+    this.server = new ControlServer({
+      path: ctx.paths.socket,
+      engine: this.engine,
+      hooks: this.hooks(),
+      mode: ctx.options.mode === 'system' ? 'system' : 'session',
+      ownerUid: ctx.uid,
+      peerCred: native.peerCred,
+      log: (level, msg) => this.log.log(level, msg),
+    });
+    await this.server.listen();
+    this.installSignals();
+    this.log.info(`${VERSION} ${ctx.options.mode} mode: socket ${ctx.paths.socket}, logs in ${ctx.paths.logdir}`);
+    if (ctx.options.startupEvent !== null) {
+      void this.engine.emit(ctx.options.startupEvent, [], false).catch((err: Error) => {
+        this.log.warn(`${ctx.options.startupEvent}: ${err.message}`);
+      });
+    }
+  }
+
+  private async loadAll(): Promise<void> {
+    const { classes, errors } = await loadConfDirs(this.ctx.paths.confdirs);
+    for (const e of errors) this.log.error(String(e));
+    const seen = new Set<string>();
+    for (const spec of classes.values()) {
+      seen.add(spec.name);
+      this.addClass(spec);
+    }
+    for (const spec of this.engine.classes()) {
+      if (!seen.has(spec.name)) this.engine.removeClass(spec.name);
+    }
+  }
+
+  private addClass(spec: JobClassSpec): void {
+    try {
+      this.engine.addOrReplaceClass(spec);
+    } catch (err) {
+      this.log.error(`${spec.path ?? spec.name}: ${(err as Error).message}`);
+    }
+  }
+
+  private applyChange(change: ConfChange): void {
+    for (const e of change.errors) this.log.error(String(e));
+    for (const spec of [...change.added, ...change.changed]) {
+      this.log.info(`${change.added.includes(spec) ? 'loaded' : 'reloaded'} job ${spec.name}`);
+      this.addClass(spec);
+    }
+    for (const name of change.removed) {
+      this.log.info(`removed job ${name}`);
+      this.engine.removeClass(name);
+    }
+  }
+
+  private hooks(): DaemonHooks {
+    return {
+      version: () => `init (${VERSION})`,
+      reloadConfiguration: () => this.loadAll(),
+      notifyDiskWriteable: async () => {
+        await this.jobLogger.diskWritable();
+        this.journal.diskWritable();
+      },
+      getLogPriority: () => this.log.getPriority(),
+      setLogPriority: (p) => this.log.setPriority(p),
+      listSessions: () => [],
+      journal: () => this.journal.entries(),
+      defaultJobEnv: () => new Map(this.initialJobEnv),
+    };
+  }
+
+  private installSignals(): void {
+    const { ctx } = this;
+    const emit = (name: string): void => {
+      this.log.info(`emitting ${name}`);
+      void this.engine.emit(name, [], false).catch(() => undefined);
+    };
+    process.on('SIGHUP', () => {
+      this.log.info('SIGHUP: reloading the configuration');
+      this.loadAll().catch((err: Error) => this.log.error(`reload: ${err.message}`));
+    });
+    process.on('SIGWINCH', () => emit('keyboard-request'));
+    process.on('SIGPWR', () => emit('power-status-changed'));
+    const shutdown = (why: string): void => {
+      this.log.info(`${why}: stopping every job`);
+      void this.shutdown(ctx.options.mode === 'user' ? 'session-end' : undefined);
+    };
+    if (ctx.options.mode === 'user') {
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+    } else {
+      process.on('SIGINT', () => emit('control-alt-delete'));
+      process.on('SIGTERM', () => {
+        if (!ctx.pid1 || ctx.container) shutdown('SIGTERM');
+        else this.log.warn('SIGTERM: stateful re-exec is not available yet; ignoring');
+      });
+    }
+    process.on('SIGPIPE', () => undefined);
+    process.on('SIGUSR1', () => undefined);
+  }
+
+  /** Emits `event` (if given), stops every job, closes the socket and resolves `exited`. */
+  async shutdown(event?: string): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    try {
+      if (event) await this.engine.emit(event, [], true).catch(() => undefined);
+      await this.engine.stopAll();
+    } catch (err) {
+      this.log.error(`shutdown: ${(err as Error).message}`);
+    }
+    this.watcher?.close();
+    await this.server?.close();
+    await this.jobLogger.close();
+    this.journal.close();
+    this.exitResolve(0);
+  }
+}

@@ -1,14 +1,36 @@
 // Which conditions an event can affect: owners indexed by event name or by the job a lifecycle leaf names.
+import { isJobEvent } from '../model/condition.ts';
 import type { ConditionState } from './conditionState.ts';
+import { envGet, envValue } from './envList.ts';
 
-/** Index keys of a condition's leaves: `ev:NAME` for latched leaves, `lc:JOB` / `lc:*` for lifecycle ones. */
+/**
+ * Index keys of a condition's leaves: `lc:JOB` / `lc:*` for lifecycle (level) leaves, `jv:NAME:JOB`
+ * for latched job-event leaves that name one job (legacy mode), `ev:NAME` for the rest.
+ */
 export function conditionKeys(state: ConditionState): string[] {
   const keys = new Set<string>();
   for (const l of state.leaves) {
     if (l.lifecycle) keys.add(`lc:${l.jobKey ?? '*'}`);
+    else if (l.jobKey !== undefined) keys.add(`jv:${l.name}:${l.jobKey}`);
     else keys.add(`ev:${l.name}`);
   }
   return [...keys];
+}
+
+/** The keys an event can affect (see conditionKeys); `job` names the job of a lifecycle event. */
+export function eventKeys(name: string, env: readonly string[], job: string | undefined, levels: boolean): string[] {
+  if (levels && job !== undefined) return [`lc:${job}`, 'lc:*'];
+  const keys = [`ev:${name}`];
+  if (isJobEvent(name)) {
+    const named = new Set<string>();
+    if (job !== undefined) named.add(job);
+    const first = env[0];
+    if (first !== undefined) named.add(envValue(first));
+    const j = envGet(env, 'JOB');
+    if (j !== undefined) named.add(j);
+    for (const n of named) keys.push(`jv:${name}:${n}`);
+  }
+  return keys;
 }
 
 /** owner ids by key; owners are strings (`c:CLASS` for start conditions, `j:ID` for stop conditions). */

@@ -1,6 +1,6 @@
 // Engine: the event queue, condition evaluation and job instances behind EngineApi (one drain per tick).
 import { collectFiring, evaluate, heldEvents, resetLatched, updateWithEvent, buildCondition, type ConditionMode, type ConditionState } from '../events/conditionState.ts';
-import { ConditionIndex } from '../events/conditionIndex.ts';
+import { ConditionIndex, eventKeys } from '../events/conditionIndex.ts';
 import { envLookup, isEnvEntry } from '../events/envList.ts';
 import type { EventRecord } from '../events/event.ts';
 import { setPhase, type Registry } from '../events/lifecycle.ts';
@@ -499,7 +499,7 @@ export class Engine implements EngineApi {
     if (ev.job !== undefined) {
       setPhase(this.registry, { job: ev.job.name, instance: ev.job.instance, phase: ev.name as 'started', env: ev.env, task: ev.job.task, at: ev.at });
     }
-    const keys = this.mode === 'default' && ev.job !== undefined ? [`lc:${ev.job.name}`, 'lc:*'] : [`ev:${ev.name}`];
+    const keys = eventKeys(ev.name, ev.env, ev.job?.name, this.mode === 'default');
     const when = this.when();
     for (const owner of this.index.owners(keys)) {
       const cond = owner.startsWith('c:') ? this.startConds.get(owner.slice(2)) : this.jobs.get(Number(owner.slice(2)))?.stop;

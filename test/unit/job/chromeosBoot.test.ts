@@ -94,8 +94,9 @@ test('startup → boot-services → system-services, with failsafe and its depen
   assert.equal(h.state('failsafe'), 'start/running');
   const order = startedOrder(h);
   const at = (j: string): number => order.indexOf(j);
-  for (const [a, b] of [['pre-startup', 'startup'], ['startup', 'boot-services'], ['boot-services', 'failsafe-delay'], ['boot-services', 'boot-complete'], ['boot-complete', 'system-services'], ['failsafe', 'system-services']]) {
-    assert.ok(at(a) >= 0 && at(a) < at(b!), `${a} started before ${b}: ${order.join(' ')}`);
+  const pairs: Array<[string, string]> = [['pre-startup', 'startup'], ['startup', 'boot-services'], ['boot-services', 'failsafe-delay'], ['boot-services', 'boot-complete'], ['boot-complete', 'system-services'], ['failsafe', 'system-services']];
+  for (const [a, b] of pairs) {
+    assert.ok(at(a) >= 0 && at(a) < at(b), `${a} started before ${b}: ${order.join(' ')}`);
   }
   const onStarting = deps.filter((d) => /starting system-services/.test(JSON.stringify(d.start)) || d.start?.kind === 'event' && d.start.name === 'starting');
   assert.ok(onStarting.length >= 5);

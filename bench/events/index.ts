@@ -1,0 +1,124 @@
+// bench events: 10,000 events through 1,000 job classes with varied conditions (events/s, µs per condition).
+import { buildCondition, evaluate, resetLatched, updateWithEvent } from '../../src/events/conditionState.ts';
+import type { EventRecord } from '../../src/events/event.ts';
+import { Engine } from '../../src/job/engine.ts';
+import type { Condition } from '../../src/model/condition.ts';
+import { defaultJobClass, type JobClassSpec } from '../../src/model/jobClass.ts';
+import { FakeClock } from '../../src/platform/fakeClock.ts';
+import type { ProcessEvents, ProcessPort, SpawnRequest, SpawnResult } from '../../src/process/port.ts';
+
+const CLASSES = 1000;
+const EVENTS = 10_000;
+const NAMES = 200;
+
+/** Deterministic PRNG (mulberry32) so every run sees the same workload. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A port whose task processes end as soon as they start (the engine queues the exit). */
+class InstantPort implements ProcessPort {
+  events?: ProcessEvents;
+  spawns = 0;
+  private pid = 100;
+  constructor(private readonly tasks: Set<string>) {}
+  spawn(req: SpawnRequest): SpawnResult {
+    const pid = this.pid++;
+    this.spawns++;
+    if (this.tasks.has(req.job) || req.process !== 'main') queueMicrotask(() => this.events!.exited({ pid, kind: 'exited', status: 0 }));
+    return { ok: true, pid };
+  }
+  kill(pid: number): void {
+    queueMicrotask(() => this.events!.exited({ pid, kind: 'killed', signal: 'TERM', core: false }));
+  }
+  resume(): void {}
+  setEvents(e: ProcessEvents): void {
+    this.events = e;
+  }
+}
+
+function leaf(name: string, ...args: Array<[string | undefined, string, boolean?]>): Condition {
+  return { kind: 'event', name, args: args.map(([key, value, negate]) => (key === undefined ? { value } : { key, value, negate: negate ?? false })) };
+}
+
+function buildClasses(r: () => number): JobClassSpec[] {
+  const out: JobClassSpec[] = [];
+  const ev = (): string => `ev-${Math.floor(r() * NAMES)}`;
+  for (let i = 0; i < CLASSES; i++) {
+    const spec = defaultJobClass(`job-${i}`);
+    spec.task = i % 2 === 0;
+    spec.process.main = { kind: 'exec', command: `/usr/bin/job-${i}`, line: 1 };
+    const other = `job-${Math.floor(r() * i)}`;
+    switch (i % 6) {
+      case 0: spec.start = leaf(ev()); break;
+      case 1: spec.start = { kind: 'and', left: leaf(ev()), right: leaf(ev(), ['K', `v${i % 7}*`]) }; break;
+      case 2: spec.start = { kind: 'or', left: leaf(ev(), ['K', 'v1', true]), right: leaf(ev()) }; break;
+      case 3: spec.start = i > 0 ? { kind: 'and', left: leaf('started', [undefined, other]), right: leaf(ev()) } : leaf(ev()); break;
+      case 4: spec.start = { kind: 'or', left: leaf('stopped', [undefined, other], ['RESULT', 'ok']), right: { kind: 'and', left: leaf(ev()), right: leaf(ev()) } }; break;
+      case 5: spec.start = leaf(ev(), [undefined, `v${i % 3}`]); spec.stop = leaf(ev()); break;
+    }
+    out.push(spec);
+  }
+  return out;
+}
+
+async function run(legacy: boolean): Promise<void> {
+  const r = rng(42);
+  const classes = buildClasses(r);
+  const tasks = new Set(classes.filter((c) => c.task).map((c) => c.name));
+  const clock = new FakeClock();
+  const port = new InstantPort(tasks);
+  const engine = new Engine({ process: port, clock }, { legacyConditions: legacy });
+  for (const c of classes) engine.addOrReplaceClass(c);
+  let handled = 0;
+  engine.subscribe((e) => { if (e.kind === 'event') handled++; });
+  const t0 = performance.now();
+  for (let i = 0; i < EVENTS; i++) {
+    void engine.emit(`ev-${Math.floor(r() * NAMES)}`, [`K=v${i % 7}`, `N=${i}`], false);
+    clock.drain();
+    await Promise.resolve(); // let the port's exits in
+    clock.drain();
+  }
+  const ms = performance.now() - t0;
+  const evals = engine.conditionEvaluations;
+  console.log(
+    `${legacy ? 'legacy ' : 'default'}: ${EVENTS} emitted + ${handled - EVENTS} job events in ${ms.toFixed(0)} ms; ` +
+      `${Math.round((EVENTS / ms) * 1000)} emitted events/s, ${Math.round((handled / ms) * 1000)} events/s handled; ` +
+      `${evals} conditions evaluated, ${((ms * 1000) / evals).toFixed(2)} µs per condition (whole engine time / evaluations); ` +
+      `${port.spawns} processes spawned`,
+  );
+}
+
+/** Conditions alone: every one of the 1,000 start conditions updated and evaluated for every event. */
+function conditionsOnly(): void {
+  const r = rng(7);
+  const classes = buildClasses(r);
+  const reg = {};
+  const conds = classes.map((c) => buildCondition(c.start!, () => undefined, 'default', reg));
+  const n = 2000;
+  const t0 = performance.now();
+  let fired = 0;
+  for (let i = 0; i < n; i++) {
+    const ev: EventRecord = { id: i, name: `ev-${Math.floor(r() * NAMES)}`, env: [`K=v${i % 7}`, `N=${i}`], progress: 'handling', blockers: 0, failed: false, at: 0 };
+    for (const c of conds) {
+      const u = updateWithEvent(c, ev, reg, 'default', '0s');
+      if (u.changed && evaluate(c) && !c.value) {
+        fired++;
+        resetLatched(c, '0s');
+      }
+      c.value = evaluate(c);
+    }
+  }
+  const ms = performance.now() - t0;
+  const evals = n * conds.length;
+  console.log(`conditions only: ${evals} condition updates+evaluations in ${ms.toFixed(0)} ms, ${((ms * 1000) / evals).toFixed(3)} µs per condition; ${fired} firings`);
+}
+
+await run(false);
+await run(true);
+conditionsOnly();

@@ -203,6 +203,11 @@ int main(int argc, char **argv) {
   int rc;
   do rc = connect(fd, (struct sockaddr *)&addr, addr_len);
   while (rc < 0 && errno == EINTR);
+  if (rc < 0 && errno == ECONNREFUSED && addr.sun_path[0] == '\0') {
+    /* Some Node versions bind abstract names padded with NULs to the whole sun_path: try that form. */
+    do rc = connect(fd, (struct sockaddr *)&addr, (socklen_t)sizeof addr);
+    while (rc < 0 && errno == EINTR);
+  }
   if (rc < 0) die("Unable to connect to init at %s: %s", shown, strerror(errno));
 
   /* The handshake and the request go out in one write; the daemon answers hello, then the command. */

@@ -165,6 +165,8 @@ static int read_number(struct cursor *c, long long *out, int *is_int) {
   const char *start = c->p;
   if (c->p < c->end && *c->p == '-') c->p++;
   if (c->p >= c->end || *c->p < '0' || *c->p > '9') return -1;
+  /* JSON allows no leading zero: 0 and 0.5, never 01. */
+  if (*c->p == '0' && c->p + 1 < c->end && c->p[1] >= '0' && c->p[1] <= '9') return -1;
   long long v = 0;
   int overflow = 0;
   while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {

@@ -70,7 +70,10 @@ class Connection {
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
     socket.on('end', () => {
+      // A peer that stopped sending (or died: the two look alike) gets the answers already asked
+      // for, but endless ones (subscriptions, `events --follow`) end now.
       this.peerEnded = true;
+      this.abortAll();
       this.endIfIdle();
     });
     this.armStallTimer();
@@ -154,7 +157,7 @@ class Connection {
   }
 
   private endIfIdle(): void {
-    if (this.peerEnded && this.pending === 0 && this.running.size === 0 && !this.socket.destroyed) {
+    if (this.peerEnded && this.pending === 0 && !this.socket.destroyed) {
       this.clearStallTimer();
       this.socket.end();
     }

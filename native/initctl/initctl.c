@@ -23,6 +23,8 @@
 #define MAX_REPLY_LINE (64u * 1024u * 1024u)
 
 static const char *const ALIASES[] = {"start", "stop", "restart", "reload", "status", NULL};
+/* What install-aliases links: initctl itself too, so DIR on PATH gives the client without bin/initctl's wrapper. */
+static const char *const LINKS[] = {"initctl", "start", "stop", "restart", "reload", "status", NULL};
 static const char *const FORWARDED_ENV[] = {"UPSTART_JOB", "UPSTART_INSTANCE", NULL};
 
 static const char *program = "initctl";
@@ -106,7 +108,7 @@ static socklen_t session_address(const char *session, struct sockaddr_un *addr) 
   return len;
 }
 
-/* install-aliases DIR: DIR/{start,stop,...} → this executable, each made atomically. */
+/* install-aliases DIR: DIR/{initctl,start,stop,...} → this executable, each made atomically. */
 static int install_aliases(const char *dir) {
   char self[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -114,11 +116,11 @@ static int install_aliases(const char *dir) {
   self[n] = '\0';
   if (mkdir(dir, 0755) < 0 && errno != EEXIST) die("%s: %s", dir, strerror(errno));
   int status = 0;
-  for (int i = 0; ALIASES[i]; i++) {
+  for (int i = 0; LINKS[i]; i++) {
     char path[PATH_MAX], tmp[PATH_MAX];
     struct stat st;
-    if (snprintf(path, sizeof path, "%s/%s", dir, ALIASES[i]) >= (int)sizeof path ||
-        snprintf(tmp, sizeof tmp, "%s/%s.new", dir, ALIASES[i]) >= (int)sizeof tmp)
+    if (snprintf(path, sizeof path, "%s/%s", dir, LINKS[i]) >= (int)sizeof path ||
+        snprintf(tmp, sizeof tmp, "%s/%s.new", dir, LINKS[i]) >= (int)sizeof tmp)
       die("%s: %s", dir, "path too long");
     if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode)) {
       fprintf(stderr, "%s: %s exists and is not a symbolic link; left alone\n", program, path);

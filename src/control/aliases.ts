@@ -1,17 +1,18 @@
-// `initctl install-aliases DIR`: start, stop, restart, reload and status as symlinks to the initctl client.
+// `initctl install-aliases DIR`: initctl, start, stop, restart, reload and status as symlinks to the client.
 import { lstatSync, mkdirSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const ALIAS_NAMES = ['start', 'stop', 'restart', 'reload', 'status'] as const;
+/** The alias names plus initctl itself (DIR on PATH then gives the client with no wrapper in between). */
+export const LINK_NAMES = ['initctl', 'start', 'stop', 'restart', 'reload', 'status'] as const;
 
 /**
- * Makes DIR/NAME → target for every alias, atomically (symlink to NAME.new, rename). An existing
+ * Makes DIR/NAME → target for every name in LINK_NAMES, atomically (symlink to NAME.new, rename). An existing
  * symlink is replaced; anything else at that name is left alone and reported. Returns the messages.
  */
 export function installAliases(dir: string, target: string): { errors: string[] } {
   const errors: string[] = [];
   mkdirSync(dir, { recursive: true });
-  for (const name of ALIAS_NAMES) {
+  for (const name of LINK_NAMES) {
     const path = join(dir, name);
     try {
       const st = lstatSync(path, { throwIfNoEntry: false });

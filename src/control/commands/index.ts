@@ -11,7 +11,7 @@ import { jobCommands } from './jobs.ts';
 export const ALIASES: readonly string[] = ['start', 'stop', 'restart', 'reload', 'status'];
 
 const installAliases: CommandSpec = {
-  summary: 'Make start, stop, restart, reload and status links to initctl in DIR.',
+  summary: 'Make initctl, start, stop, restart, reload and status links to this client in DIR.',
   usage: 'DIR',
   mutates: false,
   // The client does this itself, on its own filesystem and with its own rights; reaching the daemon means it did not.

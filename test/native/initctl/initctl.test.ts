@@ -106,7 +106,7 @@ test('install-aliases makes links the client dispatches on; bin/initctl passes -
   const dir = join(work, 'aliases');
   await withServer(sock, async () => {
     assert.deepEqual(await run(built.initctl, ['install-aliases', dir]), { stdout: '', stderr: '', status: 0 });
-    for (const n of ['start', 'stop', 'restart', 'reload', 'status']) assert.equal(readlinkSync(join(dir, n)), built.initctl);
+    for (const n of ['initctl', 'start', 'stop', 'restart', 'reload', 'status']) assert.equal(readlinkSync(join(dir, n)), built.initctl);
     // Again: existing links are replaced, not an error.
     assert.equal((await run(built.initctl, ['install-aliases', dir])).status, 0);
     const env = { UPSTART_SESSION: `unix:path=${sock}` };

@@ -1,0 +1,84 @@
+// The Node initctl (src/cli/initctl.ts) behaves as the C one: same argv → same stdout, stderr, exit status, links.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ControlServer } from '../../../src/control/server.ts';
+import { FakeEngine, FakeHooks } from '../../unit/control/fakeEngine.ts';
+import { ME } from '../../unit/control/serverHarness.ts';
+import { buildClient } from './build.ts';
+
+const built = buildClient();
+const skip = 'skip' in built ? built.skip : false;
+const work = mkdtempSync(join(tmpdir(), 'initctl-parity-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+const cli = fileURLToPath(new URL('../../../src/cli/initctl.ts', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+interface Out {
+  stdout: string;
+  stderr: string;
+  status: number;
+}
+
+function run(file: string, args: string[], env: Record<string, string>): Promise<Out> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, encoding: 'utf8', cwd: root }, (err, stdout, stderr) => {
+      resolve({ stdout, stderr, status: err === null ? 0 : typeof err.code === 'number' ? err.code : -1 });
+    });
+  });
+}
+
+function runNode(args: string[], env: Record<string, string>): Promise<Out> {
+  const code = 'import(process.argv[1]).then((m) => m.main(process.argv.slice(2)))';
+  return run(process.execPath, ['--import', 'tsx', '-e', code, cli, ...args], env);
+}
+
+test('same output and status from the C and the Node client', { skip }, async () => {
+  if ('skip' in built) return;
+  const sock = join(work, 'p.sock');
+  const engine = new FakeEngine();
+  engine.add('foo').add('tty', { instance: '$TTY' });
+  engine.setInstances('foo', [{ job: 'foo', instance: '', goal: 'start', state: 'running', processes: [{ process: 'main', pid: 1234 }] }]);
+  const server = new ControlServer({ path: sock, engine, hooks: new FakeHooks(), mode: 'session', ownerUid: ME.uid, peerCred: () => ME });
+  await server.listen();
+  try {
+    const env = { UPSTART_SESSION: `unix:path=${sock}` };
+    const cases: Array<{ args: string[]; env?: Record<string, string> }> = [
+      { args: ['status', 'foo'] },
+      { args: ['status', 'nope'] },
+      { args: ['--as=start', 'foo'] },
+      { args: ['list', '--json'] },
+      { args: [] },
+      { args: ['--frob'] },
+      { args: ['status'], env: { UPSTART_JOB: 'foo', UPSTART_INSTANCE: '' } },
+      { args: ['--socket', join(work, 'nothing.sock'), 'list'] },
+      { args: ['install-aliases'] },
+    ];
+    for (const c of cases) {
+      const e = { ...env, ...c.env };
+      const [a, b] = await Promise.all([run(built.initctl, c.args, e), runNode(c.args, e)]);
+      if (c.args.includes('--socket')) {
+        // The connect error names the reason in each runtime's words; both say where and fail with 1.
+        assert.equal(a.status, 1);
+        assert.equal(b.status, 1);
+        assert.match(a.stderr, /^initctl: Unable to connect to init/);
+        assert.match(b.stderr, /^initctl: Unable to connect to init/);
+        continue;
+      }
+      assert.deepEqual(b, a, c.args.join(' '));
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('install-aliases from the Node client links to bin/initctl', async () => {
+  const dir = join(work, 'links');
+  const r = await runNode(['install-aliases', dir], {});
+  assert.deepEqual(r, { stdout: '', stderr: '', status: 0 });
+  for (const n of ['initctl', 'start', 'stop', 'restart', 'reload', 'status']) assert.equal(readlinkSync(join(dir, n)), join(root, 'bin/initctl'));
+});

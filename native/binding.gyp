@@ -2,7 +2,21 @@
   "targets": [
     {
       "target_name": "upstart_native",
-      "sources": ["src/addon.c"],
+      "sources": [
+        "src/addon.c",
+        "src/util.c",
+        "src/errors.c",
+        "src/spawn_spec.c",
+        "src/spawn_child.c",
+        "src/spawn.c",
+        "src/reaper.c",
+        "src/pty.c",
+        "src/fds.c",
+        "src/proc.c",
+        "src/ptrace.c",
+        "src/socket.c",
+        "src/constants.c"
+      ],
       "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"]
     },
     {

@@ -1,8 +1,35 @@
-/* N-API module entry: registers the native layer's functions (placeholder until the native layer lands). */
-#include <node_api.h>
+/* N-API module entry: creates the per-instance state and registers every concern's functions. */
+#include "common.h"
+#include <stdlib.h>
+
+static void state_finalize(napi_env env, void *data, void *hint) {
+  (void)hint;
+  addon_state *st = data;
+  if (st->reaper) reaper_free(st->reaper);
+  if (st->syscall_error_ctor) napi_delete_reference(env, st->syscall_error_ctor);
+  if (st->spawn_error_ctor) napi_delete_reference(env, st->spawn_error_ctor);
+  free(st);
+}
+
+addon_state *state_of(napi_env env) {
+  void *data = NULL;
+  napi_get_instance_data(env, &data);
+  return data;
+}
 
 static napi_value init(napi_env env, napi_value exports) {
-  (void)env;
+  addon_state *st = calloc(1, sizeof *st);
+  if (!st) return throw_syscall(env, "calloc", 12);
+  napi_set_instance_data(env, st, state_finalize, NULL);
+  register_errors(env, exports);
+  register_spawn(env, exports);
+  register_reaper(env, exports);
+  register_pty(env, exports);
+  register_fds(env, exports);
+  register_proc(env, exports);
+  register_ptrace(env, exports);
+  register_socket(env, exports);
+  register_constants(env, exports);
   return exports;
 }
 

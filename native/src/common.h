@@ -1,0 +1,56 @@
+/* Shared declarations of the native layer: per-instance state, argument helpers, error throwing. */
+#ifndef UPSTART_NATIVE_COMMON_H
+#define UPSTART_NATIVE_COMMON_H
+
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <uv.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Everything the addon keeps lives here (napi instance data), never in C globals. */
+typedef struct addon_state {
+  napi_ref syscall_error_ctor; /* SyscallError(syscall, errno, strerror) */
+  napi_ref spawn_error_ctor;   /* SpawnError(stage, errno, file, strerror) */
+  struct reaper *reaper;       /* the one SIGCHLD reaper, NULL until started */
+} addon_state;
+
+addon_state *state_of(napi_env env);
+
+/* Throws a pending JS exception; each returns NULL so callers can `return throw_...`. */
+napi_value throw_syscall(napi_env env, const char *syscall, int err);
+napi_value throw_spawn(napi_env env, const char *stage, int err, const char *file);
+napi_value throw_type(napi_env env, const char *msg);
+
+/* Argument helpers: return false with a TypeError pending on bad input. */
+bool arg_int32(napi_env env, napi_value v, const char *what, int32_t *out);
+bool arg_double(napi_env env, napi_value v, const char *what, double *out);
+bool arg_bool(napi_env env, napi_value v, bool *out);
+/* malloc'd copy of a JS string (NUL-terminated); NULL with TypeError pending. */
+char *arg_string(napi_env env, napi_value v, const char *what);
+/* NULL-terminated malloc'd array of malloc'd strings; NULL with TypeError pending. */
+char **arg_string_array(napi_env env, napi_value v, const char *what);
+void free_string_array(char **a);
+/* Property access: *present=false when missing or undefined. */
+napi_value get_prop(napi_env env, napi_value obj, const char *name, bool *present);
+
+napi_value make_int(napi_env env, int64_t v);
+void set_int(napi_env env, napi_value obj, const char *name, int64_t v);
+void set_str(napi_env env, napi_value obj, const char *name, const char *v);
+void set_fn(napi_env env, napi_value exports, const char *name, napi_callback cb);
+
+/* Registration of each concern's functions on the exports object. */
+void register_errors(napi_env env, napi_value exports);
+void register_spawn(napi_env env, napi_value exports);
+void register_reaper(napi_env env, napi_value exports);
+void register_pty(napi_env env, napi_value exports);
+void register_fds(napi_env env, napi_value exports);
+void register_proc(napi_env env, napi_value exports);
+void register_ptrace(napi_env env, napi_value exports);
+void register_socket(napi_env env, napi_value exports);
+void register_constants(napi_env env, napi_value exports);
+
+void reaper_free(struct reaper *r);
+
+#endif

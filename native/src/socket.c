@@ -1,0 +1,181 @@
+/* Unix socket calls: SO_PEERCRED on a connected socket, and a bound AF_UNIX datagram socket with a receive callback. */
+#include "common.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* peerCred(fd) -> { pid, uid, gid } */
+static napi_value peer_cred(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value v;
+  int32_t fd;
+  napi_get_cb_info(env, info, &argc, &v, NULL, NULL);
+  if (argc < 1 || !arg_int32(env, v, "fd", &fd)) return argc < 1 ? throw_type(env, "fd is required") : NULL;
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) return throw_syscall(env, "getsockopt", errno);
+  napi_value o;
+  napi_create_object(env, &o);
+  set_int(env, o, "pid", cred.pid);
+  set_int(env, o, "uid", cred.uid);
+  set_int(env, o, "gid", cred.gid);
+  return o;
+}
+
+#define DGRAM_MAX 65536
+
+typedef struct dgram {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref callback;
+  napi_async_context async;
+  int fd;
+  bool closing;     /* uv_close started */
+  bool handle_gone; /* uv_close finished */
+  bool js_gone;     /* the JS close function was collected */
+  char buf[DGRAM_MAX];
+} dgram;
+
+static void dgram_closed(uv_handle_t *h) {
+  dgram *d = h->data;
+  close(d->fd);
+  d->handle_gone = true;
+  if (d->js_gone) free(d);
+}
+
+static void dgram_start_close(dgram *d) {
+  if (d->closing) return;
+  d->closing = true;
+  uv_poll_stop(&d->poll);
+  if (d->callback) { napi_delete_reference(d->env, d->callback); d->callback = NULL; }
+  napi_async_destroy(d->env, d->async);
+  uv_close((uv_handle_t *)&d->poll, dgram_closed);
+}
+
+static void dgram_finalize(napi_env env, void *data, void *hint) {
+  (void)env; (void)hint;
+  dgram *d = data;
+  d->js_gone = true;
+  if (!d->closing) dgram_start_close(d);
+  else if (d->handle_gone) free(d);
+}
+
+static void on_readable(uv_poll_t *h, int status, int events) {
+  (void)events;
+  dgram *d = h->data;
+  if (status < 0 || d->closing) return;
+  napi_env env = d->env;
+  for (int i = 0; i < 64 && !d->closing; i++) {
+    struct iovec iov = { d->buf, sizeof d->buf };
+    union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(struct ucred))]; } ctl;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl, .msg_controllen = sizeof ctl };
+    ssize_t n = recvmsg(d->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n < 0) break; /* EAGAIN: drained */
+    int64_t pid = -1, uid = -1, gid = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+        struct ucred cr;
+        memcpy(&cr, CMSG_DATA(c), sizeof cr);
+        pid = cr.pid; uid = cr.uid; gid = cr.gid;
+      }
+    }
+    napi_handle_scope scope;
+    napi_open_handle_scope(env, &scope);
+    napi_value argv[2], cb, recv, result, buf;
+    void *data;
+    napi_create_buffer_copy(env, (size_t)n, d->buf, &data, &buf);
+    argv[0] = buf;
+    napi_create_object(env, &argv[1]);
+    set_int(env, argv[1], "pid", pid);
+    set_int(env, argv[1], "uid", uid);
+    set_int(env, argv[1], "gid", gid);
+    napi_get_reference_value(env, d->callback, &cb);
+    napi_get_global(env, &recv);
+    if (napi_make_callback(env, d->async, recv, cb, 2, argv, &result) == napi_pending_exception) {
+      napi_value err;
+      napi_get_and_clear_last_exception(env, &err);
+      napi_fatal_exception(env, err);
+    }
+    napi_close_handle_scope(env, scope);
+  }
+}
+
+static napi_value dgram_close(napi_env env, napi_callback_info info) {
+  void *data;
+  napi_get_cb_info(env, info, NULL, NULL, NULL, &data);
+  dgram_start_close(data);
+  return NULL;
+}
+
+static napi_value dgram_ref(napi_env env, napi_callback_info info) {
+  void *data;
+  size_t argc = 1;
+  napi_value v;
+  bool on = false;
+  napi_get_cb_info(env, info, &argc, &v, NULL, &data);
+  dgram *d = data;
+  if (argc < 1 || !arg_bool(env, v, &on)) return NULL;
+  if (!d->closing) { if (on) uv_ref((uv_handle_t *)&d->poll); else uv_unref((uv_handle_t *)&d->poll); }
+  return NULL;
+}
+
+/* openDgramSocket(path, callback(data, {pid, uid, gid})) -> { fd, close(), ref(on) }; '@name' is abstract. */
+static napi_value open_dgram(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2) return throw_type(env, "openDgramSocket(path, callback)");
+  napi_valuetype t;
+  napi_typeof(env, argv[1], &t);
+  if (t != napi_function) return throw_type(env, "callback must be a function");
+  char *path = arg_string(env, argv[0], "path");
+  if (!path) return NULL;
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  size_t plen = strlen(path);
+  if (plen == 0 || plen >= sizeof addr.sun_path) { free(path); return throw_syscall(env, "bind", ENAMETOOLONG); }
+  memcpy(addr.sun_path, path, plen);
+  socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + 1);
+  if (path[0] == '@') { addr.sun_path[0] = '\0'; alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen); }
+  free(path);
+
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_syscall(env, "socket", errno);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+  if (bind(fd, (struct sockaddr *)&addr, alen) < 0) { int e = errno; close(fd); return throw_syscall(env, "bind", e); }
+
+  dgram *d = calloc(1, sizeof *d);
+  if (!d) { close(fd); return throw_syscall(env, "calloc", ENOMEM); }
+  d->env = env;
+  d->fd = fd;
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  int rc = uv_poll_init(loop, &d->poll, fd);
+  if (rc < 0) { close(fd); free(d); return throw_syscall(env, "uv_poll_init", -rc); }
+  d->poll.data = d;
+  napi_create_reference(env, argv[1], 1, &d->callback);
+  napi_value name;
+  napi_create_string_utf8(env, "upstart:dgram", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &d->async);
+  uv_poll_start(&d->poll, UV_READABLE, on_readable);
+
+  napi_value obj, close_fn, ref_fn;
+  napi_create_object(env, &obj);
+  set_int(env, obj, "fd", fd);
+  napi_create_function(env, "close", NAPI_AUTO_LENGTH, dgram_close, d, &close_fn);
+  napi_create_function(env, "ref", NAPI_AUTO_LENGTH, dgram_ref, d, &ref_fn);
+  napi_set_named_property(env, obj, "close", close_fn);
+  napi_set_named_property(env, obj, "ref", ref_fn);
+  napi_add_finalizer(env, obj, d, dgram_finalize, NULL, NULL);
+  return obj;
+}
+
+void register_socket(napi_env env, napi_value exports) {
+  set_fn(env, exports, "peerCred", peer_cred);
+  set_fn(env, exports, "openDgramSocket", open_dgram);
+}

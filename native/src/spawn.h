@@ -1,0 +1,53 @@
+/* The prepared spawn specification: everything the child needs, allocated before fork. */
+#ifndef UPSTART_NATIVE_SPAWN_H
+#define UPSTART_NATIVE_SPAWN_H
+
+#include "common.h"
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#define SPAWN_MAX_RLIMITS 16
+#define SPAWN_MAX_CGROUPS 8
+#define SPAWN_MAX_KEEP 16
+#define STDIO_INHERIT (-1)
+#define STDIO_DEVNULL (-2)
+
+/* Child failure stages, sent as {stage, errno} over the close-on-exec pipe. */
+enum spawn_stage {
+  ST_NONE = 0, ST_SIGNALS, ST_SETSID, ST_STDIO, ST_CTTY, ST_NICE, ST_OOM, ST_RLIMIT, ST_CGROUP,
+  ST_CHROOT, ST_CHDIR, ST_SETGROUPS, ST_SETGID, ST_SETUID, ST_KEEPFDS, ST_PTRACE, ST_SIGMASK, ST_EXEC,
+  ST_COUNT
+};
+extern const char *const spawn_stage_names[ST_COUNT];
+
+typedef struct spawn_spec {
+  char *file;
+  char **paths; /* candidate paths for execve, tried in order (PATH search done before fork) */
+  char **argv;
+  char **envp;
+  char *cwd;
+  char *chroot_dir;
+  bool has_umask; unsigned umask_value;
+  bool has_nice; int nice_value;
+  bool has_oom; char oom_text[16]; size_t oom_len;
+  int nrlimits; struct { int resource; struct rlimit lim; } rlimits[SPAWN_MAX_RLIMITS];
+  bool has_uid; uid_t uid;
+  bool has_gid; gid_t gid;
+  bool set_groups; gid_t *groups; int ngroups;
+  bool new_session;
+  bool controlling_tty;
+  int stdio[3];
+  int devnull_fd;
+  int ncgroups; int cgroup_fds[SPAWN_MAX_CGROUPS];
+  bool trace_me;
+  int nkeep; int keep_fds[SPAWN_MAX_KEEP];
+  int err_fd; /* write end of the error pipe (child side) */
+} spawn_spec;
+
+/* Fills `spec` from the JS options object; false with an exception pending. */
+bool spawn_spec_parse(napi_env env, napi_value opts, spawn_spec *spec);
+void spawn_spec_free(spawn_spec *spec);
+/* Runs in the child (CLONE_VM|CLONE_VFORK): async-signal-safe calls only. Never returns on success. */
+int spawn_child_main(void *arg);
+
+#endif

@@ -60,7 +60,7 @@ test('same output and status from the C and the Node client', { skip }, async ()
     ];
     for (const c of cases) {
       const e = { ...env, ...c.env };
-      const [a, b] = await Promise.all([run(built.initctl, c.args, e), runNode(c.args, e)]);
+      const [a, b]: [Out, Out] = await Promise.all([run(built.initctl, c.args, e), runNode(c.args, e)]);
       if (c.args.includes('--socket')) {
         // The connect error names the reason in each runtime's words; both say where and fail with 1.
         assert.equal(a.status, 1);

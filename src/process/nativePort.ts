@@ -1,0 +1,252 @@
+// NativeProcessPort: the real ProcessPort — spawns through the native addon, reaps, follows forks, holds exits for logs.
+import type { CgroupSpec } from '../model/jobClass.ts';
+import { signalName } from '../model/signals.ts';
+import type { OutputSink } from '../log/port.ts';
+import { ForkFollower } from './forkFollower.ts';
+import * as native from './native.ts';
+import type { ChildStatus, SpawnSpec, Stdio } from './native.ts';
+import type { ExitInfo, ProcessEvents, ProcessPort, SpawnRequest, SpawnResult } from './port.ts';
+import { feedScript, openScriptPipe, type ScriptPipe } from './scriptFeed.ts';
+import { SpawnError } from './spawnError.ts';
+import { SyscallError } from './syscallError.ts';
+
+export type PortLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface NativeProcessPortOptions {
+  /** Where `console log` output goes (the pty master of each process). */
+  sink: OutputSink;
+  logger?: (level: PortLogLevel, msg: string) => void;
+  /** The console for `console output|owner` (default: the daemon's own fds 0/1/2). */
+  consoleFd?: number;
+  /** Orphans reparented to us (subreaper / PID 1) that no job owns, after they are reaped. */
+  onUnowned?: (pid: number, info: ExitInfo) => void;
+  /** cgroup directories a process joins before exec (cgroup policy lives with the caller); default none. */
+  cgroupDirs?: (req: SpawnRequest, cgroups: CgroupSpec[]) => string[];
+  /** Longest wait for a process's output to reach the log after it exits (default 2000 ms). */
+  flushDeadlineMs?: number;
+}
+
+export const DEFAULT_FLUSH_DEADLINE_MS = 2000;
+
+/** A process whose exit we report; `output` settles when its pty reached EOF in the sink. */
+interface Owned {
+  output: Promise<void> | undefined;
+  awaitingStop: boolean;
+}
+
+const SIGSTOP = 19;
+
+/** How a reaped status ended, as the engine wants it. */
+export function toExitInfo(s: ChildStatus, pid = s.pid): ExitInfo | undefined {
+  if (s.kind === 'exited') return { pid, kind: 'exited', status: s.status };
+  if (s.kind === 'killed' || s.kind === 'dumped') {
+    return { pid, kind: 'killed', signal: signalName(s.signal) ?? String(s.signal), core: s.kind === 'dumped' };
+  }
+  return undefined;
+}
+
+/**
+ * Invariants: the one reaper of the process runs from construction until close(); `owned` holds
+ * every pid whose end the engine hears about (spawned pids, and for expect fork/daemon the final
+ * pid once ready); an exit is reported only after that process's output is in the log or the
+ * flush deadline passed; events are delivered from the reaper callback or a promise, never from
+ * inside spawn().
+ */
+export class NativeProcessPort implements ProcessPort {
+  private events: ProcessEvents | undefined;
+  private readonly owned = new Map<number, Owned>();
+  private readonly follower: ForkFollower;
+  private readonly log: (level: PortLogLevel, msg: string) => void;
+  private readonly flushDeadlineMs: number;
+  private pendingReports = 0;
+  private closed = false;
+
+  constructor(private readonly opts: NativeProcessPortOptions) {
+    this.log = opts.logger ?? (() => {});
+    this.flushDeadlineMs = opts.flushDeadlineMs ?? DEFAULT_FLUSH_DEADLINE_MS;
+    this.follower = new ForkFollower((level, msg) => this.log(level, msg));
+    native.startReaper((statuses) => this.onStatuses(statuses));
+    this.updateRef();
+  }
+
+  setEvents(events: ProcessEvents): void {
+    this.events = events;
+  }
+
+  /** Stops the reaper (tests, shutdown). Tracked processes are no longer reported. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    native.stopReaper();
+  }
+
+  spawn(req: SpawnRequest): SpawnResult {
+    let pty: native.Pty | undefined;
+    let script: ScriptPipe | undefined;
+    try {
+      const spec = this.buildSpec(req);
+      if (req.console === 'log') {
+        pty = native.openpty({ raw: true });
+        spec.stdio = [pty.slave, pty.slave, pty.slave];
+        spec.controllingTty = true;
+      }
+      if (req.script !== undefined) {
+        script = openScriptPipe();
+        spec.argv = [...spec.argv, script.path];
+        spec.keepFds = [script.readFd];
+      }
+      const pid = native.spawn(spec);
+      let output: Promise<void> | undefined;
+      if (pty) {
+        native.closeFd(pty.slave);
+        output = this.attach(req, pty.master);
+        pty = undefined;
+      }
+      if (script) {
+        native.closeFd(script.readFd);
+        const writeFd = script.writeFd;
+        script = undefined;
+        feedScript(writeFd, req.script!, (err) => this.log('warn', `${req.job}: cannot feed the ${req.process} script: ${err.message}`));
+      }
+      this.owned.set(pid, { output, awaitingStop: req.expect.kind === 'stop' });
+      if (req.expect.kind === 'fork' || req.expect.kind === 'daemon') {
+        this.follower.follow(pid, req.expect.kind === 'fork' ? 1 : 2);
+      }
+      this.updateRef();
+      return { ok: true, pid };
+    } catch (err) {
+      if (pty) { native.closeFd(pty.master); native.closeFd(pty.slave); }
+      if (script) { native.closeFd(script.readFd); native.closeFd(script.writeFd); }
+      return failure(err);
+    }
+  }
+
+  kill(pid: number, signal: string, group = false): void {
+    try {
+      if (group) native.killGroup(pid, signal);
+      else native.kill(pid, signal);
+    } catch (err) {
+      if (err instanceof SyscallError && err.code === 'ESRCH') return;
+      this.log('warn', `cannot send ${signal} to ${group ? 'group ' : ''}${pid}: ${(err as Error).message}`);
+    }
+  }
+
+  resume(pid: number): void {
+    this.kill(pid, 'CONT');
+  }
+
+  private buildSpec(req: SpawnRequest): SpawnSpec {
+    const spec: SpawnSpec = { argv: req.argv, env: req.env, setsid: true, rlimits: req.limits };
+    if (req.umask !== undefined) spec.umask = req.umask;
+    if (req.nice !== undefined) spec.nice = req.nice;
+    if (req.oomScoreAdj !== undefined) spec.oomScoreAdj = req.oomScoreAdj;
+    if (req.chroot !== undefined) spec.chroot = req.chroot;
+    if (req.chdir !== undefined) spec.cwd = req.chdir;
+    if (req.setuid !== undefined) spec.user = req.setuid;
+    if (req.setgid !== undefined) spec.group = req.setgid;
+    if (req.expect.kind === 'fork' || req.expect.kind === 'daemon') spec.traceMe = true;
+    if (this.opts.cgroupDirs && req.cgroups.length > 0) spec.cgroups = this.opts.cgroupDirs(req, req.cgroups);
+    if (req.console === 'none') spec.stdio = ['null', 'null', 'null'];
+    else if (req.console === 'output' || req.console === 'owner') {
+      const c = this.opts.consoleFd;
+      const fds: [Stdio, Stdio, Stdio] = c === undefined ? ['inherit', 'inherit', 'inherit'] : [c, c, c];
+      spec.stdio = fds;
+      if (req.console === 'owner' && native.isatty(c ?? 0)) spec.controllingTty = true;
+    }
+    return spec;
+  }
+
+  private attach(req: SpawnRequest, master: number): Promise<void> {
+    try {
+      return this.opts.sink.attach({ job: req.job, instance: req.instance }, master).catch((err: Error) => {
+        this.log('warn', `${req.job}: output capture failed: ${err.message}`);
+      });
+    } catch (err) {
+      this.log('warn', `${req.job}: output capture failed: ${(err as Error).message}`);
+      return Promise.resolve();
+    }
+  }
+
+  private onStatuses(statuses: ChildStatus[]): void {
+    for (const s of statuses) {
+      try {
+        this.onStatus(s);
+      } catch (err) {
+        this.log('error', `reaper: ${(err as Error).stack ?? String(err)}`);
+      }
+    }
+    this.updateRef();
+  }
+
+  private onStatus(s: ChildStatus): void {
+    // Traced pids, and stops of pids we do not own (a new tracee whose parent's fork event is still queued).
+    if (this.follower.has(s.pid) || (s.kind === 'stopped' && !this.owned.has(s.pid))) {
+      const d = this.follower.onStatus(s);
+      if (d.kind === 'ready') {
+        const spawned = this.owned.get(d.spawned);
+        this.owned.delete(d.spawned);
+        this.owned.set(d.final, { output: spawned?.output, awaitingStop: false });
+        this.events?.ready(d.spawned, d.final);
+        return;
+      }
+      if (d.kind === 'consumed' || d.kind === 'swallow') return;
+      if (d.kind === 'report') {
+        const info = toExitInfo(s, d.pid);
+        const owned = this.owned.get(d.pid);
+        this.owned.delete(d.pid);
+        if (info) this.report(info, owned?.output);
+        return;
+      }
+    }
+    const owned = this.owned.get(s.pid);
+    if (s.kind === 'stopped') {
+      if (owned?.awaitingStop && s.signal === SIGSTOP) {
+        owned.awaitingStop = false;
+        this.events?.ready(s.pid, s.pid);
+      }
+      return;
+    }
+    const info = toExitInfo(s);
+    if (!info) return;
+    if (owned) {
+      this.owned.delete(s.pid);
+      this.report(info, owned.output);
+    } else {
+      this.opts.onUnowned?.(s.pid, info);
+    }
+  }
+
+  /** Reports an exit once the process's output is flushed (or the deadline passed). */
+  private report(info: ExitInfo, output: Promise<void> | undefined): void {
+    if (!output) {
+      this.events?.exited(info);
+      return;
+    }
+    this.pendingReports += 1;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), this.flushDeadlineMs); });
+    void Promise.race([output.then(() => 'flushed' as const), deadline]).then((how) => {
+      clearTimeout(timer);
+      this.pendingReports -= 1;
+      if (how === 'late') this.log('debug', `process ${info.pid}: output still open ${this.flushDeadlineMs} ms after exit; reporting the exit anyway`);
+      this.updateRef();
+      this.events?.exited(info);
+    });
+  }
+
+  /** The reaper keeps the loop alive only while some process or report is outstanding. */
+  private updateRef(): void {
+    if (!this.closed) native.reaperRef(this.owned.size > 0 || this.pendingReports > 0);
+  }
+}
+
+function failure(err: unknown): SpawnResult {
+  if (err instanceof SpawnError) {
+    return { ok: false, stage: err.stage, errno: err.errno, code: err.code, message: err.message };
+  }
+  if (err instanceof SyscallError) {
+    return { ok: false, stage: err.syscall, errno: err.errno, code: err.code, message: err.message };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { ok: false, stage: 'spec', errno: 22, code: 'EINVAL', message };
+}

@@ -1,0 +1,120 @@
+// NativeProcessPort with real processes: console modes, held exits, big scripts, expect stop/fork/daemon, orphans.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { OutputSink, OutputSource } from '../../../src/log/port.ts';
+import * as native from '../../../src/process/native.ts';
+import { NativeProcessPort } from '../../../src/process/nativePort.ts';
+import type { ExitInfo, SpawnRequest } from '../../../src/process/port.ts';
+import { readAll, SH_ENV } from './helpers/reap.ts';
+
+/** A sink that keeps each job's output in memory; `attach` resolves at EOF like the real one. */
+class MemorySink implements OutputSink {
+  readonly text = new Map<string, string>();
+  attach(source: OutputSource, fd: number): Promise<void> {
+    return readAll(fd, 30000).then((b) => { this.text.set(source.job, (this.text.get(source.job) ?? '') + b.toString()); });
+  }
+}
+
+type Event = { kind: 'exited'; info: ExitInfo; logsAtExit: Map<string, string> } | { kind: 'ready'; spawned: number; pid: number };
+const sink = new MemorySink();
+const events: Event[] = [];
+const unowned: Array<{ pid: number; info: ExitInfo }> = [];
+let wake: () => void = () => {};
+native.setChildSubreaper(true);
+const port = new NativeProcessPort({ sink, flushDeadlineMs: 500, onUnowned: (pid, info) => { unowned.push({ pid, info }); wake(); } });
+port.setEvents({
+  exited: (info) => { events.push({ kind: 'exited', info, logsAtExit: new Map(sink.text) }); wake(); },
+  ready: (spawned, pid) => { events.push({ kind: 'ready', spawned, pid }); wake(); },
+});
+after(() => port.close());
+
+/** Waits (with a deadline) until `pred` finds an event. */
+async function until<T>(pred: () => T | undefined, ms = 15000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = pred();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out waiting for a port event');
+    await new Promise<void>((resolve) => { wake = resolve; setTimeout(resolve, Math.max(1, deadline - Date.now())); });
+  }
+}
+const exitOf = (pid: number) => () => events.find((e): e is Extract<Event, { kind: 'exited' }> => e.kind === 'exited' && e.info.pid === pid);
+const readyOf = (pid: number) => () => events.find((e): e is Extract<Event, { kind: 'ready' }> => e.kind === 'ready' && e.spawned === pid);
+
+function req(job: string, over: Partial<SpawnRequest>): SpawnRequest {
+  return { job, instance: '', process: 'main', argv: ['/bin/sh', '-e'], env: SH_ENV, console: 'none', limits: {}, cgroups: [], expect: { kind: 'none' }, ...over };
+}
+
+function spawnOk(r: SpawnRequest): number {
+  const res = port.spawn(r);
+  assert.ok(res.ok, JSON.stringify(res));
+  return res.pid;
+}
+
+test('console log: output is in the sink before the exit is reported', async () => {
+  const pid = spawnOk(req('logged', { console: 'log', argv: ['sh', '-c', 'i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i+1)); done; exit 3'] }));
+  const e = await until(exitOf(pid));
+  assert.deepEqual(e.info, { pid, kind: 'exited', status: 3 });
+  assert.ok(e.logsAtExit.get('logged')?.endsWith('line 1999\n'), 'the last line was logged before the exit event');
+});
+
+test('console log: a grandchild holding the pty does not hold the exit past the deadline', async () => {
+  const t0 = Date.now();
+  const pid = spawnOk(req('holder', { console: 'log', argv: ['sh', '-c', 'sleep 3 & echo started'] }));
+  const e = await until(exitOf(pid));
+  assert.equal(e.info.kind, 'exited');
+  assert.ok(Date.now() - t0 < 2500, 'reported at the flush deadline, not when the grandchild let go');
+  port.kill(pid, 'KILL', true);
+});
+
+test('a script of several MB is fed to the shell in full without blocking', async () => {
+  const body = ': filler line that the shell reads and ignores .......................................\n'.repeat(60_000);
+  const pid = spawnOk(req('bigscript', { script: `${body}echo "done $0"\nexit 7\n`, console: 'log' }));
+  const e = await until(exitOf(pid), 60000);
+  assert.deepEqual(e.info, { pid, kind: 'exited', status: 7 });
+  assert.match(sink.text.get('bigscript') ?? '', /^done \/dev\/fd\/\d+\n$/);
+});
+
+test('a missing binary is a spawn failure naming it, not a start and exit 127', () => {
+  const res = port.spawn(req('missing', { argv: ['/usr/bin/no-such-daemon'] }));
+  assert.equal(res.ok, false);
+  if (!res.ok) {
+    assert.deepEqual([res.stage, res.code], ['exec', 'ENOENT']);
+    assert.match(res.message, /no-such-daemon/);
+  }
+});
+
+test('expect stop: ready when the process stops itself, resume continues it', async () => {
+  const pid = spawnOk(req('stopper', { argv: ['sh', '-c', 'kill -STOP $$; exit 4'], expect: { kind: 'stop' } }));
+  const r = await until(readyOf(pid));
+  assert.equal(r.pid, pid);
+  port.resume(pid);
+  assert.deepEqual((await until(exitOf(pid))).info, { pid, kind: 'exited', status: 4 });
+});
+
+for (const [kind, argv] of [
+  ['fork', ['sh', '-c', 'sleep 0.4 & exit 0']],
+  ['daemon', ['sh', '-c', '(sleep 0.4 &) ; exit 0']],
+] as const) {
+  test(`expect ${kind}: ptrace follows the forks, ready names the final pid, its exit is reported`, async () => {
+    const spawned = spawnOk(req(`exp-${kind}`, { argv: [...argv], expect: { kind } }));
+    const r = await until(readyOf(spawned));
+    assert.notEqual(r.pid, spawned);
+    const e = await until(exitOf(r.pid));
+    assert.deepEqual(e.info, { pid: r.pid, kind: 'exited', status: 0 });
+    assert.equal(exitOf(spawned)(), undefined, 'the exit of the forking parent is not reported');
+  });
+}
+
+test('expect fork: a process that dies before forking is reported as the spawned pid', async () => {
+  const spawned = spawnOk(req('exp-fail', { argv: ['sh', '-c', 'exit 9'], expect: { kind: 'fork' } }));
+  assert.deepEqual((await until(exitOf(spawned))).info, { pid: spawned, kind: 'exited', status: 9 });
+});
+
+test('kill by signal name is reported as a killed exit; orphans go to onUnowned', async () => {
+  const pid = spawnOk(req('victim', { argv: ['sh', '-c', '(sleep 0.2 & echo $! >/dev/null); exec sleep 30'] }));
+  port.kill(pid, 'TERM');
+  assert.deepEqual((await until(exitOf(pid))).info, { pid, kind: 'killed', signal: 'TERM', core: false });
+  await until(() => (unowned.length > 0 ? unowned : undefined));
+  port.kill(999999999 & 0x3fffff, 'TERM'); // a missing process is ignored
+});

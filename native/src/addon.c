@@ -1,11 +1,13 @@
 /* N-API module entry: creates the per-instance state and registers every concern's functions. */
 #include "common.h"
 #include <stdlib.h>
+#include <sys/mman.h>
 
 static void state_finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   addon_state *st = data;
   if (st->reaper) reaper_free(st->reaper);
+  if (st->child_stack) munmap(st->child_stack, CHILD_STACK_SIZE);
   if (st->syscall_error_ctor) napi_delete_reference(env, st->syscall_error_ctor);
   if (st->spawn_error_ctor) napi_delete_reference(env, st->spawn_error_ctor);
   free(st);

@@ -14,7 +14,10 @@ typedef struct addon_state {
   napi_ref syscall_error_ctor; /* SyscallError(syscall, errno, strerror) */
   napi_ref spawn_error_ctor;   /* SpawnError(stage, errno, file, strerror) */
   struct reaper *reaper;       /* the one SIGCHLD reaper, NULL until started */
+  void *child_stack;           /* spawn's clone stack, mapped once and reused (spawn is synchronous) */
 } addon_state;
+
+#define CHILD_STACK_SIZE (256 * 1024)
 
 addon_state *state_of(napi_env env);
 

@@ -10,7 +10,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CHILD_STACK_SIZE (256 * 1024)
 
 static napi_value js_spawn(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -25,12 +24,18 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   if (pipe2(errp, O_CLOEXEC) < 0) { int e = errno; spawn_spec_free(&spec); return throw_syscall(env, "pipe2", e); }
   spec.err_fd = errp[1];
 
-  void *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED) {
-    int e = errno;
-    close(errp[0]); close(errp[1]); spawn_spec_free(&spec);
-    return throw_syscall(env, "mmap", e);
+  /* Mapped once: unmapping after every spawn would cost a TLB shootdown across Node's threads. */
+  addon_state *st = state_of(env);
+  if (!st->child_stack) {
+    void *m = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (m == MAP_FAILED) {
+      int e = errno;
+      close(errp[0]); close(errp[1]); spawn_spec_free(&spec);
+      return throw_syscall(env, "mmap", e);
+    }
+    st->child_stack = m;
   }
+  void *stack = st->child_stack;
 
   sigset_t all, old;
   sigfillset(&all);
@@ -38,7 +43,6 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   pid_t pid = clone(spawn_child_main, (char *)stack + CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, &spec);
   int clone_err = errno;
   pthread_sigmask(SIG_SETMASK, &old, NULL);
-  munmap(stack, CHILD_STACK_SIZE);
   close(errp[1]);
 
   if (pid < 0) {

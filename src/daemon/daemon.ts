@@ -109,6 +109,14 @@ export class Daemon {
       this.log.warn(`cannot raise the file descriptor limit: ${(err as Error).message}`);
     }
 
+    if (ctx.options.mode === 'user') {
+      // A session init makes its own log dir ($XDG_CACHE_HOME/upstart); the system one may be read-only until later.
+      try {
+        mkdirSync(ctx.paths.logdir, { recursive: true, mode: 0o755 });
+      } catch (err) {
+        this.log.warn(`cannot create the log directory ${ctx.paths.logdir}: ${(err as Error).message}`);
+      }
+    }
     await this.loadAll();
     this.watcher = watchConfDirs(ctx.paths.confdirs, (change) => this.applyChange(change), {
       onError: (err) => this.log.error(`applying a configuration change: ${(err as Error).message}`),
@@ -127,7 +135,7 @@ export class Daemon {
     });
     await this.server.listen();
     this.installSignals();
-    this.log.info(`${VERSION} ${ctx.options.mode} mode: socket ${ctx.paths.socket}, logs in ${ctx.paths.logdir}`);
+    this.log.message(`${VERSION} ${ctx.options.mode} mode: socket ${ctx.paths.socket}, logs in ${ctx.paths.logdir}`);
     if (ctx.options.startupEvent !== null) {
       void this.engine.emit(ctx.options.startupEvent, [], false).catch((err: Error) => {
         this.log.warn(`${ctx.options.startupEvent}: ${err.message}`);

@@ -86,6 +86,8 @@ export class Engine implements EngineApi {
   private readonly waiters = new Map<number, Waiter>();
   private readonly eventWaiters = new Map<number, Array<{ resolve: () => void; reject: (e: Error) => void }>>();
   private stopAllWaiters: Array<() => void> = [];
+  /** Set by stopAll(): from then on no condition and no command starts anything. */
+  private shuttingDown = false;
   private readonly subscribers = new Set<(e: JournalEntry) => void>();
   /** Conditions evaluated so far (for the benchmark). */
   conditionEvaluations = 0;
@@ -343,6 +345,7 @@ export class Engine implements EngineApi {
       if (w.op === 'start') {
         const spec = this.getClass(w.job);
         if (spec === undefined) throw new EngineError('unknown-job', `Unknown job: ${w.job}`);
+        if (this.shuttingDown) throw new EngineError('denied', `Not starting ${w.job}: init is shutting down`);
         const inst = instanceName(spec, this.envCtx, w.env);
         if ('missing' in inst) throw new EngineError('invalid', `Unknown parameter: ${inst.missing}`);
         const existing = this.instancesOf(w.job).find((x) => x.instance === inst.name);
@@ -352,6 +355,7 @@ export class Engine implements EngineApi {
         if (w.wait) j.blocking.push({ kind: 'command', id: w.id });
         this.machine.changeGoal(j, 'start');
       } else {
+        if (w.op === 'restart' && this.shuttingDown) throw new EngineError('denied', `Not restarting ${w.job}: init is shutting down`);
         j = this.findForCommand(w.job, w.env);
         if (j.goal === 'stop') throw new EngineError('already-stopped', `Job has already been stopped: ${jobLabel(j)}`);
         if (w.op === 'stop') j.stopEnv = [...w.env];
@@ -462,6 +466,7 @@ export class Engine implements EngineApi {
         this.runCommand(w);
         return;
       case 'stop-all':
+        this.shuttingDown = true;
         for (const j of [...this.jobs.values()]) {
           if (j.goal !== 'stop') {
             j.stopEnv = [];
@@ -526,6 +531,10 @@ export class Engine implements EngineApi {
   private startFromCondition(name: string, f: ReturnType<typeof collectFiring>): void {
     const spec = this.getClass(name);
     if (spec === undefined) return;
+    if (this.shuttingDown) {
+      this.log('info', `${name}: not started by ${f.events.join(' ')}: shutting down`);
+      return;
+    }
     const inst = instanceName(spec, this.envCtx, f.env);
     if ('missing' in inst) {
       this.log('warn', `${name}: cannot start: instance refers to unset variable ${inst.missing}`);

@@ -302,7 +302,8 @@ export class JobMachine {
     this.host.journal(e);
     if (left.length > 0) return; // other pids of the slot still live
     const ok = info.kind === 'exited' && info.status === 0;
-    if (!ok) this.host.log(p === 'main' ? 'warn' : 'info', `${jobLabel(job)} ${p} process (${info.pid}) ${describeExit(exit)}`);
+    // An exit the job did not ask for is worth a warning; one that a stop caused is not.
+    if (!ok) this.host.log(p === 'main' && job.goal !== 'stop' ? 'warn' : 'info', `${jobLabel(job)} ${p} process (${info.pid}) ${describeExit(exit)}`);
     if (p === 'main') {
       this.mainExited(job, exit, info);
       return;

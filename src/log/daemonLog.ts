@@ -5,11 +5,11 @@ import { openSync, writeSync } from 'node:fs';
 export const LOG_PRIORITIES = ['debug', 'info', 'message', 'warn', 'error', 'fatal'] as const;
 export type LogPriority = (typeof LOG_PRIORITIES)[number];
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogLevel = 'debug' | 'info' | 'message' | 'warn' | 'error';
 
 const RANK: Record<LogPriority, number> = { debug: 0, info: 1, message: 2, warn: 3, error: 4, fatal: 5 };
 /** syslog levels for /dev/kmsg lines. */
-const KMSG_LEVEL: Record<LogLevel, number> = { debug: 7, info: 6, warn: 4, error: 3 };
+const KMSG_LEVEL: Record<LogLevel, number> = { debug: 7, info: 6, message: 5, warn: 4, error: 3 };
 
 export class DaemonLog {
   private priority: LogPriority;
@@ -54,6 +54,7 @@ export class DaemonLog {
 
   readonly debug = (msg: string): void => this.log('debug', msg);
   readonly info = (msg: string): void => this.log('info', msg);
+  readonly message = (msg: string): void => this.log('message', msg);
   readonly warn = (msg: string): void => this.log('warn', msg);
   readonly error = (msg: string): void => this.log('error', msg);
 }

@@ -1,6 +1,7 @@
 // DaemonHooks: what the control handlers ask of the daemon itself (the integrator implements it).
 import type { JournalEntry } from '../model/engineApi.ts';
 import type { LogPriority } from '../log/daemonLog.ts';
+import type { OutputStats } from '../log/port.ts';
 import type { SessionInfo } from './protocol.ts';
 
 export interface DaemonHooks {
@@ -19,4 +20,9 @@ export interface DaemonHooks {
   journal(): JournalEntry[];
   /** `initctl reset-env`: the job environment table as it was when the daemon started. */
   defaultJobEnv(): Map<string, string>;
+  /**
+   * `initctl status --json`: what became of a job instance's `console log` output so far (bytes in
+   * its log file, bytes dropped, bytes held in memory). Optional: without it status shows no counters.
+   */
+  outputStats?(job: string, instance: string): OutputStats;
 }

@@ -189,6 +189,7 @@ export class Daemon {
       listSessions: () => [],
       journal: () => this.journal.entries(),
       defaultJobEnv: () => new Map(this.initialJobEnv),
+      outputStats: (job, instance) => this.jobLogger.stats(job, instance),
     };
   }
 

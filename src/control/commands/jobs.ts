@@ -117,7 +117,14 @@ export const jobCommands: Record<string, CommandSpec> = {
       } else {
         list = ctx.engine.status(t.job);
       }
-      printStatuses(ctx, inv, list.length > 0 ? list : [waitingStatus(t.job)]);
+      const shown = list.length > 0 ? list : [waitingStatus(t.job)];
+      if (inv.json && ctx.hooks.outputStats) {
+        // Each instance's output counters (console log), as JobLogger keeps them.
+        const stats = ctx.hooks.outputStats.bind(ctx.hooks);
+        outJson(ctx, inv, shown.map((s) => ({ ...s, output: stats(s.job, s.instance) })));
+      } else {
+        printStatuses(ctx, inv, shown);
+      }
       return 0;
     }),
   },

@@ -15,6 +15,7 @@ import { NativeProcessPort } from '../process/nativePort.ts';
 import type { ProcessPort } from '../process/port.ts';
 import type { DaemonOptions } from './options.ts';
 import type { DaemonPaths } from './paths.ts';
+import { listSessions, removeSessionFile, sessionDir, writeSessionFile } from './sessions.ts';
 import { VERSION } from './version.ts';
 
 export interface DaemonContext {
@@ -47,6 +48,7 @@ export class Daemon {
   private watcher: ConfWatcher | undefined;
   private readonly initialJobEnv: Map<string, string>;
   private stopping = false;
+  private sessionFile: string | undefined;
   private exitResolve!: (code: number) => void;
   /** Resolves with the exit status once the daemon has shut down. */
   readonly exited = new Promise<number>((r) => { this.exitResolve = r; });
@@ -134,6 +136,13 @@ export class Daemon {
       log: (level, msg) => this.log.log(level, msg),
     });
     await this.server.listen();
+    if (ctx.options.mode === 'user') {
+      try {
+        this.sessionFile = writeSessionFile(sessionDir(ctx.env, ctx.uid), process.pid, `unix:path=${ctx.paths.socket}`);
+      } catch (err) {
+        this.log.warn(`cannot write the session file: ${(err as Error).message}`);
+      }
+    }
     this.installSignals();
     this.log.message(`${VERSION} ${ctx.options.mode} mode: socket ${ctx.paths.socket}, logs in ${ctx.paths.logdir}`);
     if (ctx.options.startupEvent !== null) {
@@ -186,7 +195,7 @@ export class Daemon {
       },
       getLogPriority: () => this.log.getPriority(),
       setLogPriority: (p) => this.log.setPriority(p),
-      listSessions: () => [],
+      listSessions: () => listSessions(sessionDir(this.ctx.env, this.ctx.uid)),
       journal: () => this.journal.entries(),
       defaultJobEnv: () => new Map(this.initialJobEnv),
       outputStats: (job, instance) => this.jobLogger.stats(job, instance),
@@ -234,6 +243,7 @@ export class Daemon {
       this.log.error(`shutdown: ${(err as Error).message}`);
     }
     this.watcher?.close();
+    if (this.sessionFile) removeSessionFile(this.sessionFile);
     await this.server?.close();
     await this.jobLogger.close();
     this.journal.close();

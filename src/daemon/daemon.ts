@@ -104,6 +104,14 @@ export class Daemon {
         this.log.warn(`cannot become a child subreaper: ${(err as Error).message}`);
       }
     }
+    if (ctx.pid1 && !ctx.container) {
+      // Ctrl-Alt-Del then reaches us as SIGINT (control-alt-delete) instead of rebooting at once.
+      try {
+        native.reboot('CAD_OFF');
+      } catch (err) {
+        this.log.debug(`cannot hand Ctrl-Alt-Del to init: ${(err as Error).message}`);
+      }
+    }
     try {
       const limit = native.raiseNofileLimit();
       this.log.debug(`file descriptor limit raised to ${limit}`);

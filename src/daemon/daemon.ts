@@ -75,7 +75,8 @@ export class Daemon {
       },
       {
         legacyConditions: o.legacyConditions,
-        defaultConsole: o.defaultConsole,
+        // In a container the runtime collects PID 1's output (docker logs): jobs write there by default.
+        defaultConsole: o.defaultConsole ?? (ctx.container ? 'output' : 'log'),
         sessionEnv,
         inheritedEnv: inherited,
       },

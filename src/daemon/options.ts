@@ -12,7 +12,8 @@ export interface DaemonOptions {
   logdir?: string;
   socket?: string;
   noLog: boolean;
-  defaultConsole: ConsoleMode;
+  /** --default-console; undefined = the mode's default (log, or output as PID 1 in a container). */
+  defaultConsole?: ConsoleMode;
   startupEvent: string | null;
   noInheritEnv: boolean;
   verbosity: 'error' | 'info' | 'debug';
@@ -49,7 +50,6 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
     prependConfdirs: [],
     appendConfdirs: [],
     noLog: false,
-    defaultConsole: 'log',
     startupEvent: 'startup',
     noInheritEnv: false,
     verbosity: 'info',

@@ -4,6 +4,10 @@ import assert from 'node:assert/strict';
 import { parseDaemonOptions, UsageError } from '../../../src/daemon/options.ts';
 import { resolvePaths } from '../../../src/daemon/paths.ts';
 
+test('default console is left to the mode', () => {
+  assert.equal(parseDaemonOptions([], false).defaultConsole, undefined);
+});
+
 test('mode follows PID 1 unless --user/--system says otherwise', () => {
   assert.equal(parseDaemonOptions([], true).mode, 'system');
   assert.equal(parseDaemonOptions([], false).mode, 'user');

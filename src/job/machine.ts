@@ -317,7 +317,8 @@ export class JobMachine {
 
   private mainExited(job: JobRecord, exit: ProcessExit, info: ExitInfo): void {
     const spec = this.host.specOf(job);
-    job.lastExit = exit;
+    // After another process failed (post-start, pre-stop), its exit is the one stopping/stopped report.
+    if (!job.failed || job.failedProcess === 'main') job.lastExit = exit;
     if (job.state === 'killed') {
       this.killTimers.get(job.id)?.cancel();
       this.killTimers.delete(job.id);

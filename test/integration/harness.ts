@@ -1,6 +1,6 @@
 // Runs the real daemon (bin/upstart, session mode) on a temp confdir, logdir and socket, and drives it with bin/initctl.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,12 +82,16 @@ export async function startDaemon(jobs: Record<string, string>, opts: { args?: s
     async stop() {
       if (stopped) return;
       stopped = true;
+      const seen = new Set<number>();
       if (proc.exitCode === null && proc.signalCode === null) {
+        for (const p of proc.pid === undefined ? [] : descendants(proc.pid)) seen.add(p);
         proc.kill('SIGTERM');
         const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
         await exited;
         clearTimeout(t);
       }
+      // Anything a test left behind (a job that outlived the daemon would be a bug the test reports).
+      for (const p of seen) killIfAlive(p);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -99,4 +103,119 @@ export async function startDaemon(jobs: Record<string, string>, opts: { args?: s
     throw e;
   }
   return handle;
+}
+
+// ---- processes, as /proc shows them ---------------------------------------------------------
+
+/** The one-letter state of a process (R, S, T, Z, ...), or undefined when it is gone. */
+export function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The parent pid of a process, or undefined when it is gone. */
+export function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True while the process exists and is not a zombie. */
+export function alive(pid: number): boolean {
+  const s = procState(pid);
+  return s !== undefined && s !== 'Z' && s !== 'X';
+}
+
+/** argv of a process, or undefined when it is gone. */
+export function cmdline(pid: number): string[] | undefined {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return raw.split('\0').slice(0, -1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Direct children of a process (every thread's), from /proc/PID/task/TID/children. */
+export function children(pid: number): number[] {
+  const out: number[] = [];
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (c.trim() !== '') out.push(Number(c));
+    } catch {
+      // thread gone
+    }
+  }
+  return out;
+}
+
+/** Every descendant of a process (children, their children, ...). */
+export function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const todo = children(pid);
+  while (todo.length > 0) {
+    const p = todo.shift()!;
+    out.push(p);
+    todo.push(...children(p));
+  }
+  return out;
+}
+
+export function killIfAlive(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone already
+  }
+}
+
+/** `initctl status JOB` parsed: goal, state and the main pid (when the line shows one). */
+export interface ParsedStatus {
+  goal: string;
+  state: string;
+  pid?: number;
+  line: string;
+}
+
+export async function jobStatus(d: DaemonHandle, job: string): Promise<ParsedStatus> {
+  const r = await d.initctl(['status', job]);
+  const line = r.stdout.split('\n')[0] ?? '';
+  const m = /^\S+(?: \([^)]*\))? (\w+)\/([\w-]+)(?:, process (\d+))?/.exec(line);
+  if (!m) return { goal: '', state: '', line: line || r.stderr };
+  const s: ParsedStatus = { goal: m[1]!, state: m[2]!, line };
+  if (m[3] !== undefined) s.pid = Number(m[3]);
+  return s;
+}
+
+/** Waits until `initctl status JOB` shows goal/state (e.g. 'start/running'); returns the parsed status. */
+export function waitForStatus(d: DaemonHandle, job: string, want: string, timeoutMs = 20_000): Promise<ParsedStatus> {
+  return waitUntil(`${job} to be ${want}`, async () => {
+    const s = await jobStatus(d, job);
+    return `${s.goal}/${s.state}` === want ? s : undefined;
+  }, timeoutMs);
+}
+
+/** Waits for a file to exist and be non-empty (ending in a newline); returns its text. */
+export function waitForFile(path: string, timeoutMs = 20_000): Promise<string> {
+  return waitUntil(`${path} to be written`, () => {
+    try {
+      const t = readFileSync(path, 'utf8');
+      return t.endsWith('\n') ? t : '';
+    } catch {
+      return '';
+    }
+  }, timeoutMs);
 }

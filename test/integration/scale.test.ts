@@ -64,7 +64,7 @@ function fdCount(pid: number): { all: number; ptys: number; logs: number } {
   let logs = 0;
   const names = readdirSync(`/proc/${pid}/fd`);
   for (const fd of names) {
-    let target = '';
+    let target: string;
     try {
       target = readlinkSync(`/proc/${pid}/fd/${fd}`);
     } catch {

@@ -1,0 +1,225 @@
+// bench/boot scenarios: each runs the real daemon and the matching C baseline in the same run and returns both figures.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDaemon, writeJobs, INITCTL, UPSTART, rssKiB, type BenchDaemon } from './daemon.ts';
+
+export interface Figure {
+  name: string;
+  unit: string;
+  ours: number;
+  baseline: number;
+  baselineName: string;
+  /** Extra comparisons printed next to the figure (e.g. Node's floor, Upstart's 3 ms). */
+  also?: Record<string, number>;
+  note?: string;
+}
+
+export interface Ctx {
+  /** The compiled bench/boot/baseline.c. */
+  baseline: string;
+  rounds: number;
+  idleSeconds: number;
+  /** node flags for the profiled daemons (undefined: not profiled). */
+  profileDir?: string;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** Runs the C baseline; its one line of output is microseconds (or as documented for its mode). */
+export function c(ctx: Ctx, args: string[], env?: Record<string, string>): string {
+  return execFileSync(ctx.baseline, args, { encoding: 'utf8', env: env ?? process.env }).trim();
+}
+const cMs = (ctx: Ctx, args: string[], env?: Record<string, string>): number => Number(c(ctx, args, env)) / 1000;
+
+const nodeArgs = (ctx: Ctx, tag: string): string[] | undefined =>
+  ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${tag}.cpuprofile`] : undefined;
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+async function rounds(ctx: Ctx, fn: (round: number) => Promise<number>): Promise<number> {
+  const out: number[] = [];
+  for (let r = 0; r < ctx.rounds; r++) out.push(await fn(r));
+  return median(out);
+}
+
+function countRunning(list: string): number {
+  return list.split('\n').filter((l) => l.includes(' start/running')).length;
+}
+
+export async function fanout(ctx: Ctx, n = 200): Promise<Figure> {
+  const jobs = Object.fromEntries(range(n).map((i) => [`svc${i}`, 'start on startup\nexec sleep 3600\n']));
+  const ours = await rounds(ctx, async (r) => {
+    const d = await startDaemon(jobs, { args: ['--no-startup-event'], nodeArgs: r === 0 ? nodeArgs(ctx, 'fanout') : undefined });
+    try {
+      // `initctl emit` waits until every service the event starts is running.
+      const { ms } = await d.initctl(['emit', 'startup']);
+      const running = countRunning((await d.initctl(['list'])).stdout);
+      if (running !== n) throw new Error(`fanout: ${running} of ${n} running`);
+      return ms;
+    } finally {
+      await d.stop();
+    }
+  });
+  const baseline = median(range(ctx.rounds).map(() => cMs(ctx, ['fanout', String(n)])));
+  const withPty = median(range(ctx.rounds).map(() => cMs(ctx, ['fanout', String(n), 'pty'])));
+  return { name: `fan-out: ${n} services on startup, until all running`, unit: 'ms', ours, baseline, baselineName: 'C fork+exec', also: { 'C fork+exec with a pty each': withPty } };
+}
+
+export async function chain(ctx: Ctx, n = 200): Promise<Figure> {
+  const jobs = Object.fromEntries(range(n).map((i) => [`c${i}`, `start on ${i === 0 ? 'startup' : `started c${i - 1}`}\nexec sleep 3600\n`]));
+  const last = `c${n - 1}`;
+  const ours = await rounds(ctx, async () => {
+    const d = await startDaemon(jobs, { args: ['--no-startup-event'] });
+    try {
+      const done = d.waitFor((e) => e.kind === 'state' && e.job === last && e.state === 'running');
+      const t0 = performance.now();
+      await d.initctl(['emit', '--no-wait', 'startup']);
+      return (await done) - t0;
+    } finally {
+      await d.stop();
+    }
+  });
+  const baseline = median(range(ctx.rounds).map(() => cMs(ctx, ['chain', String(n)])));
+  return { name: `chain: ${n} jobs, each on started of the one before`, unit: 'ms', ours, baseline, baselineName: 'C fork+exec, one after another' };
+}
+
+export async function tasks(ctx: Ctx, n = 500): Promise<Figure> {
+  const jobs = Object.fromEntries(range(n).map((i) => [`t${i}`, 'task\nstart on go\nexec true\n']));
+  const ours = await rounds(ctx, async (r) => {
+    const d = await startDaemon(jobs, { nodeArgs: r === 0 ? nodeArgs(ctx, 'tasks') : undefined });
+    try {
+      return (await d.initctl(['emit', 'go'])).ms;
+    } finally {
+      await d.stop();
+    }
+  });
+  const baseline = median(range(ctx.rounds).map(() => cMs(ctx, ['tasks', String(n)])));
+  const withPty = median(range(ctx.rounds).map(() => cMs(ctx, ['tasks', String(n), 'pty'])));
+  return { name: `tasks: ${n} \`exec true\` on one event, until \`initctl emit\` returns`, unit: 'ms', ours, baseline, baselineName: 'C fork+exec+wait', also: { 'C with a pty each': withPty } };
+}
+
+export async function respawn(ctx: Ctx, n = 20): Promise<Figure> {
+  const d = await startDaemon({ r: 'respawn\nrespawn limit unlimited\nexec sleep 3600\n' });
+  const times: number[] = [];
+  try {
+    const pidOf = async (): Promise<number> => Number(/process (\d+)/.exec((await d.initctl(['status', 'r'])).stdout)?.[1]);
+    await d.initctl(['start', 'r']);
+    for (let i = 0; i < n; i++) {
+      const pid = await pidOf();
+      const back = d.waitFor((e) => e.kind === 'state' && e.job === 'r' && e.state === 'running');
+      const t0 = performance.now();
+      process.kill(pid, 'SIGKILL');
+      times.push((await back) - t0);
+      if ((await pidOf()) === pid) throw new Error('respawn: same pid after respawn');
+    }
+  } finally {
+    await d.stop();
+  }
+  return { name: 'respawn: SIGKILL a service, until its new process runs (median of 20)', unit: 'ms', ours: median(times), baseline: cMs(ctx, ['respawn', String(n)]), baselineName: 'C kill+waitpid+fork+exec' };
+}
+
+function idleJobs(n: number): Record<string, string> {
+  // Job classes of the usual shape: description, conditions, env, a pre-start script, the main process.
+  return Object.fromEntries(range(n).map((i) => [`idle/j${i}`, [
+    `description "idle job ${i}"`,
+    `start on (started dep${i % 50} and net-device-up IFACE=eth${i % 4}) or manual-${i}`,
+    `stop on stopping dep${i % 50} or runlevel [!2345]`,
+    `env LEVEL=${i}`,
+    'respawn',
+    'pre-start script',
+    `  mkdir -p /tmp/never-${i}`,
+    'end script',
+    `exec sleep ${1000 + i}`,
+    '',
+  ].join('\n')]));
+}
+
+/** The RSS of `node -e` that only waits: Node's own floor. */
+function nodeFloorRssKiB(): Promise<number> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000); process.stdout.write("up\\n")'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    p.stdout!.once('data', () => setTimeout(() => { const r = rssKiB(p.pid!); p.kill(); resolve(r); }, 1000));
+  });
+}
+
+export async function rss(ctx: Ctx, classes: number): Promise<Figure> {
+  const d = await startDaemon(classes === 0 ? {} : idleJobs(classes));
+  let ours: number;
+  try {
+    if (classes > 0) {
+      const loaded = (await d.initctl(['list'])).stdout.split('\n').filter(Boolean).length;
+      if (loaded !== classes) throw new Error(`rss: ${loaded} of ${classes} classes loaded`);
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    ours = d.rssKiB() / 1024;
+  } finally {
+    await d.stop();
+  }
+  const cRss = Number(c(ctx, ['idle', '0', '1']).split(' ')[1]) / 1024;
+  return { name: `daemon RSS idle, ${classes} job classes`, unit: 'MiB', ours, baseline: cRss, baselineName: 'C process idle', also: { 'node -e (waiting)': (await nodeFloorRssKiB()) / 1024 } };
+}
+
+/** CPU over idleSeconds with 200 services running, scaled to 30 s; plus the status round trip against the same daemon. */
+export async function idleAndStatus(ctx: Ctx, n = 200): Promise<Figure[]> {
+  const jobs = Object.fromEntries(range(n).map((i) => [`svc${i}`, 'start on startup\nexec sleep 3600\n']));
+  const d: BenchDaemon = await startDaemon(jobs, { args: ['--no-startup-event'] });
+  let cpu: number;
+  let status: number;
+  let trueMs: number;
+  try {
+    await d.initctl(['emit', 'startup']);
+    await new Promise((r) => setTimeout(r, 1000));
+    const c0 = d.cpuMs();
+    await new Promise((r) => setTimeout(r, ctx.idleSeconds * 1000));
+    cpu = ((d.cpuMs() - c0) * 30) / ctx.idleSeconds;
+    // The round trip: the C baseline program fork/exec/waits the C initctl in a loop (no Node in the timing).
+    status = cMs(ctx, ['run', '300', INITCTL, 'status', 'svc7'], d.env);
+    trueMs = cMs(ctx, ['run', '300', 'true']);
+  } finally {
+    await d.stop();
+  }
+  const [cIdleUs] = c(ctx, ['idle', String(n), String(ctx.idleSeconds)]).split(' ');
+  return [
+    { name: `daemon CPU over 30 s idle, ${n} services (${ctx.idleSeconds} s measured, scaled)`, unit: 'ms', ours: cpu, baseline: (Number(cIdleUs) / 1000) * 30 / ctx.idleSeconds, baselineName: 'C parent blocked in wait', note: 'clock-tick resolution: 10 ms' },
+    { name: '`initctl status JOB` round trip (C initctl, 200 services loaded)', unit: 'ms', ours: status, baseline: trueMs, baselineName: 'fork+exec+wait of true', also: { "Upstart's initctl": 3 } },
+  ];
+}
+
+/** From exec of bin/upstart to its first job's process running: the job is the baseline's `stamp`, which writes CLOCK_MONOTONIC. */
+export async function startup(ctx: Ctx, runs = 10): Promise<Figure> {
+  const dir = mkdtempSync(join(tmpdir(), 'upstart-bench-start-'));
+  const stampFile = join(dir, 'stamp');
+  const conf = join(dir, 'conf');
+  writeJobs(conf, { first: `start on startup\nconsole none\nexec ${ctx.baseline} stamp ${stampFile}\n` });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      rmSync(stampFile, { force: true });
+      const t0 = Number(process.hrtime.bigint()) / 1e3;
+      const p = spawn(UPSTART, ['--user', '--confdir', conf, '--logdir', join(dir, 'log'), '--socket', join(dir, `s${i}.sock`)], { stdio: 'ignore' });
+      const exited = new Promise<void>((r) => p.once('exit', () => r()));
+      await new Promise<void>((resolve) => {
+        const t = setInterval(() => {
+          if (existsSync(stampFile) && readFileSync(stampFile, 'utf8').endsWith('\n')) { clearInterval(t); resolve(); }
+        }, 2);
+      });
+      times.push((Number(readFileSync(stampFile, 'utf8')) - t0) / 1000);
+      p.kill('SIGTERM');
+      await exited;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // A C init: exec of a C program that fork/execs its first job.
+  const cInit = cMs(ctx, ['run', '50', ctx.baseline, 'run', '1', ctx.baseline, 'stamp', '/dev/null']);
+  const nodeE0 = cMs(ctx, ['run', '20', process.execPath, '-e', '0']);
+  const version = cMs(ctx, ['run', '20', UPSTART, '--version']);
+  return {
+    name: 'exec of bin/upstart to its first job process running (median of 10)', unit: 'ms', ours: median(times), baseline: cInit,
+    baselineName: 'C init: exec + fork/exec of the job', also: { 'node -e 0 (Node\'s floor)': nodeE0, 'bin/upstart --version': version },
+  };
+}

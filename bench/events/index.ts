@@ -67,15 +67,30 @@ function buildClasses(r: () => number): JobClassSpec[] {
   return out;
 }
 
-async function run(legacy: boolean): Promise<void> {
+/** `live` instances of a service are started first and stay running through the timed events. */
+async function run(legacy: boolean, live = 0): Promise<void> {
   const r = rng(42);
   const classes = buildClasses(r);
+  if (live > 0) {
+    const w = defaultJobClass('worker');
+    w.instance = '$N';
+    w.process.main = { kind: 'exec', command: '/usr/bin/worker', line: 1 };
+    w.start = leaf('spawn-worker');
+    w.stop = leaf('stop-worker', ['N', '$N']);
+    classes.push(w);
+  }
   const tasks = new Set(classes.filter((c) => c.task).map((c) => c.name));
   const clock = new FakeClock();
   const port = new InstantPort(tasks);
   const engine = new Engine({ process: port, clock }, { legacyConditions: legacy });
   for (const c of classes) engine.addOrReplaceClass(c);
   let handled = 0;
+  for (let i = 0; i < live; i++) void engine.emit('spawn-worker', [`N=${i}`], false);
+  clock.drain();
+  await Promise.resolve();
+  clock.drain();
+  if (live > 0 && engine.status('worker').length !== live) throw new Error(`bench: ${engine.status('worker').length} workers running, wanted ${live}`);
+  const evals0 = engine.conditionEvaluations;
   engine.subscribe((e) => { if (e.kind === 'event') handled++; });
   const t0 = performance.now();
   for (let i = 0; i < EVENTS; i++) {
@@ -85,9 +100,9 @@ async function run(legacy: boolean): Promise<void> {
     clock.drain();
   }
   const ms = performance.now() - t0;
-  const evals = engine.conditionEvaluations;
+  const evals = engine.conditionEvaluations - evals0;
   console.log(
-    `${legacy ? 'legacy ' : 'default'}: ${EVENTS} emitted + ${handled - EVENTS} job events in ${ms.toFixed(0)} ms; ` +
+    `${legacy ? 'legacy ' : 'default'}${live > 0 ? ` with ${live} live instances` : ''}: ${EVENTS} emitted + ${handled - EVENTS} job events in ${ms.toFixed(0)} ms; ` +
       `${Math.round((EVENTS / ms) * 1000)} emitted events/s, ${Math.round((handled / ms) * 1000)} events/s handled; ` +
       `${evals} conditions evaluated, ${((ms * 1000) / evals).toFixed(2)} µs per condition (whole engine time / evaluations); ` +
       `${port.spawns} processes spawned`,
@@ -106,10 +121,10 @@ function conditionsOnly(): void {
   for (let i = 0; i < n; i++) {
     const ev: EventRecord = { id: i, name: `ev-${Math.floor(r() * NAMES)}`, env: [`K=v${i % 7}`, `N=${i}`], progress: 'handling', blockers: 0, failed: false, at: 0 };
     for (const c of conds) {
-      const u = updateWithEvent(c, ev, reg, 'default', '0s');
+      const u = updateWithEvent(c, ev, reg, "default", 0);
       if (u.changed && evaluate(c) && !c.value) {
         fired++;
-        resetLatched(c, '0s');
+        resetLatched(c, 0);
       }
       c.value = evaluate(c);
     }
@@ -119,6 +134,8 @@ function conditionsOnly(): void {
   console.log(`conditions only: ${evals} condition updates+evaluations in ${ms.toFixed(0)} ms, ${((ms * 1000) / evals).toFixed(3)} µs per condition; ${fired} firings`);
 }
 
-await run(false);
-await run(true);
-conditionsOnly();
+const which = process.env.BENCH_EVENTS_ONLY;
+if (which === undefined || which === 'default') await run(false);
+if (which === undefined || which === 'legacy') await run(true);
+if (which === undefined || which === 'live') await run(false, 5000);
+if (which === undefined || which === 'conditions') conditionsOnly();

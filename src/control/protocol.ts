@@ -104,6 +104,7 @@ export type ErrorCode =
   | 'unknown-instance'
   | 'already-running'
   | 'already-stopped'
+  | 'not-running'
   | 'failed'
   | 'invalid'
   | 'denied'

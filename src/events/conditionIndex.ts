@@ -55,10 +55,20 @@ export class ConditionIndex {
     this.keysOf.delete(owner);
   }
 
-  /** Owners under any of the keys, each once, in insertion order per key. */
+  /** Owners under any of the keys, each once, in insertion order per key (a copy: owners may change meanwhile). */
   owners(keys: readonly string[]): string[] {
+    let only: Set<string> | undefined;
+    let several = false;
+    for (const k of keys) {
+      const s = this.byKey.get(k);
+      if (s === undefined || s.size === 0) continue;
+      if (only === undefined) only = s;
+      else several = true;
+    }
+    if (only === undefined) return [];
+    if (!several) return Array.from(only);
     const out = new Set<string>();
     for (const k of keys) for (const o of this.byKey.get(k) ?? []) out.add(o);
-    return [...out];
+    return Array.from(out);
   }
 }

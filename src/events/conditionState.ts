@@ -34,7 +34,28 @@ export interface LeafState {
   sourceEvent?: number;
   /** Legacy mode: the event this leaf holds (counted in the event's blockers). */
   heldEvent?: number;
-  changedBy?: string;
+  /** What last changed the leaf (formatted by describeChange only when asked: why()). */
+  change?: LeafChange;
+}
+
+/** What last changed a leaf, as plain data. */
+export type LeafChange =
+  | { how: 'event'; name: string; env: string[]; at: number; holds?: boolean }
+  | { how: 'cleared'; at: number }
+  | { how: 'armed' };
+
+/** `event started JOB=a INSTANCE= at 12.500s (now holds)`, `cleared when the condition fired at 13.000s`. */
+export function describeChange(c: LeafChange): string {
+  const when = (at: number): string => `${(at / 1000).toFixed(3)}s`;
+  switch (c.how) {
+    case 'event':
+      if (c.holds === undefined) return `event ${c.name}${c.env.length ? ' ' + c.env.join(' ') : ''} at ${when(c.at)}`;
+      return `event ${c.name} ${c.env.slice(0, 2).join(' ')} at ${when(c.at)} (${c.holds ? 'now holds' : 'no longer holds'})`;
+    case 'cleared':
+      return `cleared when the condition fired at ${when(c.at)}`;
+    case 'armed':
+      return 'already held when the condition was armed';
+  }
 }
 
 export interface ConditionState {
@@ -74,7 +95,7 @@ export function buildCondition(tree: Condition, lookup: Lookup, mode: ConditionM
   }
   const state: ConditionState = { tree, leaves: ls, value: false };
   for (const l of ls) {
-    if (l.lifecycle) refreshLevel(l, reg, undefined, undefined);
+    if (l.lifecycle) refreshLevel(l, reg, undefined, 0);
   }
   state.value = evaluate(state);
   return state;
@@ -89,19 +110,23 @@ export function jobKeyOf(name: string, args: readonly MatchArg[]): string | unde
   return v !== undefined && !hasGlob(v) && !v.includes('$') ? v : undefined;
 }
 
+/** Leaf cursor of evaluate (module-level: no closure per call; evaluate never re-enters itself). */
+let cursor = 0;
+
+function evalNode(c: Condition, ls: readonly LeafState[]): boolean {
+  if (c.kind === 'event') {
+    const l = ls[cursor++]!;
+    return l.latched || l.level;
+  }
+  const a = evalNode(c.left, ls);
+  const b = evalNode(c.right, ls);
+  return c.kind === 'and' ? a && b : a || b;
+}
+
 /** Evaluates the tree from the leaves' values. */
 export function evaluate(state: ConditionState): boolean {
-  let i = 0;
-  const walk = (c: Condition): boolean => {
-    if (c.kind === 'event') {
-      const l = state.leaves[i++]!;
-      return l.latched || l.level;
-    }
-    const a = walk(c.left);
-    const b = walk(c.right);
-    return c.kind === 'and' ? a && b : a || b;
-  };
-  return walk(state.tree);
+  cursor = 0;
+  return evalNode(state.tree, state.leaves);
 }
 
 export interface UpdateResult {
@@ -113,7 +138,7 @@ export interface UpdateResult {
 }
 
 /** Applies one event being handled to every leaf. `reg` must already reflect the event. */
-export function updateWithEvent(state: ConditionState, ev: EventRecord, reg: Registry, mode: ConditionMode, when: string): UpdateResult {
+export function updateWithEvent(state: ConditionState, ev: EventRecord, reg: Registry, mode: ConditionMode, at: number): UpdateResult {
   const res: UpdateResult = { changed: false, held: [], released: [] };
   const taskLatch = ev.job?.task === true && (ev.name === 'starting' || ev.name === 'started');
   for (const l of state.leaves) {
@@ -130,17 +155,17 @@ export function updateWithEvent(state: ConditionState, ev: EventRecord, reg: Reg
       l.latched = true;
       l.latchedEnv = ev.env;
       l.sourceEvent = ev.id;
-      l.changedBy = `event ${ev.name}${ev.env.length ? ' ' + ev.env.join(' ') : ''} at ${when}`;
+      l.change = { how: 'event', name: ev.name, env: ev.env, at };
       res.changed = true;
     } else if (ev.job !== undefined && (l.jobKey === undefined || l.jobKey === ev.job.name)) {
-      if (refreshLevel(l, reg, ev, when)) res.changed = true;
+      if (refreshLevel(l, reg, ev, at)) res.changed = true;
     }
   }
   return res;
 }
 
 /** Recomputes a lifecycle leaf's level; returns true if it changed. */
-function refreshLevel(l: LeafState, reg: Registry, ev: EventRecord | undefined, when: string | undefined): boolean {
+function refreshLevel(l: LeafState, reg: Registry, ev: EventRecord | undefined, at: number): boolean {
   let env: string[] | undefined;
   const taskLatched = l.name === 'starting' || l.name === 'started';
   for (const e of phaseEntries(reg, l.jobKey)) {
@@ -158,9 +183,9 @@ function refreshLevel(l: LeafState, reg: Registry, ev: EventRecord | undefined, 
   else l.levelEnv = env;
   if (ev !== undefined && now) l.sourceEvent = ev.id;
   if (flipped && ev !== undefined) {
-    l.changedBy = `event ${ev.name} ${ev.env.slice(0, 2).join(' ')} at ${when} (${now ? 'now holds' : 'no longer holds'})`;
+    l.change = { how: 'event', name: ev.name, env: ev.env, at, holds: now };
   } else if (flipped && now) {
-    l.changedBy = 'already held when the condition was armed';
+    l.change = { how: 'armed' };
   }
   return true;
 }
@@ -211,7 +236,7 @@ export function collectFiring(state: ConditionState): Firing {
 }
 
 /** Clears latched leaves after the condition fired (all of them, in both modes); returns released holds. */
-export function resetLatched(state: ConditionState, when: string): number[] {
+export function resetLatched(state: ConditionState, at: number): number[] {
   const released: number[] = [];
   for (const l of state.leaves) {
     if (l.heldEvent !== undefined) {
@@ -222,7 +247,7 @@ export function resetLatched(state: ConditionState, when: string): number[] {
       l.latched = false;
       delete l.latchedEnv;
       if (!l.level) delete l.sourceEvent;
-      l.changedBy = `cleared when the condition fired at ${when}`;
+      l.change = { how: 'cleared', at };
     }
   }
   return released;

@@ -24,11 +24,12 @@ export function setPhase(reg: Registry, entry: PhaseEntry): void {
 }
 
 /** Entries for one job name, or for every job when name is undefined. */
-export function* phaseEntries(reg: Registry, job: string | undefined): Generator<PhaseEntry> {
+export function phaseEntries(reg: Registry, job: string | undefined): PhaseEntry[] {
   if (job !== undefined) {
     const m = reg[job];
-    if (m) yield* Object.values(m);
-    return;
+    return m === undefined ? [] : Object.values(m);
   }
-  for (const m of Object.values(reg)) yield* Object.values(m);
+  const out: PhaseEntry[] = [];
+  for (const m of Object.values(reg)) for (const e of Object.values(m)) out.push(e);
+  return out;
 }

@@ -57,11 +57,17 @@ export function buildJobEnv(spec: JobClassSpec, ctx: EnvContext, startEnv: reado
   );
 }
 
-/** RESULT, PROCESS and EXIT_STATUS / EXIT_SIGNAL for stopping, stopped and post-stop (DESIGN §3.2). */
-export function resultEnv(job: JobRecord): string[] {
+/**
+ * RESULT, PROCESS and EXIT_STATUS / EXIT_SIGNAL for stopping, stopped and post-stop (DESIGN §3.2).
+ * `mainRunning`: the main process is still alive (a `stopping` for a stop by request): nothing has
+ * ended yet, so PROCESS=main names the process being stopped and no EXIT_* can be given; stopped and
+ * post-stop then carry how it ended (EXIT_SIGNAL=TERM, or the status it chose to exit with).
+ */
+export function resultEnv(job: JobRecord, mainRunning: boolean): string[] {
   const out = [`RESULT=${job.failed ? 'failed' : 'ok'}`];
   const exit: ProcessExit | undefined = job.lastExit;
-  const process = job.failed ? job.failedProcess : exit?.process;
+  let process = job.failed ? job.failedProcess : exit?.process;
+  if (process === undefined && mainRunning) process = 'main';
   if (process !== undefined) out.push(`PROCESS=${process}`);
   if (exit !== undefined && (!job.failed || exit.process === job.failedProcess || job.failedProcess === 'respawn')) {
     if (exit.status !== undefined) out.push(`EXIT_STATUS=${exit.status}`);

@@ -17,7 +17,8 @@ export interface ProcessExit {
  * - `blocking` lists who waits for this job to reach its goal (events it was started/stopped by,
  *   start/stop commands); they are released on running (services), or on waiting;
  * - `pids[p]` is the set of pids of process p (one for now; cgroup tracking may add more);
- * - `running[p]` says a process p is live (its exit not yet seen).
+ * - a slot is absent once all its pids have ended;
+ * - `awaitingReady` only in spawned; `ready` and `readyExits` only while awaitingReady.
  */
 export interface JobRecord {
   id: number;
@@ -49,9 +50,14 @@ export interface JobRecord {
   killDeadline?: number;
   /** Waiting in pre-start for the tmpfiles port. */
   tmpfilesPending?: boolean;
-  /** Waiting in spawned for the port's ready() (expect stop/fork/daemon). */
+  /** Waiting in spawned for readiness: the port's ready() (expect stop/fork/daemon), N exits (expect exit N) or a condition (expect CONDITION). */
   awaitingReady?: boolean;
+  /** expect exit N: clean exits of main-slot processes seen while waiting in spawned. */
+  readyExits?: number;
+  /** The armed `stop on` condition (from entering starting until the instance is gone). */
   stop?: ConditionState;
+  /** expect CONDITION: the readiness condition, armed while waiting in spawned. */
+  ready?: ConditionState;
 }
 
 /** One stored version of a job class; `current` is false once replaced or removed. */

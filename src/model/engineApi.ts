@@ -24,6 +24,8 @@ export type EngineErrorCode =
   | 'unknown-instance'
   | 'already-running'
   | 'already-stopped'
+  /** reload: the instance exists but its main process is not running. */
+  | 'not-running'
   | 'failed'
   | 'invalid'
   | 'denied';

@@ -33,7 +33,7 @@ test('a service walks every state, emitting its four events with RESULT/PROCESS/
     'start/waiting', 'start/starting', 'start/security', 'start/pre-start', 'start/spawned', 'start/post-start', 'start/running',
     'stop/running', 'stop/pre-stop', 'stop/stopping', 'stop/killed', 'stop/post-stop', 'stop/waiting',
   ]);
-  assert.deepEqual(h.jobEvents('svc'), ['starting', 'started', 'stopping RESULT=ok', 'stopped RESULT=ok PROCESS=main EXIT_SIGNAL=TERM']);
+  assert.deepEqual(h.jobEvents('svc'), ['starting', 'started', 'stopping RESULT=ok PROCESS=main', 'stopped RESULT=ok PROCESS=main EXIT_SIGNAL=TERM']);
   assert.deepEqual(h.engine.status('svc'), []);
 });
 

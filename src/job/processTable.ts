@@ -1,0 +1,124 @@
+// A job's processes through the process port: the spawn request, the pid index (pid → job slot), kill timers.
+import type { JournalEntry } from '../model/engineApi.ts';
+import type { ConsoleMode, JobClassSpec, ProcessName } from '../model/jobClass.ts';
+import type { Clock, TimerHandle } from '../platform/clock.ts';
+import type { ProcessPort, SpawnRequest } from '../process/port.ts';
+import { commandFor } from './command.ts';
+import type { JobRecord } from './job.ts';
+
+export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
+
+export function jobLabel(job: JobRecord): string {
+  return job.instance === '' ? job.name : `${job.name} (${job.instance})`;
+}
+
+/** What the port is asked to run for process p of a job. */
+export function spawnRequest(spec: JobClassSpec, job: JobRecord, p: ProcessName, env: string[], defaultConsole: ConsoleMode): SpawnRequest {
+  const cmd = commandFor(spec.process[p]!);
+  const req: SpawnRequest = {
+    job: job.name,
+    instance: job.instance,
+    process: p,
+    argv: cmd.argv,
+    env,
+    console: spec.console ?? defaultConsole,
+    limits: spec.limits,
+    cgroups: spec.cgroups,
+    expect: p === 'main' ? spec.expect : { kind: 'none' },
+  };
+  if (cmd.script !== undefined) req.script = cmd.script;
+  if (spec.umask !== undefined) req.umask = spec.umask;
+  if (spec.nice !== undefined) req.nice = spec.nice;
+  if (spec.oomScore !== undefined) req.oomScoreAdj = spec.oomScore === 'never' ? -1000 : spec.oomScore;
+  if (spec.chroot !== undefined) req.chroot = spec.chroot;
+  if (spec.chdir !== undefined) req.chdir = spec.chdir;
+  if (spec.setuid !== undefined) req.setuid = spec.setuid;
+  if (spec.setgid !== undefined) req.setgid = spec.setgid;
+  return req;
+}
+
+export interface ProcessTableDeps {
+  port: ProcessPort;
+  clock: Clock;
+  log: LogFn;
+  journal(entry: JournalEntry): void;
+}
+
+/** The owner of a pid: which job and which of its process slots. */
+export interface PidOwner {
+  job: JobRecord;
+  process: ProcessName;
+}
+
+/** Pids of every job's process slots and the kill timers; rebuilt from the job records on restore. */
+export class ProcessTable {
+  readonly pidIndex = new Map<number, PidOwner>();
+  private readonly killTimers = new Map<number, TimerHandle>();
+
+  constructor(private readonly d: ProcessTableDeps) {}
+
+  alive(job: JobRecord, p: ProcessName): boolean {
+    return (job.pids[p]?.length ?? 0) > 0;
+  }
+
+  /** Spawns process p; on failure returns the reason (stage and message) for the job's failure. */
+  spawn(req: SpawnRequest, job: JobRecord): { ok: true } | { ok: false; detail: string } {
+    const { port, clock: c } = this.d;
+    const p = req.process;
+    let r;
+    try {
+      r = port.spawn(req);
+    } catch (err) {
+      r = { ok: false as const, stage: 'spawn', errno: 0, code: (err as { code?: string }).code ?? 'EUNKNOWN', message: (err as Error).message };
+    }
+    if (r.ok) {
+      job.pids[p] = [r.pid];
+      this.pidIndex.set(r.pid, { job, process: p });
+      this.d.journal({ t: c.now(), wall: c.wallNow(), kind: 'spawn', job: job.name, instance: job.instance, process: p, pid: r.pid });
+      this.d.log('debug', `${jobLabel(job)} ${p} process (${r.pid})`);
+      return { ok: true };
+    }
+    const detail = r.stage === 'exec' || r.stage === '' ? r.message : `${r.stage}: ${r.message}`;
+    this.d.journal({ t: c.now(), wall: c.wallNow(), kind: 'spawn-failed', job: job.name, instance: job.instance, process: p, message: detail });
+    this.d.log('warn', `Failed to spawn ${jobLabel(job)} ${p} process: ${detail} (${r.code}, errno ${r.errno})`);
+    return { ok: false, detail };
+  }
+
+  /** Adds a pid to a slot (restore, or the port reporting the pid to track). */
+  track(job: JobRecord, p: ProcessName, pid: number): void {
+    const slot = job.pids[p];
+    if (slot === undefined) job.pids[p] = [pid];
+    else if (!slot.includes(pid)) slot.push(pid);
+    this.pidIndex.set(pid, { job, process: p });
+  }
+
+  /** Removes an ended pid from its slot; returns its owner and how many pids of the slot remain. */
+  untrack(pid: number): (PidOwner & { left: number }) | undefined {
+    const owner = this.pidIndex.get(pid);
+    if (owner === undefined) return undefined;
+    this.pidIndex.delete(pid);
+    const { job, process: p } = owner;
+    const left = (job.pids[p] ?? []).filter((x) => x !== pid);
+    if (left.length > 0) job.pids[p] = left;
+    else delete job.pids[p];
+    return { ...owner, left: left.length };
+  }
+
+  armKillTimer(job: JobRecord, ms: number, fire: () => void): void {
+    this.killTimers.get(job.id)?.cancel();
+    job.killDeadline = this.d.clock.now() + ms;
+    this.killTimers.set(job.id, this.d.clock.setTimer(ms, fire));
+  }
+
+  cancelKillTimer(job: JobRecord): void {
+    this.killTimers.get(job.id)?.cancel();
+    this.killTimers.delete(job.id);
+    delete job.killDeadline;
+  }
+
+  /** The instance is gone: drop its timers (its pids are already untracked). */
+  forget(job: JobRecord): void {
+    this.killTimers.get(job.id)?.cancel();
+    this.killTimers.delete(job.id);
+  }
+}

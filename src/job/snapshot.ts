@@ -1,0 +1,101 @@
+// The engine's whole state as versioned plain data (for stateful re-exec), and rebuilding a fresh engine from it.
+import type { Owner } from '../events/armedConditions.ts';
+import type { ConditionState } from '../events/conditionState.ts';
+import type { EventRecord } from '../events/event.ts';
+import type { Registry } from '../events/lifecycle.ts';
+import { PROCESS_NAMES } from '../model/jobClass.ts';
+import type { CommandWork } from './commands.ts';
+import type { EngineCore, Work } from './core.ts';
+import type { ClassVersion, JobRecord } from './job.ts';
+
+/**
+ * Version 1. Times are the old process's monotonic milliseconds; `takenAt` lets a restore re-base
+ * deadlines (kill timeouts, respawn windows) on the new clock. Commands in flight and emit/start
+ * --wait callers are not carried (their clients do not survive a re-exec); everything else is.
+ */
+export interface EngineSnapshot {
+  version: 1;
+  takenAt: number;
+  legacyConditions: boolean;
+  classes: Record<string, { current?: number }>;
+  versions: Record<number, ClassVersion>;
+  startConditions: Record<string, ConditionState>;
+  /** Every armed condition's owner, oldest arming first (the order events visit them in). */
+  armed: Owner[];
+  jobs: JobRecord[];
+  events: EventRecord[];
+  /** Event ids queued, not yet handled; and handled ones due to finish. */
+  pending: number[];
+  finishing: number[];
+  work: Array<Exclude<Work, CommandWork>>;
+  registry: Registry;
+  jobEnv: Array<[string, string]>;
+  nextId: number;
+  shuttingDown: boolean;
+}
+
+const copy = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+
+export function takeSnapshot(core: EngineCore): EngineSnapshot {
+  return copy<EngineSnapshot>({
+    version: 1,
+    takenAt: core.clock.now(),
+    legacyConditions: core.conds.mode === 'legacy',
+    classes: Object.fromEntries(core.table.classRecs),
+    versions: Object.fromEntries(core.table.versions),
+    startConditions: core.conds.startConditions(),
+    armed: core.conds.order(),
+    jobs: [...core.table.jobs.values()],
+    events: [...core.queue.events.values()],
+    pending: core.queue.pending.toArray(),
+    finishing: core.queue.finishing.toArray(),
+    work: core.work.toArray().filter((w): w is Exclude<Work, CommandWork> => w.kind !== 'command'),
+    registry: core.registry,
+    jobEnv: [...core.envCtx.jobEnv],
+    nextId: core.nextId,
+    shuttingDown: core.stopping,
+  });
+}
+
+/** Loads a snapshot into a freshly constructed core (same mode), re-arms timers and schedules a drain. */
+export function restoreEngine(core: EngineCore, snapshot: EngineSnapshot): void {
+  const s = copy(snapshot);
+  const now = core.clock.now();
+  const shift = now - s.takenAt;
+  for (const m of Object.values(s.registry)) for (const e of Object.values(m)) e.at += shift;
+  Object.assign(core.registry, s.registry);
+  core.envCtx.jobEnv.clear();
+  for (const [k, v] of s.jobEnv) core.envCtx.jobEnv.set(k, v);
+  for (const [name, rec] of Object.entries(s.classes)) core.table.classRecs.set(name, rec);
+  for (const v of Object.values(s.versions)) core.table.versions.set(v.version, v);
+  core.nextId = s.nextId;
+  core.stopping = s.shuttingDown;
+
+  for (const j of s.jobs) {
+    if (j.killDeadline !== undefined) j.killDeadline += shift;
+    if (j.respawnCount > 0) j.respawnSince += shift;
+    core.table.add(j);
+    for (const p of PROCESS_NAMES) for (const pid of j.pids[p] ?? []) core.machine.procs.pidIndex.set(pid, { job: j, process: p });
+  }
+  for (const owner of s.armed) {
+    const j = owner.kind === 'start' ? undefined : core.table.jobs.get(owner.id);
+    const cond = owner.kind === 'start' ? s.startConditions[owner.job] : owner.kind === 'stop' ? j?.stop : j?.ready;
+    if (cond !== undefined) core.conds.set(owner, cond);
+  }
+  for (const ev of s.events) {
+    ev.at += shift;
+    core.queue.restore(ev);
+  }
+  for (const id of s.pending) core.queue.pending.push(id);
+  for (const id of s.finishing) core.queue.finishing.push(id);
+  for (const w of s.work) core.work.push(w);
+
+  for (const j of core.table.jobs.values()) {
+    if (j.state === 'killed' && j.killDeadline !== undefined) {
+      const id = j.id;
+      core.machine.procs.armKillTimer(j, Math.max(0, j.killDeadline - now), () => core.enqueue({ kind: 'kill-timeout', job: id }));
+    }
+    if (j.tmpfilesPending) core.work.push({ kind: 'resume-tmpfiles', job: j.id });
+  }
+  if (core.work.length > 0 || core.queue.pending.length > 0 || core.queue.finishing.length > 0) core.schedule();
+}

@@ -1,5 +1,5 @@
 // Test harness for the engine: a fake ProcessPort, a tiny condition parser, and a driver over FakeClock.
-import { Engine, type EngineOptions } from '../../../src/job/engine.ts';
+import { Engine, type EngineDeps, type EngineOptions, type EngineSnapshot } from '../../../src/job/engine.ts';
 import type { Condition, MatchArg } from '../../../src/model/condition.ts';
 import type { JournalEntry } from '../../../src/model/engineApi.ts';
 import { defaultJobClass, type JobClassSpec, type ProcessName } from '../../../src/model/jobClass.ts';
@@ -21,6 +21,11 @@ export class FakeProcessPort implements ProcessPort {
   /** argv[0] (or `job:process`) → failure to return instead of a pid. */
   failures = new Map<string, { stage: string; errno: number; code: string; message: string }>();
   private nextPid = 1000;
+
+  /** Carries on numbering pids where another port left off (a restored engine's port). */
+  adoptPids(other: FakeProcessPort): void {
+    this.nextPid = other.nextPid;
+  }
 
   spawn(req: SpawnRequest): SpawnResult {
     const f = this.failures.get(`${req.job}:${req.process}`) ?? this.failures.get(req.argv[0] ?? '');
@@ -108,20 +113,31 @@ export class Harness {
   readonly logs: string[] = [];
   tmpfilesCalls: Array<{ paths: string[]; env: string[] }> = [];
 
-  constructor(opts: EngineOptions = {}, tmpfiles?: (paths: string[], env: string[]) => Promise<void> | void) {
-    this.engine = new Engine(
-      {
-        process: this.port,
-        clock: this.clock,
-        log: (level, msg) => this.logs.push(`${level}: ${msg}`),
-        tmpfiles: (paths, env) => {
-          this.tmpfilesCalls.push({ paths, env });
-          return tmpfiles?.(paths, env);
-        },
+  constructor(opts: EngineOptions = {}, tmpfiles?: (paths: string[], env: string[]) => Promise<void> | void, snapshot?: EngineSnapshot, startAt = 0) {
+    this.clock.advance(startAt);
+    const deps: EngineDeps = {
+      process: this.port,
+      clock: this.clock,
+      log: (level, msg) => this.logs.push(`${level}: ${msg}`),
+      tmpfiles: (paths, env) => {
+        this.tmpfilesCalls.push({ paths, env });
+        return tmpfiles?.(paths, env);
       },
-      opts,
-    );
+    };
+    this.engine = snapshot === undefined ? new Engine(deps, opts) : Engine.fromSnapshot(deps, snapshot, opts);
     this.engine.subscribe((e) => this.journal.push(e));
+  }
+
+  /**
+   * A second engine restored from this one's snapshot, as after a re-exec: a new fake clock (at
+   * `startAt`: 0, as a new process's monotonic clock, by default) and a new port that knows the same
+   * live processes.
+   */
+  restored(opts: EngineOptions = {}, startAt = 0): Harness {
+    const h = new Harness(opts, undefined, this.engine.snapshot(), startAt);
+    h.port.spawns = this.port.spawns.map((s) => ({ ...s }));
+    h.port.adoptPids(this.port);
+    return h;
   }
 
   add(...specs: JobClassSpec[]): this {

@@ -15,7 +15,8 @@
         "src/proc.c",
         "src/ptrace.c",
         "src/socket.c",
-        "src/constants.c"
+        "src/constants.c",
+        "src/logpump.c"
       ],
       "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"]
     },

@@ -1,7 +1,9 @@
 // JobLogger: `console log` — copies each job process's pty output to LOGDIR/JOB[-INSTANCE].log without blocking.
 import { join } from 'node:path';
 import { realClock, type Clock } from '../platform/clock.ts';
+import { isatty } from 'node:tty';
 import { FdReader } from './fdReader.ts';
+import { pumpAvailable, PumpReader } from './pumpReader.ts';
 import { LogFile } from './logFile.ts';
 import { logFileName } from './logName.ts';
 import type { DiagnosticLogger, OutputSink, OutputSource, OutputStats } from './port.ts';
@@ -19,6 +21,11 @@ export interface JobLoggerOptions {
   stallMs?: number;
   clock?: Clock;
   logger?: DiagnosticLogger;
+  /**
+   * Read ptys on native threads that write straight to the log while it is open and writable
+   * (default true where the addon is loaded); false reads every fd on the event loop.
+   */
+  nativePump?: boolean;
 }
 
 export const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
@@ -28,9 +35,14 @@ export const DEFAULT_STALL_MS = 5000;
 
 interface Entry {
   file: LogFile;
-  readers: Set<FdReader>;
+  readers: Set<FdReader | PumpReader>;
   paused: boolean;
+  /** Bytes the pumps of finished readers wrote themselves. */
+  directDone: number;
 }
+
+/** How often direct-writing pumps are checked for a write that hangs. */
+const STALL_CHECK_MS = 1000;
 
 const ZERO: OutputStats = { bytesWritten: 0, bytesDropped: 0, buffered: 0 };
 
@@ -48,6 +60,8 @@ export class JobLogger implements OutputSink {
   private readonly stallMs: number;
   private readonly entries = new Map<string, Entry>();
   private closed = false;
+  private readonly nativePump: boolean;
+  private stallCheck: ReturnType<typeof setInterval> | null = null;
 
   constructor(opts: JobLoggerOptions) {
     this.logDir = opts.logDir;
@@ -57,6 +71,7 @@ export class JobLogger implements OutputSink {
     this.retryMs = opts.retryMs ?? DEFAULT_RETRY_MS;
     this.highWater = opts.highWater ?? DEFAULT_HIGH_WATER;
     this.stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
+    this.nativePump = (opts.nativePump ?? true) && pumpAvailable();
   }
 
   /** LOGDIR/JOB.log or LOGDIR/JOB-INSTANCE.log, '/' escaped. */
@@ -68,10 +83,14 @@ export class JobLogger implements OutputSink {
     const entry = this.entryFor(source);
     entry.file.hold();
     return new Promise<void>((resolve) => {
-      const reader: FdReader = new FdReader(fd, {
-        data: (chunk) => entry.file.append(chunk),
-        end: (error) => {
+      const handlers = {
+        data: (chunk: Buffer) => entry.file.append(chunk),
+        directEnded: (code: string) => {
+          if (code !== 'ROTATED') this.logger?.info(`${entry.file.path}: direct write failed (${code}); writing through the buffer`);
+        },
+        end: (error?: { code: string; message: string }) => {
           entry.readers.delete(reader);
+          if (reader instanceof PumpReader) entry.directDone += reader.directWritten();
           if (error) {
             this.logger?.warn(`${this.logPath(source.job, source.instance)}: reading job output failed (${error.code}): ${error.message}`);
           }
@@ -80,10 +99,48 @@ export class JobLogger implements OutputSink {
             resolve();
           });
         },
-      });
+      };
+      const reader = this.nativePump && isatty(fd) ? new PumpReader(fd, handlers) : new FdReader(fd, handlers);
       entry.readers.add(reader);
       if (entry.paused) reader.pause();
+      if (reader instanceof PumpReader) this.armStallCheck();
     });
+  }
+
+  /** Gives every pump of the entry the open log fd, once the file has nothing queued. */
+  private goDirect(entry: Entry): void {
+    if (this.closed) return;
+    const target = entry.file.directTarget();
+    if (target === null) return;
+    for (const r of entry.readers) {
+      if (r instanceof PumpReader && !r.isDirect) r.setFile(target.fd, target.path);
+    }
+  }
+
+  /**
+   * A pump thread stuck in a write (a hung filesystem) would hold its job back for good: past
+   * stallMs it is abandoned and the event loop reads that job's output, under the memory bound.
+   */
+  private armStallCheck(): void {
+    if (this.stallCheck !== null) return;
+    this.stallCheck = setInterval(() => {
+      let pumps = 0;
+      for (const e of this.entries.values()) {
+        for (const r of e.readers) {
+          if (!(r instanceof PumpReader)) continue;
+          pumps++;
+          if (r.isDirect && r.busyMs() > this.stallMs) {
+            this.logger?.warn(`${e.file.path}: a write has not finished in ${this.stallMs} ms; reading on, keeping at most ${this.bufferLimit} bytes`);
+            r.abandon();
+          }
+        }
+      }
+      if (pumps === 0 && this.stallCheck !== null) {
+        clearInterval(this.stallCheck);
+        this.stallCheck = null;
+      }
+    }, STALL_CHECK_MS);
+    this.stallCheck.unref();
   }
 
   /** `initctl notify-disk-writeable`: retry every log that is waiting for the disk, now. */
@@ -93,7 +150,12 @@ export class JobLogger implements OutputSink {
 
   /** What became of a job instance's output so far (zeros for one never seen). */
   stats(job: string, instance: string): OutputStats {
-    return this.entries.get(logFileName(job, instance))?.file.stats() ?? { ...ZERO };
+    const e = this.entries.get(logFileName(job, instance));
+    if (!e) return { ...ZERO };
+    const s = e.file.stats();
+    let direct = e.directDone;
+    for (const r of e.readers) if (r instanceof PumpReader) direct += r.directWritten();
+    return { ...s, bytesWritten: s.bytesWritten + direct };
   }
 
   /** Forgets a job instance's counters once it is gone, unless it still has output pending. */
@@ -106,6 +168,8 @@ export class JobLogger implements OutputSink {
   /** Writes what can be written, closes every log and stops retrying (daemon shutdown or re-exec). */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.stallCheck !== null) clearInterval(this.stallCheck);
+    this.stallCheck = null;
     await Promise.all([...this.entries.values()].map((e) => e.file.close()));
   }
 
@@ -113,7 +177,7 @@ export class JobLogger implements OutputSink {
     const key = logFileName(source.job, source.instance);
     let e = this.entries.get(key);
     if (e && !this.closed) return e;
-    const entry: Entry = { file: undefined as unknown as LogFile, readers: new Set(), paused: false };
+    const entry: Entry = { file: undefined as unknown as LogFile, readers: new Set(), paused: false, directDone: 0 };
     entry.file = new LogFile({
       path: join(this.logDir, key),
       bufferLimit: this.bufferLimit,
@@ -122,6 +186,7 @@ export class JobLogger implements OutputSink {
       stallMs: this.stallMs,
       clock: this.clock,
       ...(this.logger ? { logger: this.logger } : {}),
+      onIdle: () => this.goDirect(entry),
       onPressure: (pause) => {
         entry.paused = pause;
         for (const r of entry.readers) {

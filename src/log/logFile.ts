@@ -21,6 +21,8 @@ export interface LogFileOptions {
   mode?: number;
   /** Asked to stop (true) or resume (false) reading whatever feeds this file. */
   onPressure?: (pause: boolean) => void;
+  /** Everything appended is written and the file is open and writable (see directTarget()). */
+  onIdle?: () => void;
 }
 
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
@@ -142,6 +144,16 @@ export class LogFile {
     return p;
   }
 
+  /**
+   * The open fd and path when a producer may write to the file itself, bypassing the queue:
+   * open, writable, nothing queued or being written, not closing. Null otherwise.
+   */
+  directTarget(): { fd: number; path: string } | null {
+    if (this.fd === null || this.busy || this.parked || this.stalled || this.closing || this.closed) return null;
+    if (!this.queue.empty || this.inFlight > 0) return null;
+    return { fd: this.fd, path: this.path };
+  }
+
   private isSettled(seq: number): boolean {
     return this.seqDone >= seq || this.parked || this.stalled || this.closed;
   }
@@ -163,6 +175,7 @@ export class LogFile {
       this.scratch = null;
       if (this.closing) void this.finishClose();
       else if (this.queue.empty && this.holders === 0 && this.fd !== null) void this.closeFd();
+      else if (!this.parked && this.fd !== null) this.o.onIdle?.();
       return;
     }
     if (this.shouldLinger()) {

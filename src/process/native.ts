@@ -95,6 +95,32 @@ interface RawSpawnSpec {
   keepFds?: number[];
 }
 
+/** A log pump thread (native/src/logpump.c); opaque to JS. */
+export interface PumpHandle {
+  readonly __pump: unique symbol;
+}
+
+/** What a log pump reports on the event loop, several facts at once. */
+export interface PumpEvent {
+  /** Bytes read from the master and relayed (not written directly), in order. */
+  data?: Buffer;
+  /** Direct writing stopped: -1 the file was renamed or deleted, else the errno of the failed write. */
+  directEnded?: number;
+  /** Present once the thread has finished: true at end of file (or a read error, see endErrno); false when abandoned or it never ran. */
+  end?: boolean;
+  endErrno?: number;
+  /** Bytes written directly so far (a running total). */
+  written: number;
+}
+
+export interface PumpStatus {
+  written: number;
+  /** Writing straight to a log fd now. */
+  direct: boolean;
+  /** How long the stat/write in progress has taken, 0 if none. */
+  busyMs: number;
+}
+
 /** The addon exactly as C exports it (native/src/*.c). */
 interface NativeAddon {
   setErrorClasses(syscallError: typeof SyscallError, spawnError: typeof SpawnError): void;
@@ -124,6 +150,12 @@ interface NativeAddon {
   ptraceGetEventMsg(pid: number): number;
   peerCred(fd: number): PeerCred;
   openDgramSocket(path: string, cb: DgramCallback): DgramSocket;
+  pumpStart(master: number, cb: (ev: PumpEvent) => void): PumpHandle;
+  pumpSetFile(h: PumpHandle, fd: number, path: string): void;
+  pumpClearFile(h: PumpHandle): void;
+  pumpPause(h: PumpHandle, on: boolean): void;
+  pumpAbandon(h: PumpHandle): void;
+  pumpStatus(h: PumpHandle): PumpStatus;
   constants: {
     rlimit: Record<RLimitName, number>;
     ptraceOption: Record<'TRACESYSGOOD' | 'TRACEFORK' | 'TRACEVFORK' | 'TRACECLONE' | 'TRACEEXEC' | 'TRACEEXIT' | 'EXITKILL', number>;
@@ -286,6 +318,22 @@ export const ptraceCont = (pid: number, signal = 0): void => addon.ptraceCont(pi
 export const ptraceDetach = (pid: number, signal = 0): void => addon.ptraceDetach(pid, signal);
 /** For a fork/vfork/clone event: the new child's pid. */
 export const ptraceGetEventMsg = (pid: number): number => addon.ptraceGetEventMsg(pid);
+
+/**
+ * Log pump: a thread reads the pty master `master` (non-blocking; the caller keeps and closes it)
+ * in batches. Bytes are relayed to `cb` until pumpSetFile gives it a log fd to write straight to
+ * (a dup is kept while the path still names that file); `cb` also hears when direct writing stops
+ * and, last, when the thread ends. pumpAbandon: the thread reads no more once it returns.
+ */
+export function pumpStart(master: number, cb: (ev: PumpEvent) => void): PumpHandle {
+  if (!isInt(master, 0)) fail('master must be a file descriptor');
+  return addon.pumpStart(master, cb);
+}
+export const pumpSetFile = (h: PumpHandle, fd: number, path: string): void => addon.pumpSetFile(h, fd, path);
+export const pumpClearFile = (h: PumpHandle): void => addon.pumpClearFile(h);
+export const pumpPause = (h: PumpHandle, on: boolean): void => addon.pumpPause(h, on);
+export const pumpAbandon = (h: PumpHandle): void => addon.pumpAbandon(h);
+export const pumpStatus = (h: PumpHandle): PumpStatus => addon.pumpStatus(h);
 
 /** SO_PEERCRED of a connected Unix socket (e.g. `socket._handle.fd`). */
 export const peerCred = (fd: number): PeerCred => addon.peerCred(fd);

@@ -88,7 +88,9 @@ export class NativeProcessPort implements ProcessPort {
       if (req.console === 'log') {
         pty = native.openpty({ raw: true });
         spec.stdio = [pty.slave, pty.slave, pty.slave];
-        spec.controllingTty = true;
+        // Not for expect fork/daemon: when the process that forked exits, the kernel would send
+        // SIGHUP to the tty's foreground group, which the daemon it forked is still in.
+        spec.controllingTty = req.expect.kind !== 'fork' && req.expect.kind !== 'daemon';
       }
       if (req.script !== undefined) {
         script = openScriptPipe();

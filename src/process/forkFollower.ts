@@ -40,6 +40,12 @@ export class ForkFollower {
     this.traced.set(spawned, { follow, awaitingFirstStop: false, optionsSet: false });
   }
 
+  /** For a spawned pid whose forks are still being followed: the process that stands for it now. */
+  standIn(spawned: number): number | undefined {
+    for (const [pid, t] of this.traced) if (t.follow.spawned === spawned && t.follow.current === pid) return pid;
+    return undefined;
+  }
+
   has(pid: number): boolean {
     return this.traced.has(pid) || this.intermediates.has(pid) || this.finals.has(pid);
   }

@@ -1,4 +1,5 @@
 // NativeProcessPort: the real ProcessPort — spawns through the native addon, reaps, follows forks, holds exits for logs.
+import { readFileSync } from 'node:fs';
 import type { CgroupSpec } from '../model/jobClass.ts';
 import { signalName } from '../model/signals.ts';
 import type { OutputSink } from '../log/port.ts';
@@ -124,8 +125,13 @@ export class NativeProcessPort implements ProcessPort {
   }
 
   kill(pid: number, signal: string, group = false): void {
+    // Not ready yet (expect fork/daemon): the spawned pid may have forked and gone; signal its successor.
+    pid = this.follower.standIn(pid) ?? pid;
     try {
-      if (group) native.killGroup(pid, signal);
+      // A job process leads its own group; a daemon followed through forks is in the group it
+      // ended up in (its first parent's, or one it made with setsid), never ours.
+      const pgid = group ? processGroupOf(pid) : undefined;
+      if (pgid !== undefined && pgid !== processGroupOf(process.pid)) native.killGroup(pgid, signal);
       else native.kill(pid, signal);
     } catch (err) {
       if (err instanceof SyscallError && err.code === 'ESRCH') return;
@@ -239,6 +245,17 @@ export class NativeProcessPort implements ProcessPort {
   /** The reaper keeps the loop alive only while some process or report is outstanding. */
   private updateRef(): void {
     if (!this.closed) native.reaperRef(this.owned.size > 0 || this.pendingReports > 0);
+  }
+}
+
+/** The process group of a live process, from /proc/PID/stat (undefined when it is gone). */
+function processGroupOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return Number.isInteger(pgid) && pgid > 0 ? pgid : undefined;
+  } catch {
+    return undefined;
   }
 }
 

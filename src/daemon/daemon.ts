@@ -57,7 +57,8 @@ export class Daemon {
     const o = ctx.options;
     const priority: LogPriority = o.verbosity === 'debug' ? 'debug' : o.verbosity === 'error' ? 'error' : 'message';
     this.log = new DaemonLog({ priority, kmsg: ctx.pid1 && !ctx.container });
-    this.jobLogger = new JobLogger({ logDir: ctx.paths.logdir, logger: this.log });
+    // UPSTART_TS_LOG_PUMP=0 reads job output on the event loop instead of native threads (diagnosis, bench/log).
+    this.jobLogger = new JobLogger({ logDir: ctx.paths.logdir, logger: this.log, nativePump: ctx.env.UPSTART_TS_LOG_PUMP !== '0' });
     this.journal = new Journal({ logDir: ctx.paths.logdir, logger: this.log });
     this.port = new NativeProcessPort({
       sink: this.jobLogger,

@@ -36,13 +36,13 @@ function checkFile(path: string, want: Expected): void {
   assert.equal(createHash('sha256').update(got).digest('hex'), want.sha256, `${path}: content (${want.what})`);
 }
 
-for (const sc of OUTPUT_SCENARIOS) {
-  test(`pty: ${sc.name}`, { skip }, async (t) => {
+for (const [sc, nativePump] of OUTPUT_SCENARIOS.flatMap((s) => [[s, true], [s, false]] as const)) {
+  test(`pty (${nativePump ? 'native pump' : 'event loop'}): ${sc.name}`, { skip }, async (t) => {
     const d = tempDir();
     t.after(d.cleanup);
     const logDir = join(d.path, 'log');
     mkdirSync(logDir);
-    const logger = new JobLogger({ logDir });
+    const logger = new JobLogger({ logDir, nativePump });
     t.after(() => logger.close());
     const { script, expected } = sc.prepare(d.path);
     const w = ptyWriter(script);

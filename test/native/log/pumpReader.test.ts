@@ -96,7 +96,7 @@ test('a write that hangs is abandoned: the event loop reads the rest and nothing
   const buf = Buffer.alloc(65536);
   await waitFor(() => {
     for (;;) {
-      let n = 0;
+      let n: number;
       try {
         n = readSync(drain, buf, 0, buf.length, null);
       } catch {

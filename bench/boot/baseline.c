@@ -229,13 +229,53 @@ static int idle(int n, int seconds) {
   return 0;
 }
 
+/*
+ * firstjob STAMP PROG ARGS...: execs PROG (an init whose first job runs `baseline stamp STAMP`),
+ * waits for STAMP to appear, prints the microseconds from the exec to the job's own clock reading,
+ * then stops the init with SIGTERM and waits for it.
+ */
+static int firstjob(const char *file, char **argv) {
+  unlink(file);
+  double t0 = now_us();
+  pid_t pid = fork();
+  if (pid < 0) die("fork");
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_RDWR);
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    execvp(argv[0], argv);
+    _exit(127);
+  }
+  double stamp = 0;
+  for (;;) {
+    FILE *f = fopen(file, "r");
+    if (f) {
+      int ok = fscanf(f, "%lf\n", &stamp) == 1;
+      fclose(f);
+      if (ok) break;
+    }
+    if (waitpid(pid, NULL, WNOHANG) == pid) {
+      fprintf(stderr, "baseline: %s exited before its first job ran\n", argv[0]);
+      return 1;
+    }
+    struct timespec ts = {0, 500000};
+    nanosleep(&ts, NULL);
+  }
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+  printf("%.1f\n", stamp - t0);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: baseline fanout|chain|tasks|respawn N [pty] | run N PROG ARGS... | stamp FILE | idle N SECONDS\n");
+    fprintf(stderr, "usage: baseline fanout|chain|tasks|respawn N [pty] | run N PROG ARGS... | stamp FILE | firstjob STAMP PROG ARGS... | idle N SECONDS\n");
     return 2;
   }
   const char *mode = argv[1];
   if (strcmp(mode, "stamp") == 0) return stamp(argv[2]);
+  if (strcmp(mode, "firstjob") == 0 && argc > 3) return firstjob(argv[2], argv + 3);
   int n = atoi(argv[2]);
   int pty = argc > 3 && strcmp(argv[3], "pty") == 0;
   double us;

@@ -1,9 +1,9 @@
 // bench/boot scenarios: each runs the real daemon and the matching C baseline in the same run and returns both figures.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, writeJobs, INITCTL, UPSTART, rssKiB, type BenchDaemon } from './daemon.ts';
+import { startDaemon, writeJobs, INITCTL, ROOT, UPSTART, rssKiB, type BenchDaemon } from './daemon.ts';
 
 export interface Figure {
   name: string;
@@ -189,8 +189,8 @@ export async function idleAndStatus(ctx: Ctx, n = 200): Promise<Figure[]> {
   ];
 }
 
-/** From exec of bin/upstart to its first job's process running: the job is the baseline's `stamp`, which writes CLOCK_MONOTONIC. */
-export async function startup(ctx: Ctx, runs = 10): Promise<Figure> {
+/** Median ms from exec of `file args` (an init) to its first job's process running; the C baseline runs and times it. */
+async function timeToFirstJob(ctx: Ctx, file: string, args: string[], runs: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'upstart-bench-start-'));
   const stampFile = join(dir, 'stamp');
   const conf = join(dir, 'conf');
@@ -198,19 +198,26 @@ export async function startup(ctx: Ctx, runs = 10): Promise<Figure> {
   const times: number[] = [];
   try {
     for (let i = 0; i < runs; i++) {
-      rmSync(stampFile, { force: true });
-      const t0 = Number(process.hrtime.bigint()) / 1e3;
-      const p = spawn(UPSTART, ['--user', '--confdir', conf, '--logdir', join(dir, 'log'), '--socket', join(dir, `s${i}.sock`)], { stdio: 'ignore' });
-      const exited = new Promise<void>((r) => p.once('exit', () => r()));
-      await new Promise<void>((resolve) => {
-        const t = setInterval(() => {
-          if (existsSync(stampFile) && readFileSync(stampFile, 'utf8').endsWith('\n')) { clearInterval(t); resolve(); }
-        }, 2);
-      });
-      times.push((Number(readFileSync(stampFile, 'utf8')) - t0) / 1000);
-      p.kill('SIGTERM');
-      await exited;
+      const init = [file, ...args, '--user', '--confdir', conf, '--logdir', join(dir, 'log'), '--socket', join(dir, `s${i}.sock`)];
+      times.push(cMs(ctx, ['firstjob', stampFile, ...init]));
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return median(times);
+}
+
+/** From exec of bin/upstart to its first job process running, against a C init, Node's floor and the unbundled build. */
+export async function startup(ctx: Ctx, runs = 10): Promise<Figure> {
+  // The tsc output without the bundle, as bin/upstart ran it before dist/bundle existed.
+  const dir = mkdtempSync(join(tmpdir(), 'upstart-bench-unbundled-'));
+  const unbundled = join(dir, 'unbundled.mjs');
+  writeFileSync(unbundled, `import(${JSON.stringify(join(ROOT, 'dist/main.js'))}).then((m) => m.main(process.argv.slice(2)));\n`);
+  let ours: number;
+  let before: number;
+  try {
+    ours = await timeToFirstJob(ctx, UPSTART, [], runs);
+    before = await timeToFirstJob(ctx, process.execPath, [unbundled], runs);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -219,7 +226,8 @@ export async function startup(ctx: Ctx, runs = 10): Promise<Figure> {
   const nodeE0 = cMs(ctx, ['run', '20', process.execPath, '-e', '0']);
   const version = cMs(ctx, ['run', '20', UPSTART, '--version']);
   return {
-    name: 'exec of bin/upstart to its first job process running (median of 10)', unit: 'ms', ours: median(times), baseline: cInit,
-    baselineName: 'C init: exec + fork/exec of the job', also: { 'node -e 0 (Node\'s floor)': nodeE0, 'bin/upstart --version': version },
+    name: `exec of bin/upstart to its first job process running (median of ${runs})`, unit: 'ms', ours, baseline: cInit,
+    baselineName: 'C init: exec + fork/exec of the job',
+    also: { "node -e 0 (Node's floor)": nodeE0, 'bin/upstart --version': version, 'unbundled dist/main.js, same measure': before },
   };
 }

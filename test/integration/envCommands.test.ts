@@ -1,0 +1,52 @@
+// list-env / set-env / get-env / unset-env / reset-env against the real daemon, and the table reaching new job processes.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startDaemon, waitForFile, type DaemonHandle } from './harness.ts';
+
+let d: DaemonHandle;
+
+before(async () => {
+  // --no-inherit-env: the table starts as PATH and TERM only, whatever the test runner's environment holds.
+  d = await startDaemon({
+    show: 'task\nscript\n  echo "GREETING=${GREETING-unset} KEPT=${KEPT-unset}" > "$OUT/show-$RUN"\nend script\n',
+  }, { args: ['--no-inherit-env'] });
+});
+
+after(async () => {
+  await d?.stop();
+});
+
+test('list-env starts as PATH and TERM, sorted', async () => {
+  const r = await d.initctl(['list-env']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^PATH=[^\n]+\nTERM=linux\n$/);
+});
+
+test('set-env, get-env and list-env round trip; the next job process sees the value', async () => {
+  assert.equal((await d.initctl(['set-env', `OUT=${d.dir}`])).code, 0);
+  assert.equal((await d.initctl(['set-env', 'GREETING=hello world'])).code, 0);
+  assert.equal((await d.initctl(['get-env', 'GREETING'])).stdout, 'hello world\n');
+  const list = await d.initctl(['list-env']);
+  assert.match(list.stdout, /^GREETING=hello world\nOUT=[^\n]+\nPATH=[^\n]+\nTERM=linux\n$/);
+  const json = await d.initctl(['list-env', '--json']);
+  assert.equal((JSON.parse(json.stdout) as Record<string, string>).GREETING, 'hello world');
+  assert.equal((await d.initctl(['start', 'show', 'RUN=1'])).code, 0);
+  assert.equal(await waitForFile(join(d.dir, 'show-1')), 'GREETING=hello world KEPT=unset\n');
+});
+
+test('set-env --retain keeps an existing value; VAR without a value sets it empty', async () => {
+  assert.equal((await d.initctl(['set-env', '--retain', 'GREETING=bye'])).code, 0);
+  assert.equal((await d.initctl(['get-env', 'GREETING'])).stdout, 'hello world\n');
+  assert.equal((await d.initctl(['set-env', 'KEPT'])).code, 0);
+  assert.equal((await d.initctl(['get-env', 'KEPT'])).stdout, '\n');
+});
+
+test('unset-env and get-env of an unknown variable; reset-env', async () => {
+  assert.equal((await d.initctl(['unset-env', 'GREETING'])).code, 0);
+  const g = await d.initctl(['get-env', 'GREETING']);
+  assert.notEqual(g.code, 0);
+  assert.match(g.stderr, /^initctl: /);
+  assert.equal((await d.initctl(['reset-env'])).code, 0);
+  assert.match((await d.initctl(['list-env'])).stdout, /^PATH=[^\n]+\nTERM=linux\n$/);
+});

@@ -92,6 +92,7 @@ export async function startDaemon(jobs: Record<string, string>, opts: { args?: s
       }
       // Anything a test left behind (a job that outlived the daemon would be a bug the test reports).
       for (const p of seen) killIfAlive(p);
+      for (const p of jobProcesses(socket)) killIfAlive(p);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -180,6 +181,21 @@ export function killIfAlive(pid: number, signal: NodeJS.Signals = 'SIGKILL'): vo
   } catch {
     // gone already
   }
+}
+
+/** Every live process whose environment names this daemon's socket (UPSTART_SESSION): its jobs' processes, wherever they were reparented. */
+export function jobProcesses(socket: string): number[] {
+  const needle = `UPSTART_SESSION=unix:path=${socket}\0`;
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').includes(needle) && alive(Number(name))) out.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
 }
 
 /** `initctl status JOB` parsed: goal, state and the main pid (when the line shows one). */

@@ -5,6 +5,7 @@ import { closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, r
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connect, type ControlClient } from '../../src/control/client.ts';
 import { openpty } from '../../src/process/native.ts';
 
 const SIZE = Number(process.env.BENCH_LOG_BYTES ?? 256 * 1024 * 1024);
@@ -46,6 +47,8 @@ function initctl(args: string[]): Promise<{ code: number; stdout: string; stderr
 async function startDaemon(): Promise<ChildProcess> {
   const d = spawn(process.execPath, [join(ROOT, 'bin/upstart'), '--user', '--confdir', confdir, '--logdir', logdir, '--socket', socket], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    // BENCH_LOG_PUMP=0: the daemon reads job output on its event loop (no native pump), for comparison.
+    env: { ...process.env, UPSTART_TS_LOG_PUMP: process.env.BENCH_LOG_PUMP ?? '1' },
   });
   let err = '';
   d.stderr!.setEncoding('utf8').on('data', (s: string) => { err += s; });
@@ -82,11 +85,23 @@ const percentile = (xs: number[], p: number): number => {
 };
 
 /** `initctl start flood` (returns once the task has stopped: every byte is in the log); status of `idle` polled meanwhile. */
-async function viaDaemon(pid: number): Promise<{ seconds: number; cpu: number; statusMs: number[] }> {
+async function viaDaemon(pid: number, client: ControlClient): Promise<{ seconds: number; cpu: number; statusMs: number[]; answerMs: number[] }> {
   const log = join(logdir, 'flood.log');
   rmSync(log, { force: true });
   const statusMs: number[] = [];
+  const answerMs: number[] = [];
   let flooding = true;
+  // The daemon's own answer time: status requests on one open connection (no client process start-up).
+  const asker = (async () => {
+    while (flooding) {
+      const t = performance.now();
+      const s = await client.status('idle');
+      if (!flooding) break;
+      if (s[0]?.state !== 'running') throw new Error(`status idle: ${JSON.stringify(s)}`);
+      answerMs.push(performance.now() - t);
+      await new Promise((res) => setTimeout(res, 2));
+    }
+  })();
   const poller = (async () => {
     while (flooding) {
       const t = performance.now();
@@ -103,12 +118,12 @@ async function viaDaemon(pid: number): Promise<{ seconds: number; cpu: number; s
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(pid) - c0;
   flooding = false;
-  await poller;
+  await Promise.all([poller, asker]);
   if (r.code !== 0) throw new Error(`start flood: ${r.stderr}`);
   const size = statSync(log).size;
   if (size !== SIZE) throw new Error(`flood.log has ${size} bytes, want ${SIZE}`);
   unlinkSync(log);
-  return { seconds, cpu, statusMs };
+  return { seconds, cpu, statusMs, answerMs };
 }
 
 /** The writer `cat source` on a raw pty's slave; returns the master and the writer's exit. */
@@ -161,6 +176,8 @@ try {
   const started = await initctl(['start', 'idle']);
   if (started.code !== 0) throw new Error(`start idle: ${started.stderr}`);
   const idleStatus = await statusBaseline(2000);
+  const client = await connect(socket);
+  const allAnswers: number[] = [];
   const viaLog: number[] = [];
   const catPty: number[] = [];
   const catFile: number[] = [];
@@ -175,7 +192,8 @@ try {
     let nStatus = 0;
     for (const which of order) {
       if (which === 'daemon') {
-        const x = await viaDaemon(daemon.pid!);
+        const x = await viaDaemon(daemon.pid!, client);
+        allAnswers.push(...x.answerMs);
         viaLog.push(x.seconds);
         logCpu.push(x.cpu);
         allStatus.push(...x.statusMs);
@@ -192,7 +210,7 @@ try {
   }
   const l = median(viaLog);
   const p = median(catPty);
-  console.log(`bytes: ${SIZE} (${SIZE / MiB} MiB), rounds: ${ROUNDS}, medians:`);
+  console.log(`bytes: ${SIZE} (${SIZE / MiB} MiB), rounds: ${ROUNDS}, read path: ${process.env.BENCH_LOG_PUMP === '0' ? 'event loop' : 'native pump'}, medians:`);
   console.log(`  daemon (job pty -> LOGDIR/flood.log): ${rate(l)} MiB/s, daemon CPU ${median(logCpu).toFixed(2)} s`);
   console.log(`  cat (same kind of pty -> file):       ${rate(p)} MiB/s, cat CPU ${median(catCpu).toFixed(2)} s`);
   console.log(`  ratio daemon/cat: ${(p / l).toFixed(2)} (median of per-round ratios ${median(ratios).toFixed(2)}; target >= 0.80)`);
@@ -200,6 +218,8 @@ try {
   const show = (xs: number[]): string => `${xs.length} answers, median ${median(xs).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
   console.log(`  initctl status of another job, no flood:     ${show(idleStatus)}`);
   console.log(`  initctl status of another job, during floods: ${show(allStatus)} (target: within 50 ms)`);
+  console.log(`  the daemon's answer to a status request on an open connection, during floods: ${show(allAnswers)}`);
+  client.close();
 } finally {
   daemon.kill('SIGTERM');
   await exited(daemon);

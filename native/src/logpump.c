@@ -56,7 +56,9 @@ static int64_t now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Wakes the thread (caller holds mu); a no-op once the thread has finished and its eventfd is closed. */
 static void wake(pump *p) {
+  if (p->wakefd < 0) return;
   uint64_t one = 1;
   ssize_t r = write(p->wakefd, &one, sizeof one);
   (void)r;
@@ -64,7 +66,7 @@ static void wake(pump *p) {
 
 static void free_pump(pump *p) {
   pthread_mutex_destroy(&p->mu);
-  close(p->wakefd);
+  if (p->wakefd >= 0) close(p->wakefd);
   free(p->relay);
   free(p->new_path);
   if (p->new_fd >= 0) close(p->new_fd);
@@ -276,6 +278,11 @@ static void on_async(uv_async_t *h) {
     set_int(env, ev, "endErrno", p->end_errno);
   }
   if (p->waiting_room && !p->paused) wake(p);
+  if (done && p->wakefd >= 0) {
+    /* The thread is gone: release its eventfd now rather than when the JS handle is collected. */
+    close(p->wakefd);
+    p->wakefd = -1;
+  }
   pthread_mutex_unlock(&p->mu);
   set_int(env, ev, "written", (int64_t)atomic_load(&p->written));
   napi_value cb, recv, result;
@@ -359,13 +366,19 @@ static napi_value js_pump_set_file(napi_env env, napi_callback_info info) {
   int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
   if (dup < 0) { int e = errno; free(path); return throw_syscall(env, "fcntl", e); }
   pthread_mutex_lock(&p->mu);
-  if (p->new_fd >= 0) close(p->new_fd);
-  free(p->new_path);
-  p->new_fd = dup;
-  p->new_path = path;
-  p->set_file = true;
+  if (p->thread_done) {
+    /* Nothing will read again: keep no copy of the log fd. */
+    close(dup);
+    free(path);
+  } else {
+    if (p->new_fd >= 0) close(p->new_fd);
+    free(p->new_path);
+    p->new_fd = dup;
+    p->new_path = path;
+    p->set_file = true;
+    wake(p);
+  }
   pthread_mutex_unlock(&p->mu);
-  wake(p);
   return NULL;
 }
 
@@ -380,8 +393,8 @@ static napi_value with_pump(napi_env env, napi_callback_info info, void (*fn)(pu
   if (needs_flag && (argc < 2 || !arg_bool(env, argv[1], &flag))) return argc < 2 ? throw_type(env, "expected a boolean") : NULL;
   pthread_mutex_lock(&p->mu);
   fn(p, flag);
-  pthread_mutex_unlock(&p->mu);
   wake(p);
+  pthread_mutex_unlock(&p->mu);
   return NULL;
 }
 

@@ -18,6 +18,9 @@ import type { JobRecord } from './job.ts';
 import { JobTable } from './jobTable.ts';
 import { JobMachine, type LogFn, type MachineHost, type MachineWork } from './machine.ts';
 
+/** Longest a drain runs before it lets the event loop serve I/O (ms). */
+export const DRAIN_SLICE_MS = 20;
+
 export interface EngineDeps {
   process: ProcessPort;
   clock: Clock;
@@ -182,7 +185,14 @@ export class EngineCore implements CommandHost {
   private drain(): void {
     this.scheduled = false;
     const q = this.queue;
+    const started = this.clock.now();
     for (;;) {
+      if (this.clock.now() - started >= DRAIN_SLICE_MS) {
+        // A big fan-out (thousands of jobs on one event) yields to I/O between slices, so the
+        // control socket keeps answering; the rest runs in the next tick, in the same order.
+        this.schedule();
+        return;
+      }
       try {
         const w = this.work.shift();
         if (w !== undefined) {

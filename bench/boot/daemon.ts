@@ -48,8 +48,11 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
 
-/** Starts the daemon with `jobs`; `nodeArgs` (e.g. --cpu-prof) put it under `node`, else bin/upstart is exec'd itself. */
-export async function startDaemon(jobs: Record<string, string>, opts: { args?: string[]; nodeArgs?: string[] } = {}): Promise<BenchDaemon> {
+/**
+ * Starts the daemon with `jobs`; `nodeArgs` (e.g. --cpu-prof) put it under `node`, else bin/upstart is exec'd itself.
+ * `follow` subscribes to the journal (for waitFor); without it the daemon sends no client anything per event.
+ */
+export async function startDaemon(jobs: Record<string, string>, opts: { args?: string[]; nodeArgs?: string[]; follow?: boolean } = {}): Promise<BenchDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'upstart-bench-'));
   const confdir = join(dir, 'conf');
   const logdir = join(dir, 'log');
@@ -73,9 +76,9 @@ export async function startDaemon(jobs: Record<string, string>, opts: { args?: s
   const env = { ...process.env, UPSTART_SESSION: `unix:path=${socket}` } as Record<string, string>;
   delete env.UPSTART_JOB;
   delete env.UPSTART_INSTANCE;
-  const client: ControlClient = await connect(socket);
+  const client: ControlClient | undefined = opts.follow ? await connect(socket) : undefined;
   const waiters = new Set<{ match: (e: JournalEntry) => boolean; resolve: (t: number) => void }>();
-  const sub = client.subscribe((e) => {
+  const sub = client?.subscribe((e) => {
     const t = performance.now();
     for (const w of waiters) if (w.match(e)) { waiters.delete(w); w.resolve(t); }
   });
@@ -89,12 +92,15 @@ export async function startDaemon(jobs: Record<string, string>, opts: { args?: s
         else resolve({ stdout, ms: performance.now() - t0 });
       });
     }),
-    waitFor: (match) => new Promise((resolve) => waiters.add({ match, resolve })),
+    waitFor: (match) => {
+      if (!client) throw new Error('waitFor needs startDaemon(..., { follow: true })');
+      return new Promise((resolve) => waiters.add({ match, resolve }));
+    },
     rssKiB: () => rssKiB(pid),
     cpuMs: () => cpuMs(pid),
     async stop() {
-      await sub.close().catch(() => undefined);
-      client.close();
+      await sub?.close().catch(() => undefined);
+      client?.close();
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGTERM');
         const t = setTimeout(() => proc.kill('SIGKILL'), 30_000);

@@ -1,6 +1,7 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): self and total time per function with file:line, top N.
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
@@ -24,11 +25,31 @@ export interface Hotspot {
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+const maps = new Map<string, SourceMap | null>();
+
+/** The source map next to a bundled file (FILE.map), or null. */
+function mapFor(path: string): SourceMap | null {
+  let m = maps.get(path);
+  if (m === undefined) {
+    m = existsSync(`${path}.map`) ? new SourceMap(JSON.parse(readFileSync(`${path}.map`, 'utf8'))) : null;
+    maps.set(path, m);
+  }
+  return m;
+}
+
+/** `function file:line`, mapped back to src/ through the bundle's source map when there is one. */
 function label(n: ProfileNode): string {
-  const { functionName, url, lineNumber } = n.callFrame;
-  let file = url;
-  if (file.startsWith('file://')) file = relative(ROOT, fileURLToPath(file));
-  return `${functionName || '(anonymous)'} ${file || '(native)'}${file ? `:${lineNumber + 1}` : ''}`;
+  const { functionName, url, lineNumber, columnNumber } = n.callFrame;
+  const name = functionName || '(anonymous)';
+  if (!url) return `${name} (native)`;
+  if (!url.startsWith('file://')) return `${name} ${url}:${lineNumber + 1}`;
+  const path = fileURLToPath(url);
+  const entry = mapFor(path)?.findEntry(lineNumber, columnNumber);
+  if (entry && 'originalSource' in entry && entry.originalSource) {
+    const src = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : resolve(dirname(path), entry.originalSource);
+    return `${name} ${relative(ROOT, src)}:${entry.originalLine + 1}`;
+  }
+  return `${name} ${relative(ROOT, path)}:${lineNumber + 1}`;
 }
 
 /** Self and total (inclusive) milliseconds per function, sorted by self time. */

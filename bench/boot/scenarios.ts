@@ -73,7 +73,7 @@ export async function chain(ctx: Ctx, n = 200): Promise<Figure> {
   const jobs = Object.fromEntries(range(n).map((i) => [`c${i}`, `start on ${i === 0 ? 'startup' : `started c${i - 1}`}\nexec sleep 3600\n`]));
   const last = `c${n - 1}`;
   const ours = await rounds(ctx, async () => {
-    const d = await startDaemon(jobs, { args: ['--no-startup-event'] });
+    const d = await startDaemon(jobs, { args: ['--no-startup-event'], follow: true });
     try {
       const done = d.waitFor((e) => e.kind === 'state' && e.job === last && e.state === 'running');
       const t0 = performance.now();
@@ -103,7 +103,7 @@ export async function tasks(ctx: Ctx, n = 500): Promise<Figure> {
 }
 
 export async function respawn(ctx: Ctx, n = 20): Promise<Figure> {
-  const d = await startDaemon({ r: 'respawn\nrespawn limit unlimited\nexec sleep 3600\n' });
+  const d = await startDaemon({ r: 'respawn\nrespawn limit unlimited\nexec sleep 3600\n' }, { follow: true });
   const times: number[] = [];
   try {
     const pidOf = async (): Promise<number> => Number(/process (\d+)/.exec((await d.initctl(['status', 'r'])).stdout)?.[1]);

@@ -53,6 +53,7 @@ class Connection {
   /** Requests still being answered; a peer that has half-closed is ended once this reaches 0. */
   private pending = 0;
   private peerEnded = false;
+  private corked = false;
 
   constructor(
     private readonly socket: Socket,
@@ -81,6 +82,16 @@ class Connection {
 
   private send(r: Reply): void {
     if (this.closed) return;
+    // Replies sent in one turn of the event loop (a subscription's burst of journal entries while a
+    // fan-out is handled) leave in one writev instead of one write(2) each.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(encodeLine(r));
     if (this.socket.writableLength > this.o.maxUnreadBytes) {
       this.o.log?.('warn', 'control: a client stopped reading its replies; disconnecting it');

@@ -2,7 +2,7 @@
 import { watch, promises as fsp, type FSWatcher } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { JobClassSpec } from '../model/jobClass.ts';
-import { loadConfDirsDetailed } from './confLoader.ts';
+import { loadConfDirsDetailed, type LoadResult } from './confLoader.ts';
 import type { ConfigError } from './configError.ts';
 import { jobToJson } from './jobJson.ts';
 
@@ -17,8 +17,11 @@ export interface ConfChange {
 
 export interface ConfWatcher {
   close(): void;
-  /** Resolves once the first load (the baseline later changes are compared with) is done. */
-  ready: Promise<void>;
+  /**
+   * Resolves with the first load (the baseline later changes are compared with), so a caller
+   * needs no load of its own at start; empty if the watcher was closed first.
+   */
+  ready: Promise<LoadResult>;
 }
 
 export interface WatchOptions {
@@ -44,8 +47,9 @@ export function watchConfDirs(dirs: string[], onChange: (change: ConfChange) => 
   let again = false;
   let prev = new Map<string, string>();
   let prevErrors = new Set<string>();
-  let resolveReady!: () => void;
-  const ready = new Promise<void>((r) => { resolveReady = r; });
+  let resolveReady!: (first: LoadResult) => void;
+  const ready = new Promise<LoadResult>((r) => { resolveReady = r; });
+  let first: LoadResult = { classes: new Map(), errors: [] };
 
   const schedule = (): void => {
     if (closed) return;
@@ -116,6 +120,7 @@ export function watchConfDirs(dirs: string[], onChange: (change: ConfChange) => 
     try {
       const r = await loadConfDirsDetailed(dirs);
       if (closed) return;
+      if (initial) first = { classes: r.classes, errors: r.errors };
       // New directories may have received files before their watcher existed: look again.
       if (syncWatchers(await targets(r.dirs)) && !initial) again = true;
       const next = new Map<string, string>();
@@ -137,9 +142,10 @@ export function watchConfDirs(dirs: string[], onChange: (change: ConfChange) => 
     } finally {
       running = false;
       if (initial) {
-        resolveReady();
-        // Catch anything written between the first scan and the watchers being in place.
-        if (!closed) void run(false);
+        resolveReady(first);
+        // Catch anything written between the first scan and the watchers being in place
+        // (after the quiet time, so it does not compete with the start-up it just enabled).
+        if (!closed) schedule();
       } else if (again && !closed) {
         again = false;
         schedule();
@@ -165,7 +171,7 @@ export function watchConfDirs(dirs: string[], onChange: (change: ConfChange) => 
       timer = undefined;
       for (const w of watchers.values()) w.close();
       watchers.clear();
-      resolveReady();
+      resolveReady(first);
     },
   };
 }

@@ -1,7 +1,7 @@
 // The composition root: wires config, engine, process layer, logging and control into one running daemon.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadConfDirs, watchConfDirs, type ConfChange, type ConfWatcher } from '../config/sources.ts';
+import { loadConfDirs, watchConfDirs, type ConfChange, type ConfWatcher, type LoadResult } from '../config/sources.ts';
 import { ControlServer } from '../control/server.ts';
 import type { DaemonHooks } from '../control/hooks.ts';
 import { Engine } from '../job/engine.ts';
@@ -129,11 +129,11 @@ export class Daemon {
         this.log.warn(`cannot create the log directory ${ctx.paths.logdir}: ${(err as Error).message}`);
       }
     }
-    await this.loadAll();
+    // The watcher's first load is the configuration we start with: the conf dirs are read once.
     this.watcher = watchConfDirs(ctx.paths.confdirs, (change) => this.applyChange(change), {
       onError: (err) => this.log.error(`applying a configuration change: ${(err as Error).message}`),
     });
-    await this.watcher.ready;
+    this.applyLoad(await this.watcher.ready);
 
     mkdirSync(dirname(ctx.paths.socket), { recursive: true, mode: 0o755 });
     this.server = new ControlServer({
@@ -163,7 +163,11 @@ export class Daemon {
   }
 
   private async loadAll(): Promise<void> {
-    const { classes, errors } = await loadConfDirs(this.ctx.paths.confdirs);
+    this.applyLoad(await loadConfDirs(this.ctx.paths.confdirs));
+  }
+
+  /** Makes the engine's classes exactly those of a whole load (running instances keep theirs). */
+  private applyLoad({ classes, errors }: LoadResult): void {
     for (const e of errors) this.log.error(String(e));
     const seen = new Set<string>();
     for (const spec of classes.values()) {

@@ -131,7 +131,7 @@ export class NativeProcessPort implements ProcessPort {
       // A job process leads its own group; a daemon followed through forks is in the group it
       // ended up in (its first parent's, or one it made with setsid), never ours.
       const pgid = group ? processGroupOf(pid) : undefined;
-      if (pgid !== undefined && pgid !== processGroupOf(process.pid)) native.killGroup(pgid, signal);
+      if (pgid !== undefined && pgid !== ownProcessGroup()) native.killGroup(pgid, signal);
       else native.kill(pid, signal);
     } catch (err) {
       if (err instanceof SyscallError && err.code === 'ESRCH') return;
@@ -246,6 +246,13 @@ export class NativeProcessPort implements ProcessPort {
   private updateRef(): void {
     if (!this.closed) native.reaperRef(this.owned.size > 0 || this.pendingReports > 0);
   }
+}
+
+let ownGroup: number | undefined;
+/** The daemon's own process group: it never changes after start, so /proc is read once. */
+function ownProcessGroup(): number | undefined {
+  ownGroup ??= processGroupOf(process.pid);
+  return ownGroup;
 }
 
 /** The process group of a live process, from /proc/PID/stat (undefined when it is gone). */

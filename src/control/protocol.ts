@@ -1,5 +1,5 @@
 // The control protocol: handshake, requests and replies as tagged unions, and their pure line codec.
-import type { InstanceStatus, JournalEntry, WhyReport } from '../model/engineApi.ts';
+import type { EngineErrorCode, InstanceStatus, JournalEntry, WhyReport } from '../model/engineApi.ts';
 
 /**
  * Wire format: UTF-8, one JSON object per line ("\n"-terminated), both ways.
@@ -98,16 +98,9 @@ export interface ConfigSummary {
   stop?: string;
 }
 
-/** Stable error codes of the protocol (EngineErrorCode plus transport-level ones). */
+/** Stable error codes of the protocol: the engine's, plus transport-level ones. */
 export type ErrorCode =
-  | 'unknown-job'
-  | 'unknown-instance'
-  | 'already-running'
-  | 'already-stopped'
-  | 'not-running'
-  | 'failed'
-  | 'invalid'
-  | 'denied'
+  | EngineErrorCode
   | 'bad-request'
   | 'bad-version'
   | 'too-long'

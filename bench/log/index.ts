@@ -90,7 +90,8 @@ async function viaDaemon(pid: number, client: ControlClient): Promise<{ seconds:
   rmSync(log, { force: true });
   const statusMs: number[] = [];
   const answerMs: number[] = [];
-  let flooding = true;
+  // BENCH_LOG_STATUS=0: no status requests during the flood (they compete with it for the 2 cores; the cat baseline has none).
+  let flooding = process.env.BENCH_LOG_STATUS !== '0';
   // The daemon's own answer time: status requests on one open connection (no client process start-up).
   const asker = (async () => {
     while (flooding) {

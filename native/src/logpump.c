@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -114,7 +115,7 @@ static void *pump_main(void *arg) {
   char *path = NULL;
   dev_t dev = 0;
   ino_t ino = 0;
-  bool end = false;
+  bool end = false, skip_poll = false;
   if (!buf) { end = true; end_errno = ENOMEM; }
   while (!end) {
     char *pending = NULL;
@@ -172,17 +173,38 @@ static void *pump_main(void *arg) {
     }
 
     struct pollfd pf[2] = { { wait_room ? -1 : p->master, POLLIN, 0 }, { p->wakefd, POLLIN, 0 } };
-    int pr = poll(pf, 2, hup_tries > 0 ? 2 : -1);
-    if (pr < 0 && errno != EINTR) { end = true; end_errno = errno; break; }
-    if (pf[1].revents & POLLIN) { uint64_t v; ssize_t r = read(p->wakefd, &v, sizeof v); (void)r; }
-    if (wait_room || !(pf[0].revents || hup_tries > 0)) continue;
+    /* Right after a direct write the pty has usually refilled: read again before polling. */
+    bool after_poll = !(skip_poll && fd >= 0);
+    skip_poll = false;
+    if (after_poll) {
+      int pr = poll(pf, 2, hup_tries > 0 ? 2 : -1);
+      if (pr < 0 && errno != EINTR) { end = true; end_errno = errno; break; }
+      if (pf[1].revents & POLLIN) { uint64_t v; ssize_t r = read(p->wakefd, &v, sizeof v); (void)r; }
+      if (wait_room || !(pf[0].revents || hup_tries > 0)) continue;
+    }
 
+    /*
+     * While writing directly, read only what the line discipline already holds (FIONREAD) once
+     * something was read: a read of an empty pty master waits for the tty layer's flush work
+     * (a context switch per ~4 KiB), whereas writing what we have lets that work run meanwhile.
+     * The first read after a poll is a plain one: it pulls pending input and sees the end.
+     */
+    bool ask = fd >= 0 && !after_poll;
     size_t len = 0;
     pthread_mutex_lock(&p->mu);
     if (p->abandoned) { pthread_mutex_unlock(&p->mu); break; }
     while (len < BATCH) {
+      if (ask) {
+        int avail = 0;
+        if (ioctl(p->master, FIONREAD, &avail) == 0 && avail <= 0) break;
+      }
       ssize_t n = read(p->master, buf + len, BATCH - len);
-      if (n > 0) { len += (size_t)n; continue; }
+      if (n > 0) {
+        len += (size_t)n;
+        if (ask) break;
+        ask = fd >= 0;
+        continue;
+      }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
       end = true; /* 0 or EIO: every slave fd is closed and everything was read */
@@ -202,7 +224,7 @@ static void *pump_main(void *arg) {
     if (fd >= 0) {
       int why;
       size_t n = write_direct(p, fd, path, dev, ino, buf, len, &why);
-      if (why == 0) continue;
+      if (why == 0) { skip_poll = true; continue; }
       pthread_mutex_lock(&p->mu);
       relay_append(p, buf + n, len - n);
       p->direct_ended = true;

@@ -1,5 +1,5 @@
 // The composition root: wires config, engine, process layer, logging and control into one running daemon.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfDirs, watchConfDirs, type ConfChange, type ConfWatcher, type LoadResult } from '../config/sources.ts';
 import { ControlServer } from '../control/server.ts';
@@ -8,7 +8,7 @@ import { Engine } from '../job/engine.ts';
 import { DaemonLog, type LogPriority } from '../log/daemonLog.ts';
 import { JobLogger } from '../log/jobLogger.ts';
 import { Journal } from '../log/journal.ts';
-import type { JobClassSpec } from '../model/jobClass.ts';
+import type { JobClassSpec, RLimit } from '../model/jobClass.ts';
 import { realClock } from '../platform/clock.ts';
 import * as native from '../process/native.ts';
 import { NativeProcessPort } from '../process/nativePort.ts';
@@ -28,14 +28,42 @@ export interface DaemonContext {
   uid: number;
 }
 
-/** Maps `console log` to `console none` under --no-log (init(8)), leaving everything else as asked. */
-function withoutLogging(port: ProcessPort): ProcessPort {
+/**
+ * What the daemon changes in every spawn request: under --no-log `console log` becomes `console
+ * none` (init(8)); a job without `limit nofile` gets the open-file limit the daemon itself was
+ * started with, not the raised one it keeps for its ptys and logs (programs that loop over every
+ * possible fd, or use select(), break with a huge soft limit).
+ */
+function adjustSpawns(port: ProcessPort, noLog: boolean, nofile: RLimit | undefined): ProcessPort {
   return {
-    spawn: (req) => port.spawn(req.console === 'log' ? { ...req, console: 'none' } : req),
+    spawn: (req) => {
+      let r = req;
+      if (noLog && r.console === 'log') r = { ...r, console: 'none' };
+      if (nofile !== undefined && r.limits.nofile === undefined) r = { ...r, limits: { ...r.limits, nofile } };
+      return port.spawn(r);
+    },
     kill: (pid, signal, group) => port.kill(pid, signal, group),
     resume: (pid) => port.resume(pid),
     setEvents: (events) => port.setEvents(events),
   };
+}
+
+function readNofile(): RLimit | undefined {
+  try {
+    return native.getrlimit('nofile');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The kernel's ceiling for RLIMIT_NOFILE (fs.nr_open), capped at 1,048,576. */
+function nrOpen(): number | undefined {
+  try {
+    const n = Number(readFileSync('/proc/sys/fs/nr_open', 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? Math.min(n, 1 << 20) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export class Daemon {
@@ -48,6 +76,8 @@ export class Daemon {
   private watcher: ConfWatcher | undefined;
   private readonly initialJobEnv: Map<string, string>;
   private stopping = false;
+  /** RLIMIT_NOFILE as the daemon was started, for jobs (the daemon raises its own). */
+  private readonly startNofile: RLimit | undefined = readNofile();
   private sessionFile: string | undefined;
   private exitResolve!: (code: number) => void;
   /** Resolves with the exit status once the daemon has shut down. */
@@ -70,7 +100,7 @@ export class Daemon {
     for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) inherited[k] = v;
     this.engine = new Engine(
       {
-        process: o.noLog ? withoutLogging(this.port) : this.port,
+        process: adjustSpawns(this.port, o.noLog, this.startNofile),
         clock: realClock,
         log: (level, msg) => this.log.log(level, msg),
       },
@@ -115,7 +145,7 @@ export class Daemon {
       }
     }
     try {
-      const limit = native.raiseNofileLimit();
+      const limit = native.raiseNofileLimit(nrOpen());
       this.log.debug(`file descriptor limit raised to ${limit}`);
     } catch (err) {
       this.log.warn(`cannot raise the file descriptor limit: ${(err as Error).message}`);

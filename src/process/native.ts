@@ -306,9 +306,21 @@ export function getrlimit(name: RLimitName): RLimit {
 export function setrlimit(name: RLimitName, lim: RLimit): void {
   addon.setrlimit(rlimitNumber(name), limitNumber(lim.soft, 'soft'), limitNumber(lim.hard, 'hard'));
 }
-/** Raises the daemon's RLIMIT_NOFILE soft limit to its hard limit; returns the new soft limit. */
-export function raiseNofileLimit(): number | 'unlimited' {
+/**
+ * Raises the daemon's RLIMIT_NOFILE: soft and hard to `ceiling` (fs.nr_open, capped at 1M) where
+ * it may raise the hard limit (root with CAP_SYS_RESOURCE, as PID 1), else soft to the hard limit.
+ * Returns the new soft limit.
+ */
+export function raiseNofileLimit(ceiling?: number): number | 'unlimited' {
   const cur = getrlimit('nofile');
+  if (cur.hard !== 'unlimited' && ceiling !== undefined && ceiling > cur.hard) {
+    try {
+      setrlimit('nofile', { soft: ceiling, hard: ceiling });
+      return ceiling;
+    } catch {
+      // Not allowed to raise the hard limit: the soft one can still go up to it.
+    }
+  }
   if (cur.soft !== cur.hard) setrlimit('nofile', { soft: cur.hard, hard: cur.hard });
   return cur.hard;
 }

@@ -16,7 +16,8 @@
         "src/ptrace.c",
         "src/socket.c",
         "src/constants.c",
-        "src/logpump.c"
+        "src/logpump.c",
+        "src/logpump_thread.c"
       ],
       "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"]
     },

@@ -3,7 +3,7 @@ import { isEnvEntry } from '../events/envList.ts';
 import { EngineError, type EngineApi, type InstanceStatus, type JournalEntry, type WhyReport } from '../model/engineApi.ts';
 import type { JobClassSpec } from '../model/jobClass.ts';
 import { reloadJob, type CommandOp } from './commands.ts';
-import { EngineCore, GLOBAL_ENV, type EngineDeps, type EngineOptions } from './core.ts';
+import { EngineCore, type EngineDeps, type EngineOptions } from './core.ts';
 import { restoreEngine, takeSnapshot, type EngineSnapshot } from './snapshot.ts';
 import { whyReport } from './why.ts';
 
@@ -72,13 +72,6 @@ export class Engine implements EngineApi {
 
   jobEnv(): Map<string, string> {
     return this.core.envCtx.jobEnv;
-  }
-
-  /** initctl reset-env: back to PATH and TERM only. */
-  resetJobEnv(): void {
-    const env = this.core.envCtx.jobEnv;
-    env.clear();
-    for (const [k, v] of GLOBAL_ENV) env.set(k, v);
   }
 
   why(job: string): WhyReport {

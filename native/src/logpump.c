@@ -91,6 +91,7 @@ static napi_value js_pump_start(napi_env env, napi_callback_info info) {
   p->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (p->wakefd < 0) { int e = errno; free(p); return throw_syscall(env, "eventfd", e); }
   pthread_mutex_init(&p->mu, NULL);
+  pthread_mutex_init(&p->readmu, NULL);
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
   uv_async_init(loop, &p->async, on_async);
@@ -167,7 +168,7 @@ static void do_clear(pump *p, bool f) { (void)f; p->clear_file = true; }
 static void do_pause(pump *p, bool f) { p->paused = f; }
 static void do_abandon(pump *p, bool f) {
   (void)f;
-  p->abandoned = true;
+  atomic_store(&p->abandoned, true);
   /* The thread may be stuck in a write for good: it must not keep the loop alive. */
   if (!p->async_closed) uv_unref((uv_handle_t *)&p->async);
 }
@@ -177,7 +178,22 @@ static napi_value js_pump_clear_file(napi_env env, napi_callback_info info) { re
 /* pumpPause(handle, bool): stop (or resume) reading while relaying. */
 static napi_value js_pump_pause(napi_env env, napi_callback_info info) { return with_pump(env, info, do_pause, true); }
 /* pumpAbandon(handle): on return the thread reads the master no more; it ends after any write in progress. */
-static napi_value js_pump_abandon(napi_env env, napi_callback_info info) { return with_pump(env, info, do_abandon, false); }
+static napi_value js_pump_abandon(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value h;
+  napi_get_cb_info(env, info, &argc, &h, NULL, NULL);
+  if (argc < 1) return throw_type(env, "expected a log pump handle");
+  pump *p = arg_pump(env, h);
+  if (!p) return NULL;
+  pthread_mutex_lock(&p->mu);
+  do_abandon(p, false);
+  pump_wake(p);
+  pthread_mutex_unlock(&p->mu);
+  /* A batch of reads under way finishes first; the thread checks `abandoned` before the next. */
+  pthread_mutex_lock(&p->readmu);
+  pthread_mutex_unlock(&p->readmu);
+  return NULL;
+}
 
 /* pumpStatus(handle) -> { written, direct, busyMs } (busyMs: how long the current stat/write has taken, 0 if none). */
 static napi_value js_pump_status(napi_env env, napi_callback_info info) {

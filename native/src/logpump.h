@@ -20,9 +20,10 @@
 #define HUP_RETRIES 500             /* POLLHUP with nothing to read: retry every 2 ms this often, then call it EOF */
 
 /*
- * Invariants: only the thread reads the master, and it reads only while holding `mu` and not
+ * Invariants: only the thread reads the master, and it reads only while holding `readmu` and not
  * `abandoned` (so after pumpAbandon() returns, the thread never reads again and JS may read the
- * master itself). Bytes leave in read order: relayed bytes JS has not taken when a log fd arrives
+ * master itself). `mu` is never held across a read or a write: a read of a pty master can wait
+ * for the tty layer's flush work, and the event loop takes `mu` (on_async, pumpSetFile, ...). Bytes leave in read order: relayed bytes JS has not taken when a log fd arrives
  * are written before anything read later (from pumpSetFile until the thread takes the fd, JS is
  * handed no relayed bytes). JS closes the master; the thread closes only its own
  * dup of the log fd. The struct is freed on the loop thread once the thread has finished (async
@@ -32,6 +33,7 @@ typedef struct pump {
   int master;
   int wakefd;
   pthread_mutex_t mu;
+  pthread_mutex_t readmu; /* held by the thread around each batch of reads; pumpAbandon waits on it */
   uv_async_t async;
   napi_env env;
   napi_ref cb;
@@ -41,7 +43,7 @@ typedef struct pump {
   size_t relay_len, relay_cap;
   int new_fd;
   char *new_path;
-  bool set_file, clear_file, paused, abandoned, waiting_room;
+  bool set_file, clear_file, paused, waiting_room;
   bool direct_ended, ended, thread_done;
   int direct_errno, end_errno;
   /* loop thread only */
@@ -50,6 +52,7 @@ typedef struct pump {
   _Atomic uint64_t written;
   _Atomic int64_t busy_since_ms;
   _Atomic bool direct;
+  _Atomic bool abandoned;
 } pump;
 
 

@@ -17,6 +17,7 @@ void pump_wake(pump *p) {
 
 void pump_free(pump *p) {
   pthread_mutex_destroy(&p->mu);
+  pthread_mutex_destroy(&p->readmu);
   if (p->wakefd >= 0) close(p->wakefd);
   free(p->relay);
   free(p->new_path);
@@ -71,7 +72,7 @@ void *pump_main(void *arg) {
     char *pending = NULL;
     size_t pending_len = 0;
     pthread_mutex_lock(&p->mu);
-    if (p->abandoned) { pthread_mutex_unlock(&p->mu); break; }
+    if (atomic_load(&p->abandoned)) { pthread_mutex_unlock(&p->mu); break; }
     if ((p->clear_file || p->set_file) && fd >= 0) { close(fd); fd = -1; free(path); path = NULL; }
     p->clear_file = false;
     if (p->set_file) {
@@ -141,8 +142,8 @@ void *pump_main(void *arg) {
      */
     bool ask = fd >= 0 && !after_poll;
     size_t len = 0;
-    pthread_mutex_lock(&p->mu);
-    if (p->abandoned) { pthread_mutex_unlock(&p->mu); break; }
+    pthread_mutex_lock(&p->readmu);
+    if (atomic_load(&p->abandoned)) { pthread_mutex_unlock(&p->readmu); break; }
     while (len < BATCH) {
       if (ask) {
         int avail = 0;
@@ -161,7 +162,7 @@ void *pump_main(void *arg) {
       end_errno = (n == 0 || errno == EIO) ? 0 : errno;
       break;
     }
-    pthread_mutex_unlock(&p->mu);
+    pthread_mutex_unlock(&p->readmu);
     if (len == 0 && !end) {
       /* A hang-up with nothing readable yet: the kernel may still be handing bytes over. */
       if ((pf[0].revents & POLLHUP) || hup_tries > 0) {

@@ -1,5 +1,5 @@
 // bench log: a job floods 256 MiB through the real daemon into its log, against `cat` of the same bytes; status latency meanwhile.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,8 @@ const fd = openSync(src, 'w');
 for (let n = 0; n < SIZE; n += MiB) writeFileSync(fd, block.subarray(0, Math.min(MiB, SIZE - n)));
 closeSync(fd);
 writeFileSync(join(confdir, 'flood.conf'), `task\nexec cat '${src}'\n`);
+const probeBin = join(dir, 'probe');
+execFileSync(process.env.CC ?? 'cc', ['-O2', '-o', probeBin, fileURLToPath(new URL('./probe.c', import.meta.url))]);
 writeFileSync(join(confdir, 'idle.conf'), 'exec sleep 3600\n');
 
 function exited(child: ChildProcess): Promise<number | null> {
@@ -66,17 +68,57 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
-/** initctl status of `idle`, one after another, for `ms`: the answer time with nothing else going on. */
-async function statusBaseline(ms: number): Promise<number[]> {
-  const out: number[] = [];
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    const t = performance.now();
-    await initctl(['status', 'idle']);
-    out.push(performance.now() - t);
-    await new Promise((res) => setTimeout(res, 5));
-  }
-  return out;
+/** initctl status of `idle` run one after another by probe.c (a C loop, so the harness adds nothing), every `interval` ms until stopped. */
+function prober(interval: number): { stop(): Promise<number[]> } {
+  const p = spawn(probeBin, [INITCTL, 'idle', String(interval)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, UPSTART_SESSION: `unix:path=${socket}` },
+  });
+  let out = '';
+  p.stdout!.setEncoding('utf8').on('data', (s: string) => { out += s; });
+  const done = exited(p);
+  return {
+    async stop() {
+      p.stdin!.end();
+      const code = await done;
+      if (code !== 0) throw new Error(`probe exited ${code}`);
+      const lines = out.trim().split('\n').filter((l) => l !== '');
+      const bad = lines.filter((l) => !l.endsWith(' 1'));
+      if (bad.length > 0) throw new Error(`initctl status idle failed ${bad.length} times`);
+      return lines.map((l) => Number(l.split(' ')[0]));
+    },
+  };
+}
+
+/**
+ * The status load run during every flood, the daemon's and cat's alike, so both see the same
+ * competition for the cores: initctl status of `idle` every 5 ms (probe.c), and a status request
+ * every 2 ms on one open connection (the daemon's own answer time, with no client start-up).
+ * BENCH_LOG_STATUS=0 runs the floods without it.
+ */
+function statusLoad(client: ControlClient): { stop(): Promise<{ statusMs: number[]; answerMs: number[] }> } {
+  const answerMs: number[] = [];
+  if (process.env.BENCH_LOG_STATUS === '0') return { stop: async () => ({ statusMs: [], answerMs }) };
+  let running = true;
+  const asker = (async () => {
+    while (running) {
+      const t = performance.now();
+      const s = await client.status('idle');
+      if (!running) break;
+      if (s[0]?.state !== 'running') throw new Error(`status idle: ${JSON.stringify(s)}`);
+      answerMs.push(performance.now() - t);
+      await new Promise((res) => setTimeout(res, 2));
+    }
+  })();
+  const probe = prober(5);
+  return {
+    async stop() {
+      running = false;
+      const statusMs = await probe.stop();
+      await asker;
+      return { statusMs, answerMs };
+    },
+  };
 }
 
 const percentile = (xs: number[], p: number): number => {
@@ -84,42 +126,17 @@ const percentile = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))] ?? NaN;
 };
 
-/** `initctl start flood` (returns once the task has stopped: every byte is in the log); status of `idle` polled meanwhile. */
+/** `initctl start flood` (returns once the task has stopped: every byte is in the log), under the status load. */
 async function viaDaemon(pid: number, client: ControlClient): Promise<{ seconds: number; cpu: number; statusMs: number[]; answerMs: number[] }> {
   const log = join(logdir, 'flood.log');
   rmSync(log, { force: true });
-  const statusMs: number[] = [];
-  const answerMs: number[] = [];
-  // BENCH_LOG_STATUS=0: no status requests during the flood (they compete with it for the 2 cores; the cat baseline has none).
-  let flooding = process.env.BENCH_LOG_STATUS !== '0';
-  // The daemon's own answer time: status requests on one open connection (no client process start-up).
-  const asker = (async () => {
-    while (flooding) {
-      const t = performance.now();
-      const s = await client.status('idle');
-      if (!flooding) break;
-      if (s[0]?.state !== 'running') throw new Error(`status idle: ${JSON.stringify(s)}`);
-      answerMs.push(performance.now() - t);
-      await new Promise((res) => setTimeout(res, 2));
-    }
-  })();
-  const poller = (async () => {
-    while (flooding) {
-      const t = performance.now();
-      const r = await initctl(['status', 'idle']);
-      if (!flooding) break;
-      if (!/^idle start\/running, process \d+\n$/.test(r.stdout)) throw new Error(`status idle: ${r.stdout}${r.stderr}`);
-      statusMs.push(performance.now() - t);
-      await new Promise((res) => setTimeout(res, 5));
-    }
-  })();
+  const load = statusLoad(client);
   const t0 = performance.now();
   const c0 = cpuSeconds(pid);
   const r = await initctl(['start', 'flood']);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(pid) - c0;
-  flooding = false;
-  await Promise.all([poller, asker]);
+  const { statusMs, answerMs } = await load.stop();
   if (r.code !== 0) throw new Error(`start flood: ${r.stderr}`);
   const size = statSync(log).size;
   if (size !== SIZE) throw new Error(`flood.log has ${size} bytes, want ${SIZE}`);
@@ -135,10 +152,11 @@ function ptyWriter(): { master: number; done: Promise<number | null> } {
   return { master: pty.master, done: exited(child) };
 }
 
-/** `cat` reading a pty master (the channel the daemon reads) into a file: the baseline. Returns seconds and cat's CPU seconds. */
-async function catFromPty(): Promise<{ seconds: number; cpu: number }> {
+/** `cat` reading a pty master (the channel the daemon reads) into a file, under the same status load: the baseline. */
+async function catFromPty(client: ControlClient): Promise<{ seconds: number; cpu: number; statusMs: number[] }> {
   const out = join(dir, 'cat-pty.out');
   const outFd = openSync(out, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o640);
+  const load = statusLoad(client);
   const t0 = performance.now();
   const w = ptyWriter();
   // bash's `time` reports cat's own CPU use; cat ends with EIO (status 1) once the writer is gone.
@@ -149,11 +167,12 @@ async function catFromPty(): Promise<{ seconds: number; cpu: number }> {
   closeSync(outFd);
   await Promise.all([w.done, exited(cat)]);
   const seconds = (performance.now() - t0) / 1000;
+  const { statusMs } = await load.stop();
   const size = statSync(out).size;
   if (size !== SIZE) throw new Error(`cat from pty wrote ${size} bytes, want ${SIZE}`);
   unlinkSync(out);
   const [user, sys] = (times.trim().split('\n').pop() ?? '').split(' ').map(Number);
-  return { seconds, cpu: (user ?? NaN) + (sys ?? NaN) };
+  return { seconds, cpu: (user ?? NaN) + (sys ?? NaN), statusMs };
 }
 
 /** `cat source > file`: no pty at all, the disk's ceiling (for reference). */
@@ -176,8 +195,11 @@ const daemon = await startDaemon();
 try {
   const started = await initctl(['start', 'idle']);
   if (started.code !== 0) throw new Error(`start idle: ${started.stderr}`);
-  const idleStatus = await statusBaseline(2000);
+  const idleProbe = prober(5);
+  await new Promise((res) => setTimeout(res, 2000));
+  const idleStatus = await idleProbe.stop();
   const client = await connect(socket);
+  const catStatus: number[] = [];
   const allAnswers: number[] = [];
   const viaLog: number[] = [];
   const catPty: number[] = [];
@@ -201,7 +223,8 @@ try {
         maxStatus = Math.max(0, ...x.statusMs);
         nStatus = x.statusMs.length;
       } else if (which === 'pty') {
-        const x = await catFromPty();
+        const x = await catFromPty(client);
+        catStatus.push(...x.statusMs);
         catPty.push(x.seconds);
         catCpu.push(x.cpu);
       } else catFile.push(await catFileToFile());
@@ -216,9 +239,10 @@ try {
   console.log(`  cat (same kind of pty -> file):       ${rate(p)} MiB/s, cat CPU ${median(catCpu).toFixed(2)} s`);
   console.log(`  ratio daemon/cat: ${(p / l).toFixed(2)} (median of per-round ratios ${median(ratios).toFixed(2)}; target >= 0.80)`);
   console.log(`  cat (source file -> file, no pty):    ${rate(median(catFile))} MiB/s`);
-  const show = (xs: number[]): string => `${xs.length} answers, median ${median(xs).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
+  const show = (xs: number[]): string => xs.length === 0 ? 'none (BENCH_LOG_STATUS=0)' : `${xs.length} answers, median ${median(xs).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
   console.log(`  initctl status of another job, no flood:     ${show(idleStatus)}`);
-  console.log(`  initctl status of another job, during floods: ${show(allStatus)} (target: within 50 ms)`);
+  console.log(`  initctl status of another job, during the daemon's floods: ${show(allStatus)} (target: within 50 ms)`);
+  console.log(`  initctl status of another job, during cat's floods:      ${show(catStatus)}`);
   console.log(`  the daemon's answer to a status request on an open connection, during floods: ${show(allAnswers)}`);
   client.close();
 } finally {

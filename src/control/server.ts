@@ -82,12 +82,13 @@ class Connection {
 
   private send(r: Reply): void {
     if (this.closed) return;
-    // Replies sent in one turn of the event loop (a subscription's burst of journal entries while a
-    // fan-out is handled) leave in one writev instead of one write(2) each.
+    // Replies sent in one turn of the event loop (a command's output and its exit status, a
+    // subscription's burst of journal entries while a fan-out is handled) leave in one writev
+    // instead of one write(2) each: uncorked once this turn's callbacks and promises are done.
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(() => {
+      setImmediate(() => {
         this.corked = false;
         this.socket.uncork();
       });

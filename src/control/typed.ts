@@ -1,5 +1,5 @@
 // Answers the typed requests of the client library (everything except `command`, `subscribe`, `cancel`).
-import { EngineError, type EngineApi, type InstanceStatus } from '../model/engineApi.ts';
+import { EngineError, type EngineApi, type EnvScope, type InstanceStatus } from '../model/engineApi.ts';
 import { LOG_PRIORITIES, type LogPriority } from '../log/daemonLog.ts';
 import { summarise } from './commands/config.ts';
 import { waitingStatus } from './commands/statusText.ts';
@@ -7,6 +7,9 @@ import type { DaemonHooks } from './hooks.ts';
 import type { Request } from './protocol.ts';
 
 type Typed = Exclude<Request, { type: 'command' | 'subscribe' | 'cancel' }>;
+
+/** Typed env requests act on the global table (and, for set/unset, every live instance's), as initctl outside a job does. */
+const GLOBAL_ENV: EnvScope = { kind: 'global' };
 
 function listAll(engine: EngineApi): InstanceStatus[] {
   const out: InstanceStatus[] = [];
@@ -35,7 +38,7 @@ export async function answerTyped(r: Typed, engine: EngineApi, hooks: DaemonHook
     case 'get-log-priority':
       return hooks.getLogPriority();
     case 'list-env':
-      return Object.fromEntries([...engine.jobEnv()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      return Object.fromEntries(engine.envList(GLOBAL_ENV));
     case 'get-env': {
       const v = engine.jobEnv().get(r.name);
       if (v === undefined) throw new EngineError('invalid', `No such variable: ${r.name}`);
@@ -63,20 +66,15 @@ export async function answerTyped(r: Typed, engine: EngineApi, hooks: DaemonHook
     case 'emit':
       await engine.emit(r.name, r.env, r.wait);
       return null;
-    case 'set-env': {
-      const table = engine.jobEnv();
-      if (!(r.retain && table.has(r.name))) table.set(r.name, r.value);
+    case 'set-env':
+      engine.envSet(GLOBAL_ENV, [[r.name, r.value]], r.retain);
       return null;
-    }
     case 'unset-env':
-      engine.jobEnv().delete(r.name);
+      engine.envUnset(GLOBAL_ENV, [r.name], false);
       return null;
-    case 'reset-env': {
-      const table = engine.jobEnv();
-      table.clear();
-      for (const [k, v] of hooks.defaultJobEnv()) table.set(k, v);
+    case 'reset-env':
+      engine.envReset(GLOBAL_ENV, hooks.defaultJobEnv());
       return null;
-    }
     case 'reload-configuration':
       await hooks.reloadConfiguration();
       return null;

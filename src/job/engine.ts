@@ -1,9 +1,10 @@
 // Engine: the EngineApi facade over EngineCore (classes, queries, commands, emit, why, snapshot and restore).
 import { isEnvEntry } from '../events/envList.ts';
-import { EngineError, type EngineApi, type InstanceStatus, type JournalEntry, type WhyReport } from '../model/engineApi.ts';
+import { EngineError, type EngineApi, type EnvScope, type InstanceStatus, type JournalEntry, type WhyReport } from '../model/engineApi.ts';
 import type { JobClassSpec } from '../model/jobClass.ts';
 import { reloadJob, type CommandOp } from './commands.ts';
 import { EngineCore, type EngineDeps, type EngineOptions } from './core.ts';
+import { EnvTables } from './envTables.ts';
 import { restoreEngine, takeSnapshot, type EngineSnapshot } from './snapshot.ts';
 import { whyReport } from './why.ts';
 
@@ -12,9 +13,11 @@ export type { EngineSnapshot } from './snapshot.ts';
 
 export class Engine implements EngineApi {
   private readonly core: EngineCore;
+  private readonly envTables: EnvTables;
 
   constructor(deps: EngineDeps, opts: EngineOptions = {}) {
     this.core = new EngineCore(deps, opts);
+    this.envTables = new EnvTables(this.core.table, this.core.envCtx);
   }
 
   /** A new engine that carries on from a snapshot: same classes, instances, conditions, queued events and timers. */
@@ -72,6 +75,22 @@ export class Engine implements EngineApi {
 
   jobEnv(): Map<string, string> {
     return this.core.envCtx.jobEnv;
+  }
+
+  envList(scope: EnvScope): Array<[string, string]> {
+    return this.envTables.list(scope);
+  }
+
+  envSet(scope: EnvScope, pairs: ReadonlyArray<[string, string]>, retain: boolean): void {
+    this.envTables.set(scope, pairs, retain);
+  }
+
+  envUnset(scope: EnvScope, names: readonly string[], retain: boolean): void {
+    this.envTables.unset(scope, names, retain);
+  }
+
+  envReset(scope: EnvScope, defaults: ReadonlyMap<string, string>): void {
+    this.envTables.reset(scope, defaults);
   }
 
   why(job: string): WhyReport {

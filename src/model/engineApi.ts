@@ -62,6 +62,12 @@ export interface WhyReport {
   stop?: { value: boolean; leaves: LeafReport[] };
 }
 
+/**
+ * Which job environment table an initctl *-env command acts on (initctl(8)): the global one (the
+ * default outside a job, and with --global), or a live instance's own (the default inside a job).
+ */
+export type EnvScope = { kind: 'global' } | { kind: 'instance'; job: string; instance: string };
+
 export interface EngineApi {
   /** Replaces the set of known classes by name. Running instances keep their old class until they stop. */
   addOrReplaceClass(spec: JobClassSpec): void;
@@ -84,8 +90,17 @@ export interface EngineApi {
   /** Emits an event; with wait, resolves once every job it moved has settled; rejects (failed) if any failed. */
   emit(name: string, env: string[], wait: boolean): Promise<void>;
 
-  /** The global job environment (initctl list-env/get-env/set-env/unset-env/reset-env). */
+  /** The global job environment table, as instances that start from now on get it. */
   jobEnv(): Map<string, string>;
+
+  /** A job environment table, sorted by name; throws EngineError unknown-job / unknown-instance. */
+  envList(scope: EnvScope): Array<[string, string]>;
+  /** set-env: global also sets it in every live instance's table; `retain` keeps a value a table has. */
+  envSet(scope: EnvScope, pairs: ReadonlyArray<[string, string]>, retain: boolean): void;
+  /** unset-env, over the same tables as envSet. */
+  envUnset(scope: EnvScope, names: readonly string[], retain: boolean): void;
+  /** reset-env: global → `defaults` (live instances keep theirs); instance → rebuilt as at its starting. */
+  envReset(scope: EnvScope, defaults: ReadonlyMap<string, string>): void;
 
   why(job: string): WhyReport;
 

@@ -2,7 +2,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startDaemon, waitForFile, type DaemonHandle } from './harness.ts';
+import { INITCTL, startDaemon, waitForFile, type DaemonHandle } from './harness.ts';
 
 let d: DaemonHandle;
 
@@ -49,4 +49,30 @@ test('unset-env and get-env of an unknown variable; reset-env', async () => {
   assert.match(g.stderr, /^initctl: /);
   assert.equal((await d.initctl(['reset-env'])).code, 0);
   assert.match((await d.initctl(['list-env'])).stdout, /^PATH=[^\n]+\nTERM=linux\n$/);
+});
+
+test("inside a job, set-env changes that job's own table: pre-start computes what main sees; the global table is untouched", async () => {
+  d.writeJob('computes', [
+    'env MODE=default',
+    'pre-start script',
+    `  ${INITCTL} set-env MODE=computed STAMP=$$`,
+    `  ${INITCTL} list-env > "${d.dir}/computes.pre-start"`,
+    'end script',
+    `exec sh -c 'echo "MODE=$MODE STAMP=\${STAMP:+set} OUTSIDE=\${OUTSIDE-unset}" > "${d.dir}/computes.main"; exec sleep 6201'`,
+    `post-stop exec sh -c 'echo "OUTSIDE=\${OUTSIDE-unset}" > "${d.dir}/computes.post-stop"'`,
+    '',
+  ].join('\n'));
+  await d.initctl(['reload-configuration']);
+  const started = await d.initctl(['start', 'computes']);
+  assert.equal(started.code, 0, started.stderr);
+  assert.equal(await waitForFile(join(d.dir, 'computes.main')), 'MODE=computed STAMP=set OUTSIDE=unset\n');
+  const listed = await waitForFile(join(d.dir, 'computes.pre-start'));
+  assert.match(listed, /^MODE=computed$/m);
+  assert.match(listed, /^UPSTART_JOB=computes$/m);
+  // Outside a job: the global table, which a running job's table follows for set and unset.
+  assert.notEqual((await d.initctl(['get-env', 'MODE'])).code, 0);
+  assert.equal((await d.initctl(['set-env', 'OUTSIDE=global'])).code, 0);
+  assert.equal((await d.initctl(['stop', 'computes'])).code, 0);
+  assert.equal(await waitForFile(join(d.dir, 'computes.post-stop')), 'OUTSIDE=global\n');
+  assert.equal((await d.initctl(['unset-env', 'OUTSIDE'])).code, 0);
 });

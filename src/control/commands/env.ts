@@ -1,8 +1,8 @@
-// list-env, get-env, set-env, unset-env and reset-env: the job environment table.
-import { EngineError } from '../../model/engineApi.ts';
+// list-env, get-env, set-env, unset-env and reset-env: the global job environment table, or the calling job's own.
+import { EngineError, type EnvScope } from '../../model/engineApi.ts';
 import type { OptionSpec } from './argv.ts';
 import { UsageError } from './argv.ts';
-import { guard, needArgs, out, outJson, type CommandSpec } from './context.ts';
+import { guard, needArgs, out, outJson, type CommandContext, type CommandSpec, type Invocation } from './context.ts';
 
 const GLOBAL: OptionSpec = { key: 'global', long: 'global', short: 'g' };
 const RETAIN: OptionSpec = { key: 'retain', long: 'retain', short: 'r' };
@@ -13,6 +13,16 @@ function checkName(name: string): void {
   if (!NAME.test(name)) throw new UsageError(`invalid variable name: ${name}`);
 }
 
+/**
+ * initctl(8): run from within a job (UPSTART_JOB in the caller's environment) a command acts on
+ * that job's own table; --global, or no job, means the global table.
+ */
+function scopeOf(ctx: CommandContext, inv: Invocation): EnvScope {
+  const job = ctx.env.UPSTART_JOB;
+  if (inv.opts.global === true || job === undefined || job === '') return { kind: 'global' };
+  return { kind: 'instance', job, instance: ctx.env.UPSTART_INSTANCE ?? '' };
+}
+
 export const envCommands: Record<string, CommandSpec> = {
   'list-env': {
     summary: 'Show all job environment variables in sorted order.',
@@ -21,7 +31,7 @@ export const envCommands: Record<string, CommandSpec> = {
     mutates: false,
     run: (ctx, inv) => guard(ctx, inv, () => {
       needArgs(inv, 0, 0, '');
-      const entries = [...ctx.engine.jobEnv()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const entries = ctx.engine.envList(scopeOf(ctx, inv));
       if (inv.json) outJson(ctx, inv, Object.fromEntries(entries));
       else out(ctx, inv, entries.map(([k, v]) => `${k}=${v}\n`).join(''));
       return 0;
@@ -35,7 +45,7 @@ export const envCommands: Record<string, CommandSpec> = {
     run: (ctx, inv) => guard(ctx, inv, () => {
       needArgs(inv, 1, 1, 'missing variable name');
       const name = inv.args[0] as string;
-      const value = ctx.engine.jobEnv().get(name);
+      const value = ctx.engine.envList(scopeOf(ctx, inv)).find(([k]) => k === name)?.[1];
       if (value === undefined) throw new EngineError('invalid', `No such variable: ${name}`);
       if (inv.json) outJson(ctx, inv, { name, value });
       else out(ctx, inv, `${value}\n`);
@@ -55,11 +65,7 @@ export const envCommands: Record<string, CommandSpec> = {
         checkName(pair[0]);
         return pair;
       });
-      const table = ctx.engine.jobEnv();
-      for (const [k, v] of pairs) {
-        if (inv.opts.retain === true && table.has(k)) continue;
-        table.set(k, v);
-      }
+      ctx.engine.envSet(scopeOf(ctx, inv), pairs, inv.opts.retain === true);
       return 0;
     }),
   },
@@ -71,12 +77,8 @@ export const envCommands: Record<string, CommandSpec> = {
     run: (ctx, inv) => guard(ctx, inv, () => {
       needArgs(inv, 1, Infinity, 'missing variable name');
       inv.args.forEach(checkName);
-      const table = ctx.engine.jobEnv();
-      for (const k of inv.args) {
-        // init(5)/initctl(8): with --retain a variable that is set is left alone.
-        if (inv.opts.retain === true && table.has(k)) continue;
-        table.delete(k);
-      }
+      // initctl(8): with --retain a variable that is set is left alone.
+      ctx.engine.envUnset(scopeOf(ctx, inv), inv.args, inv.opts.retain === true);
       return 0;
     }),
   },
@@ -87,9 +89,7 @@ export const envCommands: Record<string, CommandSpec> = {
     mutates: true,
     run: (ctx, inv) => guard(ctx, inv, () => {
       needArgs(inv, 0, 0, '');
-      const table = ctx.engine.jobEnv();
-      table.clear();
-      for (const [k, v] of ctx.hooks.defaultJobEnv()) table.set(k, v);
+      ctx.engine.envReset(scopeOf(ctx, inv), ctx.hooks.defaultJobEnv());
       return 0;
     }),
   },

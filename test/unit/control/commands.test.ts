@@ -165,6 +165,24 @@ test('environment table commands', async () => {
   assert.equal((await run(['initctl', 'list-env', '--json'], e)).stdout, '{\n  "PATH": "/usr/bin:/bin",\n  "TERM": "linux"\n}\n');
 });
 
+test('inside a job the env commands act on its own table; -g, or no job, on the global one', async () => {
+  const e = engineWithJobs();
+  e.instanceEnv.set('tty/tty1', new Map([['UPSTART_JOB', 'tty'], ['TTY', 'tty1']]));
+  const inJob = { env: { UPSTART_JOB: 'tty', UPSTART_INSTANCE: 'tty1' } };
+  assert.equal((await run(['initctl', 'list-env'], e, inJob)).stdout, 'TTY=tty1\nUPSTART_JOB=tty\n');
+  assert.equal((await run(['initctl', 'set-env', 'ONLY=me'], e, inJob)).status, 0);
+  assert.equal((await run(['initctl', 'get-env', 'ONLY'], e, inJob)).stdout, 'me\n');
+  assert.equal(e.env.has('ONLY'), false);
+  assert.equal((await run(['initctl', 'get-env', '--global', 'PATH'], e, inJob)).stdout, '/usr/bin:/bin\n');
+  assert.equal((await run(['initctl', 'set-env', '-g', 'BOTH=1'], e, inJob)).status, 0);
+  assert.equal(e.env.get('BOTH'), '1');
+  assert.equal(e.instanceEnv.get('tty/tty1')?.get('BOTH'), '1');
+  await run(['initctl', 'unset-env', 'TTY'], e, inJob);
+  assert.equal(e.instanceEnv.get('tty/tty1')?.has('TTY'), false);
+  const gone = await run(['initctl', 'list-env'], e, { env: { UPSTART_JOB: 'tty', UPSTART_INSTANCE: 'tty9' } });
+  assert.deepEqual(gone, { stdout: '', stderr: 'initctl: Unknown instance: tty\n', status: 1 });
+});
+
 test('daemon commands go through the hooks', async () => {
   const e = engineWithJobs();
   const hooks = new FakeHooks();

@@ -1,5 +1,5 @@
 // A small in-memory EngineApi for the control tests: classes, instances with fixed pids, env, journal.
-import { EngineError, type EngineApi, type InstanceStatus, type JournalEntry, type WhyReport } from '../../../src/model/engineApi.ts';
+import { EngineError, type EngineApi, type EnvScope, type InstanceStatus, type JournalEntry, type WhyReport } from '../../../src/model/engineApi.ts';
 import { defaultJobClass, type JobClassSpec } from '../../../src/model/jobClass.ts';
 import type { DaemonHooks } from '../../../src/control/hooks.ts';
 import type { LogPriority } from '../../../src/log/daemonLog.ts';
@@ -8,6 +8,8 @@ export class FakeEngine implements EngineApi {
   readonly specs = new Map<string, JobClassSpec>();
   readonly instances = new Map<string, InstanceStatus[]>();
   readonly env = new Map<string, string>([['PATH', '/usr/bin:/bin'], ['TERM', 'linux']]);
+  /** Live instances' own tables, by `job/instance`. */
+  readonly instanceEnv = new Map<string, Map<string, string>>();
   readonly emitted: Array<{ name: string; env: string[]; wait: boolean }> = [];
   readonly calls: string[] = [];
   private readonly listeners = new Set<(e: JournalEntry) => void>();
@@ -85,6 +87,26 @@ export class FakeEngine implements EngineApi {
   }
   jobEnv(): Map<string, string> {
     return this.env;
+  }
+  private tables(scope: EnvScope): Array<Map<string, string>> {
+    if (scope.kind === 'global') return [this.env, ...this.instanceEnv.values()];
+    const t = this.instanceEnv.get(`${scope.job}/${scope.instance}`);
+    if (t === undefined) throw new EngineError('unknown-instance', `Unknown instance: ${scope.job}`);
+    return [t];
+  }
+  envList(scope: EnvScope): Array<[string, string]> {
+    return [...this.tables(scope)[0]!].sort(([a], [b]) => (a < b ? -1 : 1));
+  }
+  envSet(scope: EnvScope, pairs: ReadonlyArray<[string, string]>, retain: boolean): void {
+    for (const t of this.tables(scope)) for (const [k, v] of pairs) if (!(retain && t.has(k))) t.set(k, v);
+  }
+  envUnset(scope: EnvScope, names: readonly string[], retain: boolean): void {
+    for (const t of this.tables(scope)) for (const k of names) if (!(retain && t.has(k))) t.delete(k);
+  }
+  envReset(scope: EnvScope, defaults: ReadonlyMap<string, string>): void {
+    const t = this.tables(scope)[0]!;
+    t.clear();
+    for (const [k, v] of defaults) t.set(k, v);
   }
   why(job: string): WhyReport {
     this.known(job);

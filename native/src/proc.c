@@ -1,9 +1,12 @@
-/* Process-wide calls: kill/killpg, child subreaper, reboot, execve for re-exec, the daemon's own rlimits. */
+/* Process-wide calls: kill/killpg, child subreaper, reboot, the console's keyboard signal, execve for re-exec, the daemon's own rlimits. */
 #include "common.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/kd.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
@@ -52,6 +55,25 @@ static napi_value js_reboot(napi_env env, napi_callback_info info) {
   args(env, info, a, 1);
   if (!arg_int32(env, a[0], "cmd", &cmd)) return NULL;
   if (reboot(cmd) < 0) return throw_syscall(env, "reboot", errno);
+  return NULL;
+}
+
+/* kdSigAccept(path, signal): the keyboard driver of console `path` sends `signal` to this process
+ * for the KeyboardSignal key (Alt-Up on a PC keymap), which init turns into keyboard-request. */
+static napi_value js_kd_sig_accept(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  int32_t sig;
+  args(env, info, a, 2);
+  char *path = arg_string(env, a[0], "path");
+  if (!path) return NULL;
+  if (!arg_int32(env, a[1], "signal", &sig)) { free(path); return NULL; }
+  int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+  free(path);
+  if (fd < 0) return throw_syscall(env, "open", errno);
+  int r = ioctl(fd, KDSIGACCEPT, (unsigned long)sig);
+  int e = errno;
+  close(fd);
+  if (r < 0) return throw_syscall(env, "ioctl", e);
   return NULL;
 }
 
@@ -119,6 +141,7 @@ void register_proc(napi_env env, napi_value exports) {
   set_fn(env, exports, "setChildSubreaper", set_subreaper);
   set_fn(env, exports, "getChildSubreaper", get_subreaper);
   set_fn(env, exports, "reboot", js_reboot);
+  set_fn(env, exports, "kdSigAccept", js_kd_sig_accept);
   set_fn(env, exports, "execve", js_execve);
   set_fn(env, exports, "getrlimit", js_getrlimit);
   set_fn(env, exports, "setrlimit", js_setrlimit);

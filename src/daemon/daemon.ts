@@ -143,6 +143,12 @@ export class Daemon {
       } catch (err) {
         this.log.debug(`cannot hand Ctrl-Alt-Del to init: ${(err as Error).message}`);
       }
+      // Alt-Up on the console then reaches us as SIGWINCH (keyboard-request), as init(8) says.
+      try {
+        native.kdSigAccept('/dev/tty0', 'WINCH');
+      } catch (err) {
+        this.log.debug(`no keyboard-request from the console: ${(err as Error).message}`);
+      }
     }
     try {
       const limit = native.raiseNofileLimit(nrOpen());

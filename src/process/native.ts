@@ -141,6 +141,7 @@ interface NativeAddon {
   setChildSubreaper(on: boolean): void;
   getChildSubreaper(): boolean;
   reboot(cmd: number): void;
+  kdSigAccept(path: string, signal: number): void;
   execve(path: string, argv: string[], envp: string[]): never;
   getrlimit(resource: number): { soft: number; hard: number };
   setrlimit(resource: number, soft: number, hard: number): void;
@@ -288,6 +289,8 @@ export function killGroup(pgid: number, signal: string | number): void {
 export const setChildSubreaper = (on: boolean): void => addon.setChildSubreaper(on);
 export const isChildSubreaper = (): boolean => addon.getChildSubreaper();
 export const reboot = (cmd: keyof typeof REBOOT): void => addon.reboot(REBOOT[cmd]);
+/** ioctl(KDSIGACCEPT) on the console at `path`: the KeyboardSignal key sends `signal` to this process. */
+export const kdSigAccept = (path: string, signal: string | number): void => addon.kdSigAccept(path, toSignalNumber(signal));
 /** Replaces the daemon image; fds with close-on-exec cleared survive. Returns only by throwing. */
 export function execve(path: string, argv: string[], env: string[]): never {
   return addon.execve(path, strings(argv, 'argv'), strings(env, 'env'));

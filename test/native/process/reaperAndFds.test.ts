@@ -60,6 +60,13 @@ test('kill of a missing process throws SyscallError ESRCH', () => {
   assert.throws(() => native.kill(0x3ffffff0, 0), (e: unknown) => e instanceof SyscallError && e.code === 'ESRCH' && e.syscall === 'kill');
 });
 
+test('kdSigAccept: a file that is not a console is refused by the ioctl; a missing one by open', () => {
+  const isErr = (syscall: string, codes: string[]) => (e: unknown): boolean => e instanceof SyscallError && e.syscall === syscall && codes.includes(e.code);
+  // /dev/null has no keyboard: the ioctl is refused (ENOTTY, or EINVAL from some drivers) and nothing else happens.
+  assert.throws(() => native.kdSigAccept('/dev/null', 'WINCH'), isErr('ioctl', ['ENOTTY', 'EINVAL']));
+  assert.throws(() => native.kdSigAccept('/nonexistent/tty0', 'WINCH'), isErr('open', ['ENOENT']));
+});
+
 test('pty output is read to the last byte when the writer exits at once', async () => {
   for (const size of [1, 4095, 4096, 200_000]) {
     const pty = native.openpty({ raw: true });

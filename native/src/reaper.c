@@ -1,9 +1,16 @@
 /* The one reaper: a libuv SIGCHLD watcher (signal context only writes libuv's pipe) drains waitpid(-1). */
 #include "common.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+/* reaperCgroups(true): each exit record also names the child's cgroup v2 path, read while it is a zombie. */
+static bool with_cgroups = false;
 
 typedef struct reaper {
   uv_signal_t sig;
@@ -44,10 +51,60 @@ static napi_value record(napi_env env, pid_t pid, int st) {
   return o;
 }
 
+/* The cgroup v2 path of pid ("/a/b", from the "0::" line of /proc/PID/cgroup) into buf; false if none. */
+static bool cgroup_of(pid_t pid, char *buf, size_t size) {
+  char path[64], text[4096];
+  snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return false;
+  text[n] = 0;
+  for (char *line = text; line && *line; ) {
+    char *next = strchr(line, '\n');
+    if (next) *next++ = 0;
+    if (strncmp(line, "0::", 3) == 0 && strlen(line + 3) < size) { strcpy(buf, line + 3); return true; }
+    line = next;
+  }
+  return false;
+}
+
+/*
+ * With cgroups: peek at the next child with a state change (waitid WNOWAIT) so that an exited one
+ * is still a zombie whose /proc/PID/cgroup can be read, then collect that very child's status.
+ */
+static void drain_with_cgroups(napi_env env, napi_value *arr, uint32_t *n) {
+  for (;;) {
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (si.si_pid <= 0) break;
+    char cg[1024];
+    bool ended = si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED;
+    bool has_cg = ended && cgroup_of(si.si_pid, cg, sizeof cg);
+    int st;
+    pid_t pid = waitpid(si.si_pid, &st, WNOHANG | WUNTRACED | __WALL);
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid <= 0) continue; /* a stop undone meanwhile: look again */
+    if (!*arr) napi_create_array(env, arr);
+    napi_value o = record(env, pid, st);
+    if (has_cg) set_str(env, o, "cgroup", cg);
+    napi_set_element(env, *arr, (*n)++, o);
+  }
+}
+
 /* Collects every pending status into an array; returns NULL when there was none. */
 static napi_value drain(napi_env env) {
   napi_value arr = NULL;
   uint32_t n = 0;
+  if (with_cgroups) {
+    drain_with_cgroups(env, &arr, &n);
+    return arr;
+  }
   for (;;) {
     int st;
     pid_t pid = waitpid(-1, &st, WNOHANG | WUNTRACED | __WALL);
@@ -147,7 +204,19 @@ static napi_value reap_now(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* reaperCgroups(on): whether exit records carry the child's cgroup v2 path. */
+static napi_value reaper_cgroups(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value v;
+  bool on = false;
+  napi_get_cb_info(env, info, &argc, &v, NULL, NULL);
+  if (argc < 1 || !arg_bool(env, v, &on)) return NULL;
+  with_cgroups = on;
+  return NULL;
+}
+
 void register_reaper(napi_env env, napi_value exports) {
+  set_fn(env, exports, "reaperCgroups", reaper_cgroups);
   set_fn(env, exports, "startReaper", start_reaper);
   set_fn(env, exports, "stopReaper", stop_reaper);
   set_fn(env, exports, "reaperRef", reaper_ref);

@@ -10,6 +10,7 @@ import { JobLogger } from '../log/jobLogger.ts';
 import { Journal } from '../log/journal.ts';
 import type { JobClassSpec, RLimit } from '../model/jobClass.ts';
 import { realClock } from '../platform/clock.ts';
+import { CgroupTree } from '../process/cgroupTree.ts';
 import * as native from '../process/native.ts';
 import { NativeProcessPort } from '../process/nativePort.ts';
 import type { ProcessPort } from '../process/port.ts';
@@ -45,6 +46,7 @@ function adjustSpawns(port: ProcessPort, noLog: boolean, nofile: RLimit | undefi
     kill: (pid, signal, group) => port.kill(pid, signal, group),
     resume: (pid) => port.resume(pid),
     setEvents: (events) => port.setEvents(events),
+    instanceGone: (job, instance) => port.instanceGone?.(job, instance),
   };
 }
 
@@ -72,6 +74,8 @@ export class Daemon {
   readonly journal: Journal;
   readonly jobLogger: JobLogger;
   private readonly port: NativeProcessPort;
+  /** Each job instance's cgroup (DESIGN §3.5), when the daemon may make them. */
+  private readonly cgroups: CgroupTree | undefined;
   private server: ControlServer | undefined;
   private watcher: ConfWatcher | undefined;
   private readonly initialJobEnv: Map<string, string>;
@@ -90,10 +94,12 @@ export class Daemon {
     // UPSTART_TS_LOG_PUMP=0 reads job output on the event loop instead of native threads (diagnosis, bench/log).
     this.jobLogger = new JobLogger({ logDir: ctx.paths.logdir, logger: this.log, nativePump: ctx.env.UPSTART_TS_LOG_PUMP !== '0' });
     this.journal = new Journal({ logDir: ctx.paths.logdir, logger: this.log });
+    this.cgroups = o.noCgroups ? undefined : this.makeCgroups();
     this.port = new NativeProcessPort({
       sink: this.jobLogger,
       logger: (level, msg) => this.log.log(level, msg),
       onUnowned: (pid) => this.log.debug(`reaped orphan ${pid}`),
+      ...(this.cgroups ? { cgroups: this.cgroups } : {}),
     });
     const sessionEnv = [`UPSTART_SESSION=unix:path=${ctx.paths.socket}`];
     const inherited: Record<string, string> = {};
@@ -282,6 +288,23 @@ export class Daemon {
     process.on('SIGUSR1', () => undefined);
   }
 
+  /**
+   * The base of the job cgroups: `upstart` in PID 1's cgroup, `upstart-ts.PID` in another daemon's
+   * (several may share a cgroup); none without cgroup v2 or the right to make cgroups there.
+   */
+  private makeCgroups(): CgroupTree | undefined {
+    const { ctx } = this;
+    const tree = CgroupTree.create(ctx.pid1 ? 'upstart' : `upstart-ts.${process.pid}`, (level, msg) => this.log.log(level, msg));
+    if (typeof tree !== 'string') {
+      this.log.debug(`job cgroups under ${tree.dir}`);
+      return tree;
+    }
+    // Usual for a session init without a delegated cgroup; worth saying for the system init.
+    const level = ctx.options.mode === 'system' ? 'info' : 'debug';
+    this.log.log(level, `job processes are not tracked by cgroup: ${tree}`);
+    return undefined;
+  }
+
   /** Emits `event` (if given), stops every job, closes the socket and resolves `exited`. */
   async shutdown(event?: string): Promise<void> {
     if (this.stopping) return;
@@ -297,6 +320,7 @@ export class Daemon {
     await this.server?.close();
     await this.jobLogger.close();
     this.journal.close();
+    this.cgroups?.close();
     this.exitResolve(0);
   }
 }

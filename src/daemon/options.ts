@@ -18,6 +18,8 @@ export interface DaemonOptions {
   noInheritEnv: boolean;
   verbosity: 'error' | 'info' | 'debug';
   legacyConditions: boolean;
+  /** --no-cgroups: job processes are not put in cgroups of their own (DESIGN §3.5). */
+  noCgroups: boolean;
   version: boolean;
   help: boolean;
 }
@@ -54,6 +56,7 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
     noInheritEnv: false,
     verbosity: 'info',
     legacyConditions: false,
+    noCgroups: false,
     version: false,
     help: false,
   };
@@ -94,6 +97,7 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
       case '-v': case '--verbose': o.verbosity = 'debug'; break;
       case '--debug': o.verbosity = 'debug'; break;
       case '--legacy-conditions': o.legacyConditions = true; break;
+      case '--no-cgroups': o.noCgroups = true; break;
       case '--version': o.version = true; break;
       case '-h': case '--help': o.help = true; break;
       case '--no-dbus': case '--no-sessions': case '--session': case '--restart': break;
@@ -124,6 +128,7 @@ Options:
       --no-startup-event      emit no startup event
       --no-inherit-env        jobs do not inherit the daemon's environment (session mode)
       --legacy-conditions     Upstart 1.13's condition semantics (DESIGN §3.1)
+      --no-cgroups            do not give each job instance a cgroup of its own
   -q, --quiet                 errors only
   -v, --verbose, --debug      log job state changes and events
       --version               print the version and exit

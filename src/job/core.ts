@@ -13,7 +13,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { ExitInfo, ProcessPort } from '../process/port.ts';
 import { runCommand, type CommandHost, type CommandWork, type Waiter } from './commands.ts';
 import { classDefaults, DEFAULT_PATH, instanceName, type EnvContext } from './environment.ts';
-import { killTimeout, processExited, processReady } from './exits.ts';
+import { adoptProcess, killTimeout, processExited, processReady } from './exits.ts';
 import type { JobRecord } from './job.ts';
 import { JobTable } from './jobTable.ts';
 import { JobMachine, type LogFn, type MachineHost, type MachineWork } from './machine.ts';
@@ -103,6 +103,7 @@ export class EngineCore implements CommandHost {
     this.port.setEvents({
       exited: (info) => this.enqueue({ kind: 'exit', info }),
       ready: (spawnedPid, pid) => this.enqueue({ kind: 'ready', spawnedPid, pid }),
+      adopted: (a) => adoptProcess(this.machine, this.table.instance(a.job, a.instance), a.pid),
     });
   }
 
@@ -395,5 +396,6 @@ export class EngineCore implements CommandHost {
     this.disarmReady(job);
     this.machine.forget(job);
     this.table.remove(job);
+    this.port.instanceGone?.(job.name, job.instance);
   }
 }

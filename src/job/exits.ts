@@ -123,6 +123,21 @@ export function processReady(m: JobMachine, spawnedPid: number, pid: number): vo
   }
 }
 
+/**
+ * cgroup tracking: another process of the instance joins its main slot while the job waits for
+ * `expect exit N` (its exits count; what is left at readiness is the main process). Synchronous,
+ * as the port must know whether to report the pid's exit; the slot only grows, nothing moves on.
+ */
+export function adoptProcess(m: JobMachine, job: JobRecord | undefined, pid: number): boolean {
+  if (job === undefined || job.state !== 'spawned' || !job.awaitingReady) return false;
+  if (m.host.specOf(job).expect.kind !== 'exit') return false;
+  const owner = m.procs.pidIndex.get(pid);
+  if (owner !== undefined) return owner.job === job && owner.process === 'main';
+  m.procs.track(job, 'main', pid);
+  m.host.log('debug', `${jobLabel(job)} main process: ${pid} joined (in its cgroup)`);
+  return true;
+}
+
 /** Kill timeout expired: SIGKILL what is left of the main process. */
 export function killTimeout(m: JobMachine, job: JobRecord): void {
   m.procs.cancelKillTimer(job);

@@ -17,6 +17,8 @@ export interface ChildStatus {
   signal: number;
   /** PTRACE_EVENT_* number for 'event', else 0. */
   event: number;
+  /** With reaperCgroups(true), for an exit: the child's cgroup v2 path (e.g. `/upstart/foo`). */
+  cgroup?: string;
 }
 
 /** stdio for one of fds 0/1/2: inherit the daemon's, /dev/null, or a given fd (a pty slave, a log pipe). */
@@ -128,6 +130,7 @@ interface NativeAddon {
   startReaper(cb: (statuses: ChildStatus[]) => void): void;
   stopReaper(): void;
   reaperRef(on: boolean): void;
+  reaperCgroups(on: boolean): void;
   reapNow(): ChildStatus[];
   openpty(opts?: { raw?: boolean; cols?: number; rows?: number }): Pty;
   setCloexec(fd: number, on: boolean): void;
@@ -261,6 +264,8 @@ export function startReaper(cb: (statuses: ChildStatus[]) => void): void {
 export const stopReaper = (): void => addon.stopReaper();
 /** Whether the reaper keeps the event loop alive (it does after start). */
 export const reaperRef = (on: boolean): void => addon.reaperRef(on);
+/** From now on each exit record carries `cgroup`: the child's cgroup v2 path, read before it was reaped. */
+export const reaperCgroups = (on: boolean): void => addon.reaperCgroups(on);
 /** Drains statuses synchronously (for the reaper's owner). */
 export const reapNow = (): ChildStatus[] => addon.reapNow();
 

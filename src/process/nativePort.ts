@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { CgroupSpec } from '../model/jobClass.ts';
 import { signalName } from '../model/signals.ts';
 import type { OutputSink } from '../log/port.ts';
+import type { CgroupTree } from './cgroupTree.ts';
 import { ForkFollower } from './forkFollower.ts';
 import * as native from './native.ts';
 import type { ChildStatus, SpawnSpec, Stdio } from './native.ts';
@@ -23,6 +24,8 @@ export interface NativeProcessPortOptions {
   onUnowned?: (pid: number, info: ExitInfo) => void;
   /** cgroup directories a process joins before exec (cgroup policy lives with the caller); default none. */
   cgroupDirs?: (req: SpawnRequest, cgroups: CgroupSpec[]) => string[];
+  /** Job cgroups (DESIGN §3.5): each instance's processes run in its own; stops reach all of them. */
+  cgroups?: CgroupTree;
   /** Longest wait for a process's output to reach the log after it exits (default 2000 ms). */
   flushDeadlineMs?: number;
 }
@@ -33,6 +36,10 @@ export const DEFAULT_FLUSH_DEADLINE_MS = 2000;
 interface Owned {
   output: Promise<void> | undefined;
   awaitingStop: boolean;
+  /** Its instance, when it runs in the instance's cgroup. */
+  inst?: { job: string; instance: string };
+  /** A main process of a job with `expect exit N`: its instance's other processes may join its slot. */
+  expectExit?: boolean;
 }
 
 const SIGSTOP = 19;
@@ -61,11 +68,15 @@ export class NativeProcessPort implements ProcessPort {
   private readonly flushDeadlineMs: number;
   private pendingReports = 0;
   private closed = false;
+  /** Instances (by cgroup name key) whose whole cgroup was signalled by a stop: survivors are killed when they are gone. */
+  private readonly swept = new Set<string>();
 
   constructor(private readonly opts: NativeProcessPortOptions) {
     this.log = opts.logger ?? (() => {});
     this.flushDeadlineMs = opts.flushDeadlineMs ?? DEFAULT_FLUSH_DEADLINE_MS;
     this.follower = new ForkFollower((level, msg) => this.log(level, msg));
+    // Exits then name the child's cgroup, so an orphan re-parented to us can be told apart.
+    if (opts.cgroups) native.reaperCgroups(true);
     native.startReaper((statuses) => this.onStatuses(statuses));
     this.updateRef();
   }
@@ -89,16 +100,18 @@ export class NativeProcessPort implements ProcessPort {
       if (req.console === 'log') {
         pty = native.openpty({ raw: true });
         spec.stdio = [pty.slave, pty.slave, pty.slave];
-        // Not for expect fork/daemon: when the process that forked exits, the kernel would send
-        // SIGHUP to the tty's foreground group, which the daemon it forked is still in.
-        spec.controllingTty = req.expect.kind !== 'fork' && req.expect.kind !== 'daemon';
+        // Not for expect fork/daemon/exit: when the process that forked exits, the kernel would
+        // send SIGHUP to the tty's foreground group, which the daemon it forked is still in.
+        spec.controllingTty = req.expect.kind !== 'fork' && req.expect.kind !== 'daemon' && req.expect.kind !== 'exit';
       }
       if (req.script !== undefined) {
         script = openScriptPipe();
         spec.argv = [...spec.argv, script.path];
         spec.keepFds = [script.readFd];
       }
-      const pid = native.spawn(spec);
+      const cg = this.opts.cgroups?.dirFor(req.job, req.instance);
+      if (cg !== undefined) spec.cgroups = [cg, ...(spec.cgroups ?? [])];
+      const pid = this.spawnIn(spec, cg, req);
       let output: Promise<void> | undefined;
       if (pty) {
         native.closeFd(pty.slave);
@@ -111,7 +124,12 @@ export class NativeProcessPort implements ProcessPort {
         script = undefined;
         feedScript(writeFd, req.script!, (err) => this.log('warn', `${req.job}: cannot feed the ${req.process} script: ${err.message}`));
       }
-      this.owned.set(pid, { output, awaitingStop: req.expect.kind === 'stop' });
+      const owned: Owned = { output, awaitingStop: req.expect.kind === 'stop' };
+      if (cg !== undefined) {
+        owned.inst = { job: req.job, instance: req.instance };
+        owned.expectExit = req.process === 'main' && req.expect.kind === 'exit';
+      }
+      this.owned.set(pid, owned);
       if (req.expect.kind === 'fork' || req.expect.kind === 'daemon') {
         this.follower.follow(pid, req.expect.kind === 'fork' ? 1 : 2);
       }
@@ -125,6 +143,12 @@ export class NativeProcessPort implements ProcessPort {
   }
 
   kill(pid: number, signal: string, group = false): void {
+    const inst = this.owned.get(pid)?.inst;
+    if (group && inst !== undefined && this.opts.cgroups) {
+      // A stop reaches every process of the job, wherever it moved (setsid, double fork).
+      this.opts.cgroups.kill(inst.job, inst.instance, signal);
+      this.swept.add(instKey(inst.job, inst.instance));
+    }
     // Not ready yet (expect fork/daemon): the spawned pid may have forked and gone; signal its successor.
     pid = this.follower.standIn(pid) ?? pid;
     try {
@@ -141,6 +165,38 @@ export class NativeProcessPort implements ProcessPort {
 
   resume(pid: number): void {
     this.kill(pid, 'CONT');
+  }
+
+  instanceGone(job: string, instance: string): void {
+    const tree = this.opts.cgroups;
+    if (!tree) return;
+    // Stopped on request: what ignored the stop signal goes now. Ended by itself: leftovers stay (as in Upstart).
+    if (this.swept.delete(instKey(job, instance))) tree.kill(job, instance, 'KILL');
+    tree.release(job, instance);
+  }
+
+  /** native.spawn; a cgroup we could make but not join costs the tracking, never the process. */
+  private spawnIn(spec: SpawnSpec, cg: string | undefined, req: SpawnRequest): number {
+    try {
+      return native.spawn(spec);
+    } catch (err) {
+      if (!(cg !== undefined && err instanceof SpawnError && err.stage === 'cgroup')) throw err;
+      this.log('warn', `${req.job}: cannot join its cgroup (${err.message}); running it without one`);
+      spec.cgroups = spec.cgroups?.filter((d) => d !== cg);
+      return native.spawn(spec);
+    }
+  }
+
+  /**
+   * expect exit N with cgroups: the instance's processes that are now our children (re-parented
+   * to us as their parent exited) join the main slot, so their exits count and what is left at
+   * readiness is the main process. Only our children: their ends are sure to reach this reaper.
+   */
+  private adoptChildren(inst: { job: string; instance: string }, output: Promise<void> | undefined): void {
+    for (const pid of this.opts.cgroups?.pids(inst.job, inst.instance) ?? []) {
+      if (this.owned.has(pid) || parentOf(pid) !== process.pid) continue;
+      if (this.events?.adopted({ ...inst, pid })) this.owned.set(pid, { output, awaitingStop: false, inst, expectExit: true });
+    }
   }
 
   private buildSpec(req: SpawnRequest): SpawnSpec {
@@ -218,10 +274,18 @@ export class NativeProcessPort implements ProcessPort {
     if (!info) return;
     if (owned) {
       this.owned.delete(s.pid);
+      if (owned.expectExit && owned.inst) this.adoptChildren(owned.inst, owned.output);
       this.report(info, owned.output);
-    } else {
-      this.opts.onUnowned?.(s.pid, info);
+      return;
     }
+    // An orphan of a job (in its cgroup) that ended before we knew of it: one of expect exit N's steps?
+    const inst = s.cgroup !== undefined ? this.opts.cgroups?.ownerOf(s.cgroup) : undefined;
+    if (inst !== undefined && this.events?.adopted({ ...inst, pid: s.pid })) {
+      this.adoptChildren(inst, undefined);
+      this.report(info, undefined);
+      return;
+    }
+    this.opts.onUnowned?.(s.pid, info);
   }
 
   /** Reports an exit once the process's output is flushed (or the deadline passed). */
@@ -248,6 +312,21 @@ export class NativeProcessPort implements ProcessPort {
   }
 }
 
+const instKey = (job: string, instance: string): string => `${job}\0${instance}`;
+
+/** Field N (0: state, 1: parent, 2: process group) after the command name in /proc/PID/stat; undefined when it is gone. */
+function statField(pid: number, n: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const v = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n]);
+    return Number.isInteger(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const parentOf = (pid: number): number | undefined => statField(pid, 1);
+
 let ownGroup: number | undefined;
 /** The daemon's own process group: it never changes after start, so /proc is read once. */
 function ownProcessGroup(): number | undefined {
@@ -255,15 +334,10 @@ function ownProcessGroup(): number | undefined {
   return ownGroup;
 }
 
-/** The process group of a live process, from /proc/PID/stat (undefined when it is gone). */
+/** The process group of a live process (undefined when it is gone). */
 function processGroupOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-    return Number.isInteger(pgid) && pgid > 0 ? pgid : undefined;
-  } catch {
-    return undefined;
-  }
+  const pgid = statField(pid, 2);
+  return pgid !== undefined && pgid > 0 ? pgid : undefined;
 }
 
 function failure(err: unknown): SpawnResult {

@@ -49,6 +49,12 @@ export interface ProcessEvents {
    * from now on (the daemon's own pid for fork/daemon), which may differ from the spawned pid.
    */
   ready(spawnedPid: number, pid: number): void;
+  /**
+   * cgroup tracking: `pid` is another process of the instance (it was in the instance's cgroup).
+   * The engine takes it into the main slot only while the job waits for `expect exit N`, and
+   * answers whether it did; an exit of a taken pid is then reported like the main process's.
+   */
+  adopted(a: { job: string; instance: string; pid: number }): boolean;
 }
 
 export interface ProcessPort {
@@ -60,4 +66,6 @@ export interface ProcessPort {
   resume(pid: number): void;
   /** The engine registers its callbacks once. */
   setEvents(events: ProcessEvents): void;
+  /** The instance reached waiting and is forgotten (its cgroup, if any, can go). */
+  instanceGone?(job: string, instance: string): void;
 }

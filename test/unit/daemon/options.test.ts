@@ -30,6 +30,8 @@ test('valued options take = or the next word', () => {
   assert.equal(o.startupEvent, 'boot');
   assert.equal(o.verbosity, 'debug');
   assert.equal(o.legacyConditions, true);
+  assert.equal(o.noCgroups, false);
+  assert.equal(parseDaemonOptions(['--no-cgroups'], false).noCgroups, true);
   assert.equal(parseDaemonOptions(['--no-startup-event'], false).startupEvent, null);
 });
 

@@ -51,6 +51,31 @@ test('expect exit 2: with only the spawned pid known, one exit is not enough; a 
   assert.equal(h.startedCount('d'), 0);
 });
 
+test('expect exit 2 with cgroup tracking: processes the port adopts count; what is left at readiness is main', () => {
+  const h = new Harness().add(jobClass('d', { exec: '/d', expect: { kind: 'exit', count: 2 } }), jobClass('plain', { exec: '/p' }));
+  void h.engine.start('d', [], false);
+  void h.engine.start('plain', [], false);
+  h.settle();
+  const events = h.port.events!;
+  // What the port reports from the job's cgroup: the child the first process left, then the grandchild.
+  assert.equal(events.adopted({ job: 'd', instance: '', pid: 5001 }), true);
+  h.exit(h.pid('d'), 0);
+  assert.equal(h.state('d'), 'start/spawned');
+  assert.equal(events.adopted({ job: 'd', instance: '', pid: 5002 }), true);
+  h.exit(5001, 0);
+  assert.equal(h.state('d'), 'start/running');
+  assert.deepEqual(h.engine.status('d')[0]!.processes, [{ process: 'main', pid: 5002 }]);
+  // Only while a job waits for expect exit; never for a job that is not, or an unknown one.
+  assert.equal(events.adopted({ job: 'd', instance: '', pid: 5003 }), false);
+  assert.equal(events.adopted({ job: 'plain', instance: '', pid: 5004 }), false);
+  assert.equal(events.adopted({ job: 'nope', instance: '', pid: 5005 }), false);
+  void h.engine.stop('d', [], false);
+  h.settle();
+  assert.deepEqual(h.port.kills.at(-1), { pid: 5002, signal: 'TERM', group: true });
+  h.signal(5002, 'TERM');
+  assert.equal(h.state('d'), 'stop/waiting');
+});
+
 test('expect exit: a task is done once ready and nothing is left to wait for', () => {
   const h = new Harness().add(jobClass('t', { task: true, exec: '/t', expect: { kind: 'exit', count: 1 } }));
   void h.engine.start('t', [], false);

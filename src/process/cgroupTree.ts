@@ -1,0 +1,185 @@
+// Job cgroups (DESIGN §3.5): one cgroup v2 directory per job instance, under the daemon's own cgroup, when it can make them.
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type CgroupLog = (level: 'debug' | 'info' | 'warn', msg: string) => void;
+
+export interface CgroupOwner {
+  job: string;
+  instance: string;
+}
+
+/** Where cgroup v2 is mounted and the daemon's own cgroup path in it, from /proc (undefined without cgroup v2). */
+export function findOwnCgroup(procSelf = '/proc/self'): { mount: string; path: string } | undefined {
+  let mounts: string;
+  let groups: string;
+  try {
+    mounts = readFileSync(join(procSelf, 'mountinfo'), 'utf8');
+    groups = readFileSync(join(procSelf, 'cgroup'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const own = groups.split('\n').find((l) => l.startsWith('0::'))?.slice(3);
+  if (own === undefined) return undefined;
+  for (const line of mounts.split('\n')) {
+    // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS
+    const dash = line.indexOf(' - ');
+    if (dash < 0 || !line.slice(dash + 3).startsWith('cgroup2 ')) continue;
+    const f = line.slice(0, dash).split(' ');
+    const root = unescapeMount(f[3] ?? '/');
+    const mount = unescapeMount(f[4] ?? '');
+    // Our cgroup must lie under the part of the hierarchy this mount shows.
+    if (root !== '/' && own !== root && !own.startsWith(`${root}/`)) continue;
+    return { mount, path: root === '/' ? own : own.slice(root.length) || '/' };
+  }
+  return undefined;
+}
+
+/** mountinfo escapes space, tab, newline and backslash as octal. */
+function unescapeMount(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** The directory name of an instance's cgroup: JOB or JOB-INSTANCE, `/` as `_` (init(5)'s upstart/$UPSTART_JOB-$UPSTART_INSTANCE). */
+export function cgroupName(job: string, instance: string): string {
+  return (instance === '' ? job : `${job}-${instance}`).replace(/\//g, '_');
+}
+
+/**
+ * Invariants: `dir` (the base, BASE under the daemon's own cgroup) exists from create() until
+ * close(); `names` maps each directory made under it to its instance; nothing here kills the
+ * daemon itself (its own pid is never signalled, and it never lives in a job cgroup).
+ */
+export class CgroupTree {
+  private readonly names = new Map<string, CgroupOwner>();
+
+  private constructor(
+    /** Absolute directory of the base, e.g. /sys/fs/cgroup/upstart-ts.1234. */
+    readonly dir: string,
+    /** The base's path as /proc/PID/cgroup shows it, e.g. /upstart-ts.1234. */
+    readonly path: string,
+    private readonly log: CgroupLog,
+  ) {}
+
+  /**
+   * Makes the base directory BASENAME in the daemon's own cgroup, or returns why it cannot:
+   * no cgroup v2, or no right to make (or move processes into) cgroups there.
+   */
+  static create(baseName: string, log: CgroupLog, own = findOwnCgroup()): CgroupTree | string {
+    if (own === undefined) return 'no cgroup v2 hierarchy is mounted';
+    const path = `${own.path === '/' ? '' : own.path}/${baseName}`;
+    const dir = join(own.mount, path);
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return `cannot create ${dir}: ${(err as Error).message}`;
+    }
+    try {
+      // Moving a process needs write access to cgroup.procs; check now rather than fail a spawn.
+      writeFileSync(join(dir, 'cgroup.procs'), '', { flag: 'r+' });
+    } catch (err) {
+      try { rmdirSync(dir); } catch { /* not ours to remove */ }
+      return `cannot move processes into ${dir}: ${(err as Error).message}`;
+    }
+    return new CgroupTree(dir, path, log);
+  }
+
+  /** The instance's directory, made if needed; undefined (logged) if it cannot be made. */
+  dirFor(job: string, instance: string): string | undefined {
+    const name = cgroupName(job, instance);
+    const dir = join(this.dir, name);
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      const exists = (err as NodeJS.ErrnoException).code === 'EEXIST' && isDir(dir);
+      if (!exists) {
+        this.log('warn', `${job}: no cgroup of its own (${(err as Error).message}); its processes are tracked without one`);
+        return undefined;
+      }
+    }
+    this.names.set(name, { job, instance });
+    return dir;
+  }
+
+  /** The instance whose cgroup a path from /proc/PID/cgroup is (or lies under), if it is one of ours. */
+  ownerOf(cgroupPath: string): CgroupOwner | undefined {
+    if (!cgroupPath.startsWith(`${this.path}/`)) return undefined;
+    const name = cgroupPath.slice(this.path.length + 1).split('/')[0] ?? '';
+    return this.names.get(name);
+  }
+
+  /** Live processes in the instance's cgroup and its sub-cgroups. */
+  pids(job: string, instance: string): number[] {
+    const out: number[] = [];
+    collectPids(join(this.dir, cgroupName(job, instance)), out);
+    return out.filter((p) => p !== process.pid);
+  }
+
+  /** Signals every process in the instance's cgroup; KILL uses cgroup.kill (atomic against forks) where the kernel has it. */
+  kill(job: string, instance: string, signal: string): number {
+    const dir = join(this.dir, cgroupName(job, instance));
+    if (signal === 'KILL') {
+      try {
+        writeFileSync(join(dir, 'cgroup.kill'), '1');
+        return -1;
+      } catch {
+        // Before Linux 5.14: one by one below.
+      }
+    }
+    let n = 0;
+    for (const pid of this.pids(job, instance)) {
+      try {
+        process.kill(pid, `SIG${signal}` as NodeJS.Signals);
+        n++;
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    return n;
+  }
+
+  /** Removes the instance's directory; false if processes are still in it (it stays, and is reused). */
+  release(job: string, instance: string): boolean {
+    const name = cgroupName(job, instance);
+    try {
+      rmdirSync(join(this.dir, name));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EBUSY') return false;
+      if (code !== 'ENOENT') this.log('debug', `cannot remove the cgroup of ${job}: ${(err as Error).message}`);
+    }
+    this.names.delete(name);
+    return true;
+  }
+
+  /** Removes every empty directory made here and the base (processes still in one keep it). */
+  close(): void {
+    for (const { job, instance } of [...this.names.values()]) this.release(job, instance);
+    try {
+      rmdirSync(this.dir);
+    } catch (err) {
+      this.log('debug', `cgroup ${this.dir} left in place: ${(err as Error).message}`);
+    }
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function collectPids(dir: string, out: number[]): void {
+  let text: string;
+  let subdirs: string[];
+  try {
+    text = readFileSync(join(dir, 'cgroup.procs'), 'utf8');
+    subdirs = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return; // gone meanwhile
+  }
+  for (const l of text.split('\n')) if (l !== '') out.push(Number(l));
+  for (const e of subdirs) collectPids(join(dir, e), out);
+}

@@ -74,8 +74,10 @@ export class Daemon {
   readonly journal: Journal;
   readonly jobLogger: JobLogger;
   private readonly port: NativeProcessPort;
-  /** Each job instance's cgroup (DESIGN §3.5), when the daemon may make them. */
-  private readonly cgroups: CgroupTree | undefined;
+  /** Each job instance's cgroup (DESIGN §3.5), once the daemon could make them. */
+  private cgroups: CgroupTree | undefined;
+  /** performance.now() before which jobCgroups() does not look again (Infinity: never). */
+  private cgroupsRetryAt = 0;
   private server: ControlServer | undefined;
   private watcher: ConfWatcher | undefined;
   private readonly initialJobEnv: Map<string, string>;
@@ -94,12 +96,11 @@ export class Daemon {
     // UPSTART_TS_LOG_PUMP=0 reads job output on the event loop instead of native threads (diagnosis, bench/log).
     this.jobLogger = new JobLogger({ logDir: ctx.paths.logdir, logger: this.log, nativePump: ctx.env.UPSTART_TS_LOG_PUMP !== '0' });
     this.journal = new Journal({ logDir: ctx.paths.logdir, logger: this.log });
-    this.cgroups = o.noCgroups ? undefined : this.makeCgroups();
     this.port = new NativeProcessPort({
       sink: this.jobLogger,
       logger: (level, msg) => this.log.log(level, msg),
       onUnowned: (pid) => this.log.debug(`reaped orphan ${pid}`),
-      ...(this.cgroups ? { cgroups: this.cgroups } : {}),
+      cgroups: () => this.jobCgroups(),
     });
     const sessionEnv = [`UPSTART_SESSION=unix:path=${ctx.paths.socket}`];
     const inherited: Record<string, string> = {};
@@ -290,18 +291,26 @@ export class Daemon {
 
   /**
    * The base of the job cgroups: `upstart` in PID 1's cgroup, `upstart-ts.PID` in another daemon's
-   * (several may share a cgroup); none without cgroup v2 or the right to make cgroups there.
+   * (several may share a cgroup); none with --no-cgroups, without cgroup v2 or without the right
+   * to make cgroups there. A system init looks again every 5 s while no cgroup v2 is mounted (a
+   * boot job may mount it); other failures are final.
    */
-  private makeCgroups(): CgroupTree | undefined {
+  private jobCgroups(): CgroupTree | undefined {
     const { ctx } = this;
+    if (this.cgroups !== undefined || ctx.options.noCgroups) return this.cgroups;
+    const now = performance.now();
+    if (now < this.cgroupsRetryAt) return undefined;
+    const first = this.cgroupsRetryAt === 0;
     const tree = CgroupTree.create(ctx.pid1 ? 'upstart' : `upstart-ts.${process.pid}`, (level, msg) => this.log.log(level, msg));
-    if (typeof tree !== 'string') {
+    if (tree instanceof CgroupTree) {
       this.log.debug(`job cgroups under ${tree.dir}`);
+      this.cgroups = tree;
       return tree;
     }
+    const system = ctx.options.mode === 'system';
+    this.cgroupsRetryAt = system && !tree.mounted ? now + 5000 : Infinity;
     // Usual for a session init without a delegated cgroup; worth saying for the system init.
-    const level = ctx.options.mode === 'system' ? 'info' : 'debug';
-    this.log.log(level, `job processes are not tracked by cgroup: ${tree}`);
+    if (first) this.log.log(system ? 'info' : 'debug', `job processes are not tracked by cgroup: ${tree.why}`);
     return undefined;
   }
 

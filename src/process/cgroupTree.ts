@@ -9,6 +9,12 @@ export interface CgroupOwner {
   instance: string;
 }
 
+/** Why there are no job cgroups; `mounted` is false when no cgroup v2 hierarchy is mounted (yet). */
+export interface NoCgroups {
+  why: string;
+  mounted: boolean;
+}
+
 /** Where cgroup v2 is mounted and the daemon's own cgroup path in it, from /proc (undefined without cgroup v2). */
 export function findOwnCgroup(procSelf = '/proc/self'): { mount: string; path: string } | undefined {
   let mounts: string;
@@ -65,21 +71,21 @@ export class CgroupTree {
    * Makes the base directory BASENAME in the daemon's own cgroup, or returns why it cannot:
    * no cgroup v2, or no right to make (or move processes into) cgroups there.
    */
-  static create(baseName: string, log: CgroupLog, own = findOwnCgroup()): CgroupTree | string {
-    if (own === undefined) return 'no cgroup v2 hierarchy is mounted';
+  static create(baseName: string, log: CgroupLog, own = findOwnCgroup()): CgroupTree | NoCgroups {
+    if (own === undefined) return { why: 'no cgroup v2 hierarchy is mounted', mounted: false };
     const path = `${own.path === '/' ? '' : own.path}/${baseName}`;
     const dir = join(own.mount, path);
     try {
       mkdirSync(dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return `cannot create ${dir}: ${(err as Error).message}`;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return { why: `cannot create ${dir}: ${(err as Error).message}`, mounted: true };
     }
     try {
       // Moving a process needs write access to cgroup.procs; check now rather than fail a spawn.
       writeFileSync(join(dir, 'cgroup.procs'), '', { flag: 'r+' });
     } catch (err) {
       try { rmdirSync(dir); } catch { /* not ours to remove */ }
-      return `cannot move processes into ${dir}: ${(err as Error).message}`;
+      return { why: `cannot move processes into ${dir}: ${(err as Error).message}`, mounted: true };
     }
     return new CgroupTree(dir, path, log);
   }

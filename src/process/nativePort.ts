@@ -24,8 +24,11 @@ export interface NativeProcessPortOptions {
   onUnowned?: (pid: number, info: ExitInfo) => void;
   /** cgroup directories a process joins before exec (cgroup policy lives with the caller); default none. */
   cgroupDirs?: (req: SpawnRequest, cgroups: CgroupSpec[]) => string[];
-  /** Job cgroups (DESIGN §3.5): each instance's processes run in its own; stops reach all of them. */
-  cgroups?: CgroupTree;
+  /**
+   * Job cgroups (DESIGN §3.5): each instance's processes run in its own; stops reach all of them.
+   * Asked at each spawn (a system boot may mount cgroup v2 after the daemon started).
+   */
+  cgroups?: () => CgroupTree | undefined;
   /** Longest wait for a process's output to reach the log after it exits (default 2000 ms). */
   flushDeadlineMs?: number;
 }
@@ -70,13 +73,12 @@ export class NativeProcessPort implements ProcessPort {
   private closed = false;
   /** Instances (by cgroup name key) whose whole cgroup was signalled by a stop: survivors are killed when they are gone. */
   private readonly swept = new Set<string>();
+  private reaperNamesCgroups = false;
 
   constructor(private readonly opts: NativeProcessPortOptions) {
     this.log = opts.logger ?? (() => {});
     this.flushDeadlineMs = opts.flushDeadlineMs ?? DEFAULT_FLUSH_DEADLINE_MS;
     this.follower = new ForkFollower((level, msg) => this.log(level, msg));
-    // Exits then name the child's cgroup, so an orphan re-parented to us can be told apart.
-    if (opts.cgroups) native.reaperCgroups(true);
     native.startReaper((statuses) => this.onStatuses(statuses));
     this.updateRef();
   }
@@ -109,7 +111,7 @@ export class NativeProcessPort implements ProcessPort {
         spec.argv = [...spec.argv, script.path];
         spec.keepFds = [script.readFd];
       }
-      const cg = this.opts.cgroups?.dirFor(req.job, req.instance);
+      const cg = this.cgroups()?.dirFor(req.job, req.instance);
       if (cg !== undefined) spec.cgroups = [cg, ...(spec.cgroups ?? [])];
       const pid = this.spawnIn(spec, cg, req);
       let output: Promise<void> | undefined;
@@ -144,9 +146,10 @@ export class NativeProcessPort implements ProcessPort {
 
   kill(pid: number, signal: string, group = false): void {
     const inst = this.owned.get(pid)?.inst;
-    if (group && inst !== undefined && this.opts.cgroups) {
+    const tree = this.cgroups();
+    if (group && inst !== undefined && tree) {
       // A stop reaches every process of the job, wherever it moved (setsid, double fork).
-      this.opts.cgroups.kill(inst.job, inst.instance, signal);
+      tree.kill(inst.job, inst.instance, signal);
       this.swept.add(instKey(inst.job, inst.instance));
     }
     // Not ready yet (expect fork/daemon): the spawned pid may have forked and gone; signal its successor.
@@ -168,11 +171,21 @@ export class NativeProcessPort implements ProcessPort {
   }
 
   instanceGone(job: string, instance: string): void {
-    const tree = this.opts.cgroups;
+    const tree = this.cgroups();
     if (!tree) return;
     // Stopped on request: what ignored the stop signal goes now. Ended by itself: leftovers stay (as in Upstart).
     if (this.swept.delete(instKey(job, instance))) tree.kill(job, instance, 'KILL');
     tree.release(job, instance);
+  }
+
+  /** The job cgroups, once there are some; from then on exits name the child's cgroup (orphans can be told apart). */
+  private cgroups(): CgroupTree | undefined {
+    const tree = this.opts.cgroups?.();
+    if (tree !== undefined && !this.reaperNamesCgroups) {
+      native.reaperCgroups(true);
+      this.reaperNamesCgroups = true;
+    }
+    return tree;
   }
 
   /** native.spawn; a cgroup we could make but not join costs the tracking, never the process. */
@@ -193,7 +206,7 @@ export class NativeProcessPort implements ProcessPort {
    * readiness is the main process. Only our children: their ends are sure to reach this reaper.
    */
   private adoptChildren(inst: { job: string; instance: string }, output: Promise<void> | undefined): void {
-    for (const pid of this.opts.cgroups?.pids(inst.job, inst.instance) ?? []) {
+    for (const pid of this.cgroups()?.pids(inst.job, inst.instance) ?? []) {
       if (this.owned.has(pid) || parentOf(pid) !== process.pid) continue;
       if (this.events?.adopted({ ...inst, pid })) this.owned.set(pid, { output, awaitingStop: false, inst, expectExit: true });
     }
@@ -279,7 +292,7 @@ export class NativeProcessPort implements ProcessPort {
       return;
     }
     // An orphan of a job (in its cgroup) that ended before we knew of it: one of expect exit N's steps?
-    const inst = s.cgroup !== undefined ? this.opts.cgroups?.ownerOf(s.cgroup) : undefined;
+    const inst = s.cgroup !== undefined ? this.cgroups()?.ownerOf(s.cgroup) : undefined;
     if (inst !== undefined && this.events?.adopted({ ...inst, pid: s.pid })) {
       this.adoptChildren(inst, undefined);
       this.report(info, undefined);

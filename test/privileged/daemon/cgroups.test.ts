@@ -10,7 +10,7 @@ import { alive, killIfAlive, startDaemon, waitForFile, waitUntil, type DaemonHan
 function cgroupsUsable(): string {
   if (process.getuid?.() !== 0) return 'needs root (making cgroups)';
   const probe = CgroupTree.create(`upstart-ts-probe.${process.pid}`, () => {});
-  if (typeof probe === 'string') return `no usable cgroup v2 here: ${probe}`;
+  if (!(probe instanceof CgroupTree)) return `no usable cgroup v2 here: ${probe.why}`;
   probe.close();
   return '';
 }

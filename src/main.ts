@@ -3,9 +3,11 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { Daemon } from './daemon/daemon.ts';
+import { mountEarly, realMountOps, type MountReport } from './daemon/earlyMounts.ts';
 import { DAEMON_HELP, parseDaemonOptions, UsageError } from './daemon/options.ts';
 import { resolvePaths } from './daemon/paths.ts';
 import { VERSION } from './daemon/version.ts';
+import * as native from './process/native.ts';
 
 /** PID 1 inside a container (docker, podman, lxc, systemd-nspawn) rather than a machine's init. */
 function inContainer(env: NodeJS.ProcessEnv): boolean {
@@ -35,7 +37,11 @@ export async function main(argv: string[]): Promise<void> {
   const given = resolvePaths(options, { env: process.env, pid: process.pid, uid, home: process.env.HOME ?? homedir() });
   // Jobs and clients in other directories get these paths (UPSTART_SESSION): make them absolute.
   const paths = { confdirs: given.confdirs.map((d) => resolve(d)), socket: resolve(given.socket), logdir: resolve(given.logdir) };
-  const daemon = new Daemon({ options, paths, pid1, container: pid1 && inContainer(process.env), env: { ...process.env }, uid });
+  const container = pid1 && inContainer(process.env);
+  // A machine's PID 1 mounts what it and its jobs cannot do without, before its log opens /dev/kmsg.
+  const mounted: MountReport[] = pid1 && !container ? mountEarly(realMountOps(native.mount)) : [];
+  const daemon = new Daemon({ options, paths, pid1, container, env: { ...process.env }, uid });
+  for (const r of mounted) daemon.log.log(r.level, r.msg);
 
   // PID 1 never dies: anything that escapes is logged and the daemon carries on.
   process.on('uncaughtException', (err) => {

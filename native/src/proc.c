@@ -1,4 +1,4 @@
-/* Process-wide calls: kill/killpg, child subreaper, reboot, the console's keyboard signal, execve for re-exec, the daemon's own rlimits. */
+/* Process-wide calls: kill/killpg, child subreaper, reboot, the console's keyboard signal, mount, execve for re-exec, the daemon's own rlimits. */
 #include "common.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
@@ -77,6 +78,29 @@ static napi_value js_kd_sig_accept(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* mount(source, target, fstype, flags, data|null): mount(2), for PID 1's own /proc, /sys, /dev, /dev/pts. */
+static napi_value js_mount(napi_env env, napi_callback_info info) {
+  napi_value a[5];
+  double flags;
+  args(env, info, a, 5);
+  if (napi_get_value_double(env, a[3], &flags) != napi_ok) return throw_type(env, "mount: flags must be a number");
+  char *source = arg_string(env, a[0], "source");
+  if (!source) return NULL;
+  char *target = arg_string(env, a[1], "target");
+  if (!target) { free(source); return NULL; }
+  char *fstype = arg_string(env, a[2], "fstype");
+  if (!fstype) { free(source); free(target); return NULL; }
+  char *data = NULL;
+  napi_valuetype t;
+  napi_typeof(env, a[4], &t);
+  if (t == napi_string && !(data = arg_string(env, a[4], "data"))) { free(source); free(target); free(fstype); return NULL; }
+  int r = mount(source, target, fstype, (unsigned long)flags, data);
+  int e = errno;
+  free(source); free(target); free(fstype); free(data);
+  if (r < 0) return throw_syscall(env, "mount", e);
+  return NULL;
+}
+
 /* execve(path, argv, envp): replaces the process image; fds without FD_CLOEXEC survive. */
 static napi_value js_execve(napi_env env, napi_callback_info info) {
   napi_value a[3];
@@ -142,6 +166,7 @@ void register_proc(napi_env env, napi_value exports) {
   set_fn(env, exports, "getChildSubreaper", get_subreaper);
   set_fn(env, exports, "reboot", js_reboot);
   set_fn(env, exports, "kdSigAccept", js_kd_sig_accept);
+  set_fn(env, exports, "mount", js_mount);
   set_fn(env, exports, "execve", js_execve);
   set_fn(env, exports, "getrlimit", js_getrlimit);
   set_fn(env, exports, "setrlimit", js_setrlimit);

@@ -145,6 +145,7 @@ interface NativeAddon {
   getChildSubreaper(): boolean;
   reboot(cmd: number): void;
   kdSigAccept(path: string, signal: number): void;
+  mount(source: string, target: string, fstype: string, flags: number, data: string | null): void;
   execve(path: string, argv: string[], envp: string[]): never;
   getrlimit(resource: number): { soft: number; hard: number };
   setrlimit(resource: number, soft: number, hard: number): void;
@@ -294,6 +295,9 @@ export function killGroup(pgid: number, signal: string | number): void {
 export const setChildSubreaper = (on: boolean): void => addon.setChildSubreaper(on);
 export const isChildSubreaper = (): boolean => addon.getChildSubreaper();
 export const reboot = (cmd: keyof typeof REBOOT): void => addon.reboot(REBOOT[cmd]);
+/** mount(2) (flags: MS_* bits); throws SyscallError. */
+export const mount = (source: string, target: string, fstype: string, flags: number, data?: string): void =>
+  addon.mount(source, target, fstype, flags, data ?? null);
 /** ioctl(KDSIGACCEPT) on the console at `path`: the KeyboardSignal key sends `signal` to this process. */
 export const kdSigAccept = (path: string, signal: string | number): void => addon.kdSigAccept(path, toSignalNumber(signal));
 /** Replaces the daemon image; fds with close-on-exec cleared survive. Returns only by throwing. */

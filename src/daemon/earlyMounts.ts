@@ -1,0 +1,72 @@
+// PID 1 on a machine: the kernel filesystems init and its jobs need (/proc, /sys, /dev, /dev/pts), mounted where nobody has yet.
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface EarlyMount {
+  source: string;
+  target: string;
+  fstype: string;
+  flags: Array<'nosuid' | 'nodev' | 'noexec'>;
+  data?: string;
+}
+
+/**
+ * As Upstart's init did at start: /proc and /sys (which init itself reads), a devtmpfs /dev, and
+ * /dev/pts (every `console log` job gets a pty). gid 5 is the tty group of Debian, Ubuntu and
+ * Chromium OS.
+ */
+export const EARLY_MOUNTS: readonly EarlyMount[] = [
+  { source: 'proc', target: '/proc', fstype: 'proc', flags: ['nodev', 'noexec', 'nosuid'] },
+  { source: 'sysfs', target: '/sys', fstype: 'sysfs', flags: ['nodev', 'noexec', 'nosuid'] },
+  { source: 'devtmpfs', target: '/dev', fstype: 'devtmpfs', flags: ['noexec', 'nosuid'], data: 'mode=0755' },
+  { source: 'devpts', target: '/dev/pts', fstype: 'devpts', flags: ['noexec', 'nosuid'], data: 'gid=5,mode=0620,ptmxmode=0666' },
+];
+
+export interface MountOps {
+  /** mount(2); throws on failure. */
+  mount(m: EarlyMount): void;
+  /** Whether something is already mounted on `path` (its device differs from its parent's). */
+  isMountPoint(path: string): boolean;
+  /** mkdir -p; throws on failure. */
+  mkdir(path: string): void;
+}
+
+/** What mountEarly did, for the daemon's log once it has one (/dev/kmsg may be among the mounts). */
+export interface MountReport {
+  level: 'debug' | 'warn';
+  msg: string;
+}
+
+/** Mounts each of `mounts` that is not mounted yet, in order; a failure is reported and the rest go on. */
+export function mountEarly(ops: MountOps, mounts: readonly EarlyMount[] = EARLY_MOUNTS): MountReport[] {
+  const out: MountReport[] = [];
+  for (const m of mounts) {
+    try {
+      if (ops.isMountPoint(m.target)) continue;
+      ops.mkdir(m.target);
+      ops.mount(m);
+      out.push({ level: 'debug', msg: `mounted ${m.fstype} on ${m.target}` });
+    } catch (err) {
+      out.push({ level: 'warn', msg: `cannot mount ${m.fstype} on ${m.target}: ${(err as Error).message}` });
+    }
+  }
+  return out;
+}
+
+/** The real operations, given the addon's mount(2). */
+export function realMountOps(mount: (source: string, target: string, fstype: string, flags: number, data?: string) => void): MountOps {
+  const FLAG = { nosuid: 2, nodev: 4, noexec: 8 } as const;
+  return {
+    mount: (m) => mount(m.source, m.target, m.fstype, m.flags.reduce((f, n) => f | FLAG[n], 0), m.data),
+    isMountPoint: (path) => {
+      try {
+        return statSync(path).dev !== statSync(dirname(path)).dev;
+      } catch {
+        return false;
+      }
+    },
+    mkdir: (path) => {
+      mkdirSync(path, { recursive: true, mode: 0o755 });
+    },
+  };
+}

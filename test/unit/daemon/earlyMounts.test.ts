@@ -1,0 +1,54 @@
+// PID 1's early mounts: only what is not mounted yet, in order, a failure reported and the rest still mounted.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EARLY_MOUNTS, mountEarly, realMountOps, type EarlyMount, type MountOps } from '../../../src/daemon/earlyMounts.ts';
+
+function fakeOps(mounted: string[], failing: string[] = []): MountOps & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    isMountPoint: (p) => mounted.includes(p),
+    mkdir: (p) => { calls.push(`mkdir ${p}`); },
+    mount: (m) => {
+      calls.push(`mount ${m.fstype} ${m.target}`);
+      if (failing.includes(m.target)) throw new Error('mount: ENODEV');
+    },
+  };
+}
+
+test('mounts /proc, /sys, /dev and /dev/pts when none is mounted, making each mount point first', () => {
+  const ops = fakeOps([]);
+  const r = mountEarly(ops);
+  assert.deepEqual(ops.calls, [
+    'mkdir /proc', 'mount proc /proc', 'mkdir /sys', 'mount sysfs /sys',
+    'mkdir /dev', 'mount devtmpfs /dev', 'mkdir /dev/pts', 'mount devpts /dev/pts',
+  ]);
+  assert.ok(r.every((x) => x.level === 'debug'));
+});
+
+test('what is already mounted is left alone; a failure is reported and the rest go on', () => {
+  const ops = fakeOps(['/proc', '/dev'], ['/sys']);
+  const r = mountEarly(ops);
+  assert.deepEqual(ops.calls, ['mkdir /sys', 'mount sysfs /sys', 'mkdir /dev/pts', 'mount devpts /dev/pts']);
+  assert.deepEqual(r, [
+    { level: 'warn', msg: 'cannot mount sysfs on /sys: mount: ENODEV' },
+    { level: 'debug', msg: 'mounted devpts on /dev/pts' },
+  ]);
+});
+
+test('the real operations: flags as mount(2) bits, data passed on; a plain directory is not a mount point', () => {
+  const seen: unknown[] = [];
+  const ops = realMountOps((...a) => { seen.push(a); });
+  ops.mount(EARLY_MOUNTS[3] as EarlyMount);
+  assert.deepEqual(seen, [['devpts', '/dev/pts', 'devpts', 8 | 2, 'gid=5,mode=0620,ptmxmode=0666']]);
+  const dir = mkdtempSync(join(tmpdir(), 'early-mounts-'));
+  try {
+    assert.equal(ops.isMountPoint(dir), false);
+    assert.equal(ops.isMountPoint(join(dir, 'missing')), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -184,13 +184,19 @@ static napi_value stop_reaper(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* reaperRef(bool): whether the watcher keeps the event loop alive. */
-static napi_value reaper_ref(napi_env env, napi_callback_info info) {
+/* The one boolean argument of a call; false (with an exception pending) when it is missing or not a boolean. */
+static bool the_bool(napi_env env, napi_callback_info info, bool *on) {
   size_t argc = 1;
   napi_value v;
-  bool on = false;
   napi_get_cb_info(env, info, &argc, &v, NULL, NULL);
-  if (argc < 1 || !arg_bool(env, v, &on)) return NULL;
+  if (argc < 1) { throw_type(env, "expected a boolean"); return false; }
+  return arg_bool(env, v, on);
+}
+
+/* reaperRef(bool): whether the watcher keeps the event loop alive. */
+static napi_value reaper_ref(napi_env env, napi_callback_info info) {
+  bool on = false;
+  if (!the_bool(env, info, &on)) return NULL;
   reaper *r = state_of(env)->reaper;
   if (r) { if (on) uv_ref((uv_handle_t *)&r->sig); else uv_unref((uv_handle_t *)&r->sig); }
   return NULL;
@@ -206,11 +212,8 @@ static napi_value reap_now(napi_env env, napi_callback_info info) {
 
 /* reaperCgroups(on): whether exit records carry the child's cgroup v2 path. */
 static napi_value reaper_cgroups(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value v;
   bool on = false;
-  napi_get_cb_info(env, info, &argc, &v, NULL, NULL);
-  if (argc < 1 || !arg_bool(env, v, &on)) return NULL;
+  if (!the_bool(env, info, &on)) return NULL;
   with_cgroups = on;
   return NULL;
 }

@@ -5,6 +5,7 @@ import { signalName } from '../model/signals.ts';
 import type { OutputSink } from '../log/port.ts';
 import type { CgroupTree } from './cgroupTree.ts';
 import { ForkFollower } from './forkFollower.ts';
+import { oomScoreAllowed } from './oomScore.ts';
 import * as native from './native.ts';
 import type { ChildStatus, SpawnSpec, Stdio } from './native.ts';
 import type { ExitInfo, ProcessEvents, ProcessPort, SpawnRequest, SpawnResult } from './port.ts';
@@ -74,6 +75,8 @@ export class NativeProcessPort implements ProcessPort {
   /** Instances (by cgroup name key) whose whole cgroup was signalled by a stop: survivors are killed when they are gone. */
   private readonly swept = new Set<string>();
   private reaperNamesCgroups = false;
+  /** Jobs already told their oom score cannot be applied. */
+  private readonly oomWarned = new Set<string>();
 
   constructor(private readonly opts: NativeProcessPortOptions) {
     this.log = opts.logger ?? (() => {});
@@ -216,7 +219,14 @@ export class NativeProcessPort implements ProcessPort {
     const spec: SpawnSpec = { argv: req.argv, env: req.env, setsid: true, rlimits: req.limits };
     if (req.umask !== undefined) spec.umask = req.umask;
     if (req.nice !== undefined) spec.nice = req.nice;
-    if (req.oomScoreAdj !== undefined) spec.oomScoreAdj = req.oomScoreAdj;
+    if (req.oomScoreAdj !== undefined) {
+      if (oomScoreAllowed(req.oomScoreAdj)) spec.oomScoreAdj = req.oomScoreAdj;
+      else if (!this.oomWarned.has(req.job)) {
+        // As systemd does in a container: the job runs, with the score it inherits.
+        this.oomWarned.add(req.job);
+        this.log('warn', `${req.job}: oom score ${req.oomScoreAdj} not applied: lowering it needs CAP_SYS_RESOURCE, which the daemon lacks`);
+      }
+    }
     if (req.chroot !== undefined) spec.chroot = req.chroot;
     if (req.chdir !== undefined) spec.cwd = req.chdir;
     if (req.setuid !== undefined) spec.user = req.setuid;

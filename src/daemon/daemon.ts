@@ -17,6 +17,7 @@ import type { ProcessPort } from '../process/port.ts';
 import type { DaemonOptions } from './options.ts';
 import type { DaemonPaths } from './paths.ts';
 import { listSessions, removeSessionFile, sessionDir, writeSessionFile } from './sessions.ts';
+import { tmpfilesHandler } from './tmpfiles.ts';
 import { VERSION } from './version.ts';
 
 export interface DaemonContext {
@@ -110,6 +111,7 @@ export class Daemon {
         process: adjustSpawns(this.port, o.noLog, this.startNofile),
         clock: realClock,
         log: (level, msg) => this.log.log(level, msg),
+        tmpfiles: tmpfilesHandler((argv, env) => this.port.runHelper(argv, env)),
       },
       {
         legacyConditions: o.legacyConditions,

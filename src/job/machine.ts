@@ -229,6 +229,7 @@ export class JobMachine {
     job.tmpfilesPending = false;
     if (job.state !== 'pre-start') return;
     if (error !== undefined) {
+      this.host.log('warn', `${jobLabel(job)}: tmpfiles failed: ${error}`);
       this.failJob(job, 'pre-start', `tmpfiles: ${error}`);
       this.advance(job);
       return;

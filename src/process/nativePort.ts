@@ -4,6 +4,7 @@ import type { CgroupSpec } from '../model/jobClass.ts';
 import { signalName } from '../model/signals.ts';
 import type { OutputSink } from '../log/port.ts';
 import type { CgroupTree } from './cgroupTree.ts';
+import { FdReader } from '../log/fdReader.ts';
 import { ForkFollower } from './forkFollower.ts';
 import { oomScoreAllowed } from './oomScore.ts';
 import * as native from './native.ts';
@@ -75,6 +76,8 @@ export class NativeProcessPort implements ProcessPort {
   /** Instances (by cgroup name key) whose whole cgroup was signalled by a stop: survivors are killed when they are gone. */
   private readonly swept = new Set<string>();
   private reaperNamesCgroups = false;
+  /** Helper programs the daemon runs for itself (runHelper), by pid: called with how each ended. */
+  private readonly helpers = new Map<number, (info: ExitInfo) => void>();
   /** Jobs already told their oom score cannot be applied. */
   private readonly oomWarned = new Set<string>();
 
@@ -191,6 +194,49 @@ export class NativeProcessPort implements ProcessPort {
     return tree;
   }
 
+  /**
+   * Runs a short helper program for the daemon itself, not a job (systemd-tmpfiles for the
+   * tmpfiles stanza): stdin /dev/null, stdout and stderr into one pipe. Resolves with how it ended
+   * and the first 64 KiB it printed; rejects if it cannot be spawned. Killed after `timeoutMs`.
+   */
+  runHelper(argv: string[], env: string[], timeoutMs = 30_000): Promise<{ exit: ExitInfo; output: string }> {
+    const [r, w] = native.pipe();
+    let pid: number;
+    try {
+      pid = native.spawn({ argv, env, setsid: true, stdio: ['null', w, w] });
+    } catch (err) {
+      native.closeFd(r);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      native.closeFd(w);
+    }
+    return new Promise((resolve) => {
+      let output = '';
+      let exit: ExitInfo | undefined;
+      let eof = false;
+      const kill = setTimeout(() => this.kill(pid, 'KILL'), timeoutMs);
+      let grace: NodeJS.Timeout | undefined;
+      const finish = (): void => {
+        if (exit === undefined || !eof) return;
+        clearTimeout(kill);
+        clearTimeout(grace);
+        resolve({ exit, output });
+        exit = undefined;
+      };
+      new FdReader(r, {
+        data: (chunk) => { if (output.length < 65536) output += chunk.toString('utf8'); },
+        end: () => { eof = true; finish(); },
+      });
+      this.helpers.set(pid, (info) => {
+        exit = info;
+        // A grandchild may hold the pipe: what it printed so far is enough a second later.
+        grace = setTimeout(() => { eof = true; finish(); }, 1000);
+        finish();
+      });
+      this.updateRef();
+    });
+  }
+
   /** native.spawn; a cgroup we could make but not join costs the tracking, never the process. */
   private spawnIn(spec: SpawnSpec, cg: string | undefined, req: SpawnRequest): number {
     try {
@@ -295,6 +341,12 @@ export class NativeProcessPort implements ProcessPort {
     }
     const info = toExitInfo(s);
     if (!info) return;
+    const helper = this.helpers.get(s.pid);
+    if (helper) {
+      this.helpers.delete(s.pid);
+      helper(info);
+      return;
+    }
     if (owned) {
       this.owned.delete(s.pid);
       if (owned.expectExit && owned.inst) this.adoptChildren(owned.inst, owned.output);
@@ -331,7 +383,7 @@ export class NativeProcessPort implements ProcessPort {
 
   /** The reaper keeps the loop alive only while some process or report is outstanding. */
   private updateRef(): void {
-    if (!this.closed) native.reaperRef(this.owned.size > 0 || this.pendingReports > 0);
+    if (!this.closed) native.reaperRef(this.owned.size > 0 || this.pendingReports > 0 || this.helpers.size > 0);
   }
 }
 

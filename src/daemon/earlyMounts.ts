@@ -1,5 +1,5 @@
-// PID 1 on a machine: the kernel filesystems init and its jobs need (/proc, /sys, /dev, /dev/pts), mounted where nobody has yet.
-import { mkdirSync, statSync } from 'node:fs';
+// PID 1 on a machine: the filesystems init and its jobs need (/proc, /sys, /dev, /dev/pts, /run, /tmp), mounted where nobody has yet.
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface EarlyMount {
@@ -8,18 +8,23 @@ export interface EarlyMount {
   fstype: string;
   flags: Array<'nosuid' | 'nodev' | 'noexec'>;
   data?: string;
+  /** Only where the directory cannot be written as it is (a read-only root, as on Chromium OS). */
+  onlyIfReadOnly?: boolean;
 }
 
 /**
  * As Upstart's init did at start: /proc and /sys (which init itself reads), a devtmpfs /dev, and
- * /dev/pts (every `console log` job gets a pty). gid 5 is the tty group of Debian, Ubuntu and
- * Chromium OS.
+ * /dev/pts (every `console log` job gets a pty); gid 5 is the tty group of Debian, Ubuntu and
+ * Chromium OS. Then, as Chromium OS's init does, a tmpfs /run, and a tmpfs /tmp where the root
+ * filesystem is read-only (a writable /tmp on disk is left as it is).
  */
 export const EARLY_MOUNTS: readonly EarlyMount[] = [
   { source: 'proc', target: '/proc', fstype: 'proc', flags: ['nodev', 'noexec', 'nosuid'] },
   { source: 'sysfs', target: '/sys', fstype: 'sysfs', flags: ['nodev', 'noexec', 'nosuid'] },
   { source: 'devtmpfs', target: '/dev', fstype: 'devtmpfs', flags: ['noexec', 'nosuid'], data: 'mode=0755' },
   { source: 'devpts', target: '/dev/pts', fstype: 'devpts', flags: ['noexec', 'nosuid'], data: 'gid=5,mode=0620,ptmxmode=0666' },
+  { source: 'tmpfs', target: '/run', fstype: 'tmpfs', flags: ['nodev', 'nosuid'], data: 'mode=0755' },
+  { source: 'tmpfs', target: '/tmp', fstype: 'tmpfs', flags: ['nodev', 'nosuid'], data: 'mode=1777', onlyIfReadOnly: true },
 ];
 
 export interface MountOps {
@@ -29,6 +34,8 @@ export interface MountOps {
   isMountPoint(path: string): boolean;
   /** mkdir -p; throws on failure. */
   mkdir(path: string): void;
+  /** Whether `path` (an existing directory) can be written to. */
+  writable(path: string): boolean;
 }
 
 /** What mountEarly did, for the daemon's log once it has one (/dev/kmsg may be among the mounts). */
@@ -43,6 +50,7 @@ export function mountEarly(ops: MountOps, mounts: readonly EarlyMount[] = EARLY_
   for (const m of mounts) {
     try {
       if (ops.isMountPoint(m.target)) continue;
+      if (m.onlyIfReadOnly && ops.writable(m.target)) continue;
       ops.mkdir(m.target);
       ops.mount(m);
       out.push({ level: 'debug', msg: `mounted ${m.fstype} on ${m.target}` });
@@ -67,6 +75,14 @@ export function realMountOps(mount: (source: string, target: string, fstype: str
     },
     mkdir: (path) => {
       mkdirSync(path, { recursive: true, mode: 0o755 });
+    },
+    writable: (path) => {
+      try {
+        accessSync(path, constants.W_OK);
+        return true;
+      } catch {
+        return false;
+      }
     },
   };
 }

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EARLY_MOUNTS, mountEarly, realMountOps, type EarlyMount, type MountOps } from '../../../src/daemon/earlyMounts.ts';
 
-function fakeOps(mounted: string[], failing: string[] = []): MountOps & { calls: string[] } {
+function fakeOps(mounted: string[], failing: string[] = [], readOnly: string[] = []): MountOps & { calls: string[] } {
   const calls: string[] = [];
   return {
     calls,
+    writable: (p) => !readOnly.includes(p),
     isMountPoint: (p) => mounted.includes(p),
     mkdir: (p) => { calls.push(`mkdir ${p}`); },
     mount: (m) => {
@@ -19,18 +20,21 @@ function fakeOps(mounted: string[], failing: string[] = []): MountOps & { calls:
   };
 }
 
-test('mounts /proc, /sys, /dev and /dev/pts when none is mounted, making each mount point first', () => {
+test('mounts /proc, /sys, /dev, /dev/pts and /run when none is mounted, making each mount point first; /tmp only if read-only', () => {
   const ops = fakeOps([]);
   const r = mountEarly(ops);
   assert.deepEqual(ops.calls, [
     'mkdir /proc', 'mount proc /proc', 'mkdir /sys', 'mount sysfs /sys',
-    'mkdir /dev', 'mount devtmpfs /dev', 'mkdir /dev/pts', 'mount devpts /dev/pts',
+    'mkdir /dev', 'mount devtmpfs /dev', 'mkdir /dev/pts', 'mount devpts /dev/pts', 'mkdir /run', 'mount tmpfs /run',
   ]);
   assert.ok(r.every((x) => x.level === 'debug'));
+  const ro = fakeOps(['/proc', '/sys', '/dev', '/dev/pts', '/run'], [], ['/tmp']);
+  mountEarly(ro);
+  assert.deepEqual(ro.calls, ['mkdir /tmp', 'mount tmpfs /tmp']);
 });
 
 test('what is already mounted is left alone; a failure is reported and the rest go on', () => {
-  const ops = fakeOps(['/proc', '/dev'], ['/sys']);
+  const ops = fakeOps(['/proc', '/dev', '/run'], ['/sys']);
   const r = mountEarly(ops);
   assert.deepEqual(ops.calls, ['mkdir /sys', 'mount sysfs /sys', 'mkdir /dev/pts', 'mount devpts /dev/pts']);
   assert.deepEqual(r, [

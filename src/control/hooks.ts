@@ -11,6 +11,11 @@ export interface DaemonHooks {
   reloadConfiguration(): void | Promise<void>;
   /** `initctl notify-disk-writeable`: flushes the early job output kept in memory to the log dir. */
   notifyDiskWriteable(): void | Promise<void>;
+  /**
+   * `initctl notify-dbus-address` / `notify-cgroup-manager-address`: the address is noted (there is
+   * no D-Bus adapter, and job cgroups need no manager). Throws EngineError when not permitted.
+   */
+  notifyAddress?(kind: 'dbus' | 'cgroup-manager', address: string): void;
   /** `initctl log-priority`. */
   getLogPriority(): LogPriority;
   setLogPriority(priority: LogPriority): void;

@@ -5,6 +5,7 @@ import { loadConfDirs, watchConfDirs, type ConfChange, type ConfWatcher, type Lo
 import { ControlServer } from '../control/server.ts';
 import type { DaemonHooks } from '../control/hooks.ts';
 import { Engine } from '../job/engine.ts';
+import { EngineError } from '../model/engineApi.ts';
 import { DaemonLog, type LogPriority } from '../log/daemonLog.ts';
 import { JobLogger } from '../log/jobLogger.ts';
 import { Journal } from '../log/journal.ts';
@@ -251,6 +252,13 @@ export class Daemon {
       notifyDiskWriteable: async () => {
         await this.jobLogger.diskWritable();
         this.journal.diskWritable();
+      },
+      notifyAddress: (kind, address) => {
+        // init(8): the D-Bus address is a session init's business.
+        if (kind === 'dbus' && this.ctx.options.mode !== 'user') throw new EngineError('denied', 'notify-dbus-address is only permitted in a session init');
+        const what = kind === 'dbus' ? 'D-Bus address' : 'cgroup manager address';
+        const why = kind === 'dbus' ? 'there is no D-Bus adapter yet' : 'job cgroups are made by the daemon itself (cgroup v2)';
+        this.log.info(`${what} ${address} noted; nothing connects to it: ${why}`);
       },
       getLogPriority: () => this.log.getPriority(),
       setLogPriority: (p) => this.log.setPriority(p),

@@ -1,7 +1,20 @@
-// version, log-priority, reload-configuration, notify-disk-writeable, list-sessions: the daemon itself.
+// version, log-priority, reload-configuration, notify-*, list-sessions: the daemon itself.
 import { EngineError } from '../../model/engineApi.ts';
 import { LOG_PRIORITIES, type LogPriority } from '../../log/daemonLog.ts';
 import { guard, needArgs, out, outJson, type CommandSpec } from './context.ts';
+
+function notifyAddress(kind: 'dbus' | 'cgroup-manager', summary: string, missing: string): CommandSpec {
+  return {
+    summary,
+    usage: 'ADDRESS',
+    mutates: true,
+    run: (ctx, inv) => guard(ctx, inv, () => {
+      needArgs(inv, 1, 1, missing);
+      ctx.hooks.notifyAddress?.(kind, inv.args[0] as string);
+      return 0;
+    }),
+  };
+}
 
 export const daemonCommands: Record<string, CommandSpec> = {
   version: {
@@ -56,6 +69,8 @@ export const daemonCommands: Record<string, CommandSpec> = {
       return 0;
     }),
   },
+  'notify-dbus-address': notifyAddress('dbus', 'Inform Upstart of D-Bus address to connect to.', 'missing D-Bus address'),
+  'notify-cgroup-manager-address': notifyAddress('cgroup-manager', 'Inform Upstart of cgroup manager address to connect to.', 'missing cgroup manager address'),
   'list-sessions': {
     summary: 'List all sessions.',
     usage: '',

@@ -194,6 +194,11 @@ test('daemon commands go through the hooks', async () => {
   await run(['initctl', 'reload-configuration'], e, { hooks });
   await run(['initctl', 'notify-disk-writeable'], e, { hooks });
   assert.deepEqual([hooks.reloads, hooks.flushes], [1, 1]);
+  assert.equal((await run(['initctl', 'notify-dbus-address', 'unix:abstract=/tmp/dbus-x'], e, { hooks })).status, 0);
+  assert.equal((await run(['initctl', 'notify-cgroup-manager-address', 'unix:path=/sys/fs/cgroup/cgmanager/sock'], e, { hooks })).status, 0);
+  assert.deepEqual(hooks.addresses, ['dbus unix:abstract=/tmp/dbus-x', 'cgroup-manager unix:path=/sys/fs/cgroup/cgmanager/sock']);
+  assert.deepEqual(await run(['initctl', 'notify-dbus-address', 'refused'], e, { hooks }), { stdout: '', stderr: 'initctl: notify-dbus-address is only permitted in a session init\n', status: 1 });
+  assert.equal((await run(['initctl', 'notify-dbus-address'], e, { hooks })).stderr, `initctl: missing D-Bus address\n${TRY}`);
   assert.equal((await run(['initctl', 'list-sessions'], e, { hooks })).stdout, '77 unix:path=/run/user/1000/upstart/session-77.sock\n');
   assert.equal((await run(['initctl', 'version', '--json'], e, { hooks })).stdout, '{\n  "version": "init (upstart-ts 0.1.0)"\n}\n');
 });

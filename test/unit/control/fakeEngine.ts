@@ -144,6 +144,11 @@ export class FakeHooks implements DaemonHooks {
   notifyDiskWriteable(): void {
     this.flushes++;
   }
+  readonly addresses: string[] = [];
+  notifyAddress(kind: 'dbus' | 'cgroup-manager', address: string): void {
+    if (kind === 'dbus' && address === 'refused') throw new EngineError('denied', 'notify-dbus-address is only permitted in a session init');
+    this.addresses.push(`${kind} ${address}`);
+  }
   getLogPriority(): LogPriority {
     return this.priority;
   }

@@ -1,4 +1,5 @@
 // The event journal: every event, job state change and process spawn/exit, in a bounded ring and LOGDIR/upstart-events.jsonl.
+import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JournalEntry } from '../model/engineApi.ts';
 import { realClock, type Clock } from '../platform/clock.ts';
@@ -17,6 +18,8 @@ export interface JournalOptions {
   /** Bytes of JSON lines kept while the file cannot be written (default 4 MiB). */
   fileBufferLimit?: number;
   retryMs?: number;
+  /** Past this many bytes the file becomes upstart-events.jsonl.1 (replacing the last one) and a new one starts (default 16 MiB). */
+  maxFileBytes?: number;
   clock?: Clock;
   logger?: DiagnosticLogger;
 }
@@ -32,6 +35,7 @@ export interface JournalStats {
 }
 
 export const DEFAULT_JOURNAL_CAPACITY = 10_000;
+export const DEFAULT_JOURNAL_FILE_BYTES = 16 * 1024 * 1024;
 
 /** Ring of the last `capacity` entries in append order; followers see each entry once, as it is appended. */
 export class Journal {
@@ -44,8 +48,14 @@ export class Journal {
   private readonly listeners = new Set<(e: JournalEntry) => void>();
   private readonly clock: Clock;
   private readonly file: LogFile | null;
+  private readonly maxFileBytes: number;
+  /** Bytes in the file (as far as we know: its size at start plus what we appended since). */
+  private fileBytes = 0;
+  private readonly logger: DiagnosticLogger | undefined;
 
   constructor(opts: JournalOptions = {}) {
+    this.maxFileBytes = opts.maxFileBytes ?? DEFAULT_JOURNAL_FILE_BYTES;
+    this.logger = opts.logger;
     this.capacity = Math.max(1, Math.floor(opts.capacity ?? DEFAULT_JOURNAL_CAPACITY));
     this.ring = new Array<JournalEntry | undefined>(this.capacity);
     this.clock = opts.clock ?? realClock;
@@ -61,6 +71,10 @@ export class Journal {
         ...(opts.logger ? { logger: opts.logger } : {}),
       });
     this.file?.hold();
+    if (this.file) {
+      const path = this.file.path;
+      stat(path).then((s) => { this.fileBytes += s.size; }, () => { /* not there yet */ });
+    }
   }
 
   /** Stamps a record with the clock's monotonic and wall time and appends it. */
@@ -75,7 +89,12 @@ export class Journal {
     this.next = (this.next + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
     this.appended++;
-    this.file?.append(Buffer.from(`${JSON.stringify(entry)}\n`));
+    if (this.file) {
+      const line = Buffer.from(`${JSON.stringify(entry)}\n`);
+      this.file.append(line);
+      this.fileBytes += line.length;
+      if (this.fileBytes > this.maxFileBytes) this.rotateFile(this.file.path);
+    }
     for (const fn of this.listeners) {
       try {
         fn(entry);
@@ -83,6 +102,17 @@ export class Journal {
         this.listenerErrors++;
       }
     }
+  }
+
+  /**
+   * The file is big enough: it becomes FILE.1 (the lines still queued follow it there, being
+   * older) and the next write starts a new FILE, as after logrotate.
+   */
+  private rotateFile(path: string): void {
+    this.fileBytes = 0;
+    rename(path, `${path}.1`).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') this.logger?.warn(`${path}: cannot rotate: ${err.message}`);
+    });
   }
 
   /** The entries held, oldest first. */

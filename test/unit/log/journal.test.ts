@@ -72,6 +72,29 @@ test('entries go to LOGDIR/upstart-events.jsonl once the directory is writable, 
   assert.deepEqual(JSON.parse(lines[1]!), { t: 2, wall: 1002, kind: 'state', job: 'foo', instance: 'i', goal: 'start', state: 'running' });
 });
 
+test('past maxFileBytes the file becomes upstart-events.jsonl.1 and a new one starts: the newest lines, in order, nothing else', async (t) => {
+  const d = tempDir();
+  t.after(d.cleanup);
+  const logDir = join(d.path, 'log');
+  mkdirSync(logDir);
+  const j = new Journal({ logDir, clock: new FakeClock(), maxFileBytes: 2000 });
+  t.after(() => j.close());
+  // Each line is about 60 bytes: 200 lines rotate about six times; only the last two files remain.
+  for (let i = 0; i < 200; i++) {
+    j.append(ev(i));
+    if (i % 10 === 9) await j.settled(); // let the writes (and renames) happen as a daemon's would, over time
+  }
+  await j.settled();
+  await waitFor(() => j.stats().file?.buffered === 0, 'journal flush');
+  const read = (name: string): number[] => readFileSync(join(logDir, name), 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as JournalEntry).t);
+  const old = read('upstart-events.jsonl.1');
+  const current = read('upstart-events.jsonl');
+  const both = [...old, ...current];
+  assert.equal(both.at(-1), 199);
+  assert.deepEqual(both, both.map((_, k) => both[0]! + k), 'one unbroken run of the newest entries');
+  assert.ok(both.length < 200 && both.length >= 2000 / 70, `${both.length} lines kept`);
+});
+
 test('a journal without a log directory is memory only', async () => {
   const j = new Journal();
   j.append(ev(1));

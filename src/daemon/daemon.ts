@@ -12,12 +12,14 @@ import { Journal } from '../log/journal.ts';
 import type { JobClassSpec, RLimit } from '../model/jobClass.ts';
 import { realClock } from '../platform/clock.ts';
 import { CgroupTree } from '../process/cgroupTree.ts';
+import { cgroupOf } from '../process/procStat.ts';
 import * as native from '../process/native.ts';
 import { NativeProcessPort } from '../process/nativePort.ts';
 import type { ProcessPort } from '../process/port.ts';
 import type { DaemonOptions } from './options.ts';
 import type { DaemonPaths } from './paths.ts';
 import { listSessions, removeSessionFile, sessionDir, writeSessionFile } from './sessions.ts';
+import { NotifyListener } from './notifySocket.ts';
 import { tmpfilesHandler } from './tmpfiles.ts';
 import { VERSION } from './version.ts';
 
@@ -35,14 +37,18 @@ export interface DaemonContext {
  * What the daemon changes in every spawn request: under --no-log `console log` becomes `console
  * none` (init(8)); a job without `limit nofile` gets the open-file limit the daemon itself was
  * started with, not the raised one it keeps for its ptys and logs (programs that loop over every
- * possible fd, or use select(), break with a huge soft limit).
+ * possible fd, or use select(), break with a huge soft limit); the main process of a job with
+ * `expect CONDITION` gets NOTIFY_SOCKET.
  */
-function adjustSpawns(port: ProcessPort, noLog: boolean, nofile: RLimit | undefined): ProcessPort {
+function adjustSpawns(port: ProcessPort, noLog: boolean, nofile: RLimit | undefined, notifySocket: () => string | undefined): ProcessPort {
   return {
     spawn: (req) => {
       let r = req;
       if (noLog && r.console === 'log') r = { ...r, console: 'none' };
       if (nofile !== undefined && r.limits.nofile === undefined) r = { ...r, limits: { ...r.limits, nofile } };
+      // A main process whose job waits for a readiness condition may say READY=1 (sd_notify).
+      const notify = r.expect.kind === 'event' ? notifySocket() : undefined;
+      if (notify !== undefined) r = { ...r, env: [...r.env, `NOTIFY_SOCKET=${notify}`] };
       return port.spawn(r);
     },
     kill: (pid, signal, group) => port.kill(pid, signal, group),
@@ -81,6 +87,8 @@ export class Daemon {
   /** performance.now() before which jobCgroups() does not look again (Infinity: never). */
   private cgroupsRetryAt = 0;
   private server: ControlServer | undefined;
+  /** $NOTIFY_SOCKET: READY=1 from a job's process emits `ready JOB=… INSTANCE=…`. */
+  private notify: NotifyListener | undefined;
   private watcher: ConfWatcher | undefined;
   private readonly initialJobEnv: Map<string, string>;
   private stopping = false;
@@ -109,7 +117,7 @@ export class Daemon {
     for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) inherited[k] = v;
     this.engine = new Engine(
       {
-        process: adjustSpawns(this.port, o.noLog, this.startNofile),
+        process: adjustSpawns(this.port, o.noLog, this.startNofile, () => this.notify?.path),
         clock: realClock,
         log: (level, msg) => this.log.log(level, msg),
         tmpfiles: tmpfilesHandler((argv, env) => this.port.runHelper(argv, env)),
@@ -192,6 +200,7 @@ export class Daemon {
       log: (level, msg) => this.log.log(level, msg),
     });
     await this.server.listen();
+    this.notify = this.openNotifySocket();
     if (ctx.options.mode === 'user') {
       try {
         this.sessionFile = writeSessionFile(sessionDir(ctx.env, ctx.uid), process.pid, `unix:path=${ctx.paths.socket}`);
@@ -324,6 +333,33 @@ export class Daemon {
     return undefined;
   }
 
+  /** The notify socket beside the control socket (CONTROL.notify); undefined (logged) if it cannot be bound. */
+  private openNotifySocket(): NotifyListener | undefined {
+    const control = this.ctx.paths.socket;
+    const path = control.startsWith('\0') ? `@${control.slice(1)}.notify` : `${control}.notify`;
+    try {
+      return new NotifyListener({
+        path,
+        resolver: {
+          byPid: (pid) => this.engine.jobsUsingPid(pid)[0],
+          byCgroup: (pid) => {
+            const cg = this.cgroups === undefined ? undefined : cgroupOf(pid);
+            return cg === undefined ? undefined : this.cgroups?.ownerOf(cg);
+          },
+        },
+        onReady: (owner, pid) => {
+          this.log.debug(`${owner.job}${owner.instance ? ` (${owner.instance})` : ''}: READY=1 from ${pid}`);
+          void this.engine.emit('ready', [`JOB=${owner.job}`, `INSTANCE=${owner.instance}`], false).catch(() => undefined);
+        },
+        log: (level, msg) => this.log.log(level, msg),
+        open: (p, cb) => native.openDgramSocket(p, cb),
+      });
+    } catch (err) {
+      this.log.warn(`no notify socket (jobs cannot say READY=1): ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
   /** Emits `event` (if given), stops every job, closes the socket and resolves `exited`. */
   async shutdown(event?: string): Promise<void> {
     if (this.stopping) return;
@@ -337,6 +373,7 @@ export class Daemon {
     this.watcher?.close();
     if (this.sessionFile) removeSessionFile(this.sessionFile);
     await this.server?.close();
+    this.notify?.close();
     await this.jobLogger.close();
     this.journal.close();
     this.cgroups?.close();

@@ -1,5 +1,4 @@
 // NativeProcessPort: the real ProcessPort — spawns through the native addon, reaps, follows forks, holds exits for logs.
-import { readFileSync } from 'node:fs';
 import type { CgroupSpec } from '../model/jobClass.ts';
 import { signalName } from '../model/signals.ts';
 import type { OutputSink } from '../log/port.ts';
@@ -7,6 +6,7 @@ import type { CgroupTree } from './cgroupTree.ts';
 import { FdReader } from '../log/fdReader.ts';
 import { ForkFollower } from './forkFollower.ts';
 import { oomScoreAllowed } from './oomScore.ts';
+import { parentOf, processGroupOf } from './procStat.ts';
 import * as native from './native.ts';
 import type { ChildStatus, SpawnSpec, Stdio } from './native.ts';
 import type { ExitInfo, ProcessEvents, ProcessPort, SpawnRequest, SpawnResult } from './port.ts';
@@ -389,30 +389,11 @@ export class NativeProcessPort implements ProcessPort {
 
 const instKey = (job: string, instance: string): string => `${job}\0${instance}`;
 
-/** Field N (0: state, 1: parent, 2: process group) after the command name in /proc/PID/stat; undefined when it is gone. */
-function statField(pid: number, n: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const v = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n]);
-    return Number.isInteger(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const parentOf = (pid: number): number | undefined => statField(pid, 1);
-
 let ownGroup: number | undefined;
 /** The daemon's own process group: it never changes after start, so /proc is read once. */
 function ownProcessGroup(): number | undefined {
   ownGroup ??= processGroupOf(process.pid);
   return ownGroup;
-}
-
-/** The process group of a live process (undefined when it is gone). */
-function processGroupOf(pid: number): number | undefined {
-  const pgid = statField(pid, 2);
-  return pgid !== undefined && pgid > 0 ? pgid : undefined;
 }
 
 function failure(err: unknown): SpawnResult {

@@ -1,5 +1,5 @@
-// emit, events [--follow] and why: the commands about events and what they did.
-import type { JournalEntry, LeafReport, WhyReport } from '../../model/engineApi.ts';
+// emit, notify-ready, events [--follow] and why: the commands about events and what they did.
+import { EngineError, type JournalEntry, type LeafReport, type WhyReport } from '../../model/engineApi.ts';
 import { UsageError } from './argv.ts';
 import { guard, needArgs, out, outJson, type CommandSpec } from './context.ts';
 
@@ -50,6 +50,21 @@ export const eventCommands: Record<string, CommandSpec> = {
       if (name === undefined) throw new UsageError('missing event name');
       if (name === '' || name.includes('=')) throw new UsageError(`invalid event name: ${name}`);
       await ctx.engine.emit(name, env, inv.wait);
+      return 0;
+    }),
+  },
+  'notify-ready': {
+    summary: 'Say that a job is ready: emit ready JOB=... INSTANCE=... (the calling job without arguments) and return.',
+    usage: '[JOB [INSTANCE]]',
+    mutates: true,
+    run: (ctx, inv) => guard(ctx, inv, async () => {
+      needArgs(inv, 0, 2, '');
+      const job = inv.args[0] ?? ctx.env.UPSTART_JOB;
+      if (job === undefined || job === '') throw new UsageError('missing job name');
+      const instance = inv.args.length > 0 ? (inv.args[1] ?? '') : (ctx.env.UPSTART_INSTANCE ?? '');
+      if (ctx.engine.getClass(job) === undefined) throw new EngineError('unknown-job', `Unknown job: ${job}`);
+      // Never waits for what the event starts: the job saying it is ready must not be held up by its dependants.
+      await ctx.engine.emit('ready', [`JOB=${job}`, `INSTANCE=${instance}`], false);
       return 0;
     }),
   },

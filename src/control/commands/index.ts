@@ -31,7 +31,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
 const HELP_ORDER = [
   'start', 'stop', 'restart', 'reload', 'status', 'list', 'emit', 'usage', 'show-config', 'check-config',
   'list-env', 'get-env', 'set-env', 'unset-env', 'reset-env', 'reload-configuration', 'notify-disk-writeable',
-  'notify-dbus-address', 'notify-cgroup-manager-address',
+  'notify-dbus-address', 'notify-cgroup-manager-address', 'notify-ready',
   'version', 'log-priority', 'list-sessions', 'events', 'why', 'install-aliases',
 ];
 

@@ -183,6 +183,20 @@ test('inside a job the env commands act on its own table; -g, or no job, on the 
   assert.deepEqual(gone, { stdout: '', stderr: 'initctl: Unknown instance: tty\n', status: 1 });
 });
 
+test('notify-ready emits ready JOB INSTANCE for the calling job, or the one named, without waiting', async () => {
+  const e = engineWithJobs();
+  assert.equal((await run(['initctl', 'notify-ready'], e, { env: { UPSTART_JOB: 'tty', UPSTART_INSTANCE: 'tty1' } })).status, 0);
+  assert.equal((await run(['initctl', 'notify-ready', 'foo'], e, { env: { UPSTART_JOB: 'tty', UPSTART_INSTANCE: 'tty1' } })).status, 0);
+  assert.equal((await run(['initctl', 'notify-ready', 'tty', 'tty2'], e)).status, 0);
+  assert.deepEqual(e.emitted, [
+    { name: 'ready', env: ['JOB=tty', 'INSTANCE=tty1'], wait: false },
+    { name: 'ready', env: ['JOB=foo', 'INSTANCE='], wait: false },
+    { name: 'ready', env: ['JOB=tty', 'INSTANCE=tty2'], wait: false },
+  ]);
+  assert.equal((await run(['initctl', 'notify-ready'], e)).stderr, `initctl: missing job name\n${TRY}`);
+  assert.deepEqual(await run(['initctl', 'notify-ready', 'nope'], e), { stdout: '', stderr: 'initctl: Unknown job: nope\n', status: 1 });
+});
+
 test('daemon commands go through the hooks', async () => {
   const e = engineWithJobs();
   const hooks = new FakeHooks();

@@ -1,0 +1,58 @@
+// $NOTIFY_SOCKET: sd_notify datagrams parsed, the sender mapped to its job (own pid, cgroup, or ancestor), READY=1 reported.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NotifyListener, ownerOf, parseNotify, type NotifyOwner } from '../../../src/daemon/notifySocket.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'notify-unit-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('parseNotify: KEY=VALUE lines, later keys win, junk ignored', () => {
+  assert.deepEqual([...parseNotify('READY=1\nSTATUS=up and running\nnonsense\n=x\nREADY=0')], [['READY', '0'], ['STATUS', 'up and running']]);
+});
+
+test('ownerOf: the pid itself, else its cgroup, else the nearest ancestor a job owns; none past 32 generations or at the daemon', () => {
+  const jobs = new Map<number, NotifyOwner>([[100, { job: 'svc', instance: '' }]]);
+  const r = { byPid: (p: number) => jobs.get(p), byCgroup: (p: number) => (p === 7 ? { job: 'cg', instance: 'a' } : undefined) };
+  const parents = new Map<number, number>([[300, 200], [200, 100], [400, process.pid], [500, 501]]);
+  const parent = (p: number): number | undefined => parents.get(p) ?? (p > 500 && p < 600 ? p + 1 : undefined);
+  assert.deepEqual(ownerOf(100, r, parent), { job: 'svc', instance: '' });
+  assert.deepEqual(ownerOf(7, r, parent), { job: 'cg', instance: 'a' });
+  assert.deepEqual(ownerOf(300, r, parent), { job: 'svc', instance: '' });
+  assert.equal(ownerOf(400, r, parent), undefined);
+  assert.equal(ownerOf(500, r, parent), undefined);
+  assert.equal(ownerOf(999, r, parent), undefined);
+});
+
+test('the listener: READY=1 from a job process is reported; other messages, strangers and missing credentials are not', () => {
+  const path = join(dir, 'n.sock');
+  let deliver: (data: Buffer, sender: { pid: number }) => void = () => {};
+  const ready: string[] = [];
+  const logs: string[] = [];
+  const l = new NotifyListener({
+    path,
+    resolver: { byPid: (p) => (p === 42 ? { job: 'db', instance: 'main' } : undefined) },
+    onReady: (o, pid) => ready.push(`${o.job}/${o.instance} ${pid}`),
+    log: (level, msg) => logs.push(`${level} ${msg}`),
+    open: (p, cb) => {
+      deliver = cb;
+      // Stands in for the bound socket file, so the chmod has something to act on.
+      writeFileSync(p, '', { mode: 0o600 });
+      return { close: () => rmSync(p, { force: true }), ref: () => {} };
+    },
+  });
+  assert.equal(l.path, path);
+  assert.equal(statSync(path).mode & 0o777, 0o666, 'jobs running as any user can send');
+  deliver(Buffer.from('STATUS=starting\n'), { pid: 42 });
+  deliver(Buffer.from('READY=1\nSTATUS=ok\n'), { pid: 42 });
+  deliver(Buffer.from('READY=1'), { pid: 4242 });
+  deliver(Buffer.from('READY=1'), { pid: -1 });
+  assert.deepEqual(ready, ['db/main 42']);
+  assert.equal(logs.length, 2);
+  assert.match(logs[0]!, /^warn notify socket: READY=1 from pid 4242, which is not a job's process/);
+  assert.match(logs[1]!, /without sender credentials/);
+  l.close();
+  assert.equal(existsSync(path), false);
+});

@@ -78,9 +78,18 @@ export class ControlClient {
     this.fail(new ControlError('closed', 'the client closed the connection'));
   }
 
+  private readonly closeListeners: Array<(err: ControlError) => void> = [];
+
+  /** Calls fn once the connection is gone (closed by either side, or failed); at once if it already is. */
+  onClose(fn: (err: ControlError) => void): void {
+    if (this.closedWith !== undefined) fn(this.closedWith);
+    else this.closeListeners.push(fn);
+  }
+
   private fail(err: ControlError): void {
     if (this.closedWith !== undefined) return;
     this.closedWith = err;
+    for (const fn of this.closeListeners.splice(0)) fn(err);
     this.greeted?.reject(err);
     this.greeted = undefined;
     for (const p of this.pending.values()) p.reject(err);

@@ -140,7 +140,6 @@ export class Daemon {
       this.journal.append(entry);
       if (entry.kind === 'event') this.log.debug(`event ${entry.name}${entry.env.length ? ' ' + entry.env.join(' ') : ''}`);
       else if (entry.kind === 'state') this.log.debug(`${entry.job}${entry.instance ? ` (${entry.instance})` : ''} ${entry.goal}/${entry.state}`);
-      else if (entry.kind === 'spawn-failed') this.log.warn(`${entry.job}: ${entry.process} process failed to spawn: ${entry.message}`);
     });
   }
 

@@ -5,6 +5,7 @@ import { fail, type CommandContext, type CommandSpec, type Invocation } from './
 import { daemonCommands } from './daemon.ts';
 import { envCommands } from './env.ts';
 import { eventCommands } from './events.ts';
+import { graphCommands } from './graph.ts';
 import { jobCommands } from './jobs.ts';
 
 /** Names initctl may be invoked as (symlinks made by `initctl install-aliases DIR`). */
@@ -24,6 +25,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   ...daemonCommands,
   ...configCommands,
   ...envCommands,
+  ...graphCommands,
   'install-aliases': installAliases,
 };
 
@@ -32,7 +34,7 @@ const HELP_ORDER = [
   'start', 'stop', 'restart', 'reload', 'status', 'list', 'emit', 'usage', 'show-config', 'check-config',
   'list-env', 'get-env', 'set-env', 'unset-env', 'reset-env', 'reload-configuration', 'notify-disk-writeable',
   'notify-dbus-address', 'notify-cgroup-manager-address', 'notify-ready',
-  'version', 'log-priority', 'list-sessions', 'events', 'why', 'install-aliases',
+  'version', 'log-priority', 'list-sessions', 'events', 'why', 'graph', 'install-aliases',
 ];
 
 function optionText(o: OptionSpec): string {

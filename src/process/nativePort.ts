@@ -133,6 +133,8 @@ export class NativeProcessPort implements ProcessPort {
         feedScript(writeFd, req.script!, (err) => this.log('warn', `${req.job}: cannot feed the ${req.process} script: ${err.message}`));
       }
       const owned: Owned = { output, awaitingStop: req.expect.kind === 'stop' };
+      // A new main process: an earlier stop's sweep (restart) is done with.
+      if (req.process === 'main') this.swept.delete(instKey(req.job, req.instance));
       if (cg !== undefined) {
         owned.inst = { job: req.job, instance: req.instance };
         owned.expectExit = req.process === 'main' && req.expect.kind === 'exit';
@@ -318,7 +320,8 @@ export class NativeProcessPort implements ProcessPort {
       if (d.kind === 'ready') {
         const spawned = this.owned.get(d.spawned);
         this.owned.delete(d.spawned);
-        this.owned.set(d.final, { output: spawned?.output, awaitingStop: false });
+        // The daemon it became keeps the instance (its cgroup sweeps on stop) and the output to wait for.
+        this.owned.set(d.final, { ...spawned, output: spawned?.output, awaitingStop: false });
         this.events?.ready(d.spawned, d.final);
         return;
       }

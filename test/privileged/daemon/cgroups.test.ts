@@ -33,6 +33,8 @@ before(async () => {
     escaper: `exec sh -c 'setsid sleep 6601 & echo $! > "${'$'}OUT"; exec sleep 6602'\n`,
     // A daemon's double fork without ptrace: the first process exits, its child exits, the grandchild runs on.
     forker: `expect exit 2\nexec sh -c 'sh -c "sleep 6603 & echo \\$! > \\"$OUT\\"; exit 0" & exit 0'\n`,
+    // expect fork (ptrace): the process it forks is main; that one starts a helper in a session of its own.
+    forked: `expect fork\nexec sh -c '( setsid sleep 6606 & echo $! > "$OUT"; exec sleep 6607 ) & exit 0'\n`,
   });
 });
 
@@ -62,6 +64,16 @@ test('expect exit 2: ready after the two exits of a double fork; the grandchild 
   assert.equal((await d.initctl(['status', 'forker'])).stdout, `forker start/running, process ${daemonPid}\n`);
   assert.equal((await d.initctl(['stop', 'forker'])).code, 0);
   await waitUntil('the grandchild is stopped', () => !alive(daemonPid), 10_000);
+});
+
+test('expect fork: a stop still reaches the followed process\'s helper in another session', { skip }, async () => {
+  const out = join(d.dir, 'forked.pid');
+  const r = await d.initctl(['start', 'forked', `OUT=${out}`]);
+  assert.equal(r.code, 0, r.stderr);
+  const helper = Number((await waitForFile(out)).trim());
+  strays.push(helper);
+  assert.equal((await d.initctl(['stop', 'forked'])).code, 0);
+  await waitUntil('the helper ends with its job', () => !alive(helper), 10_000);
 });
 
 test('the daemon removes its cgroups when it exits', { skip }, async () => {

@@ -3,8 +3,8 @@ import type { CgroupSpec } from '../model/jobClass.ts';
 import { signalName } from '../model/signals.ts';
 import type { OutputSink } from '../log/port.ts';
 import type { CgroupTree } from './cgroupTree.ts';
-import { FdReader } from '../log/fdReader.ts';
 import { ForkFollower } from './forkFollower.ts';
+import { HelperRuns, type HelperResult } from './helperRuns.ts';
 import { oomScoreAllowed } from './oomScore.ts';
 import { parentOf, processGroupOf } from './procStat.ts';
 import * as native from './native.ts';
@@ -76,8 +76,8 @@ export class NativeProcessPort implements ProcessPort {
   /** Instances (by cgroup name key) whose whole cgroup was signalled by a stop: survivors are killed when they are gone. */
   private readonly swept = new Set<string>();
   private reaperNamesCgroups = false;
-  /** Helper programs the daemon runs for itself (runHelper), by pid: called with how each ended. */
-  private readonly helpers = new Map<number, (info: ExitInfo) => void>();
+  /** Helper programs the daemon runs for itself (runHelper). */
+  private readonly helpers = new HelperRuns((pid) => this.kill(pid, 'KILL'));
   /** Jobs already told their oom score cannot be applied. */
   private readonly oomWarned = new Set<string>();
 
@@ -196,47 +196,11 @@ export class NativeProcessPort implements ProcessPort {
     return tree;
   }
 
-  /**
-   * Runs a short helper program for the daemon itself, not a job (systemd-tmpfiles for the
-   * tmpfiles stanza): stdin /dev/null, stdout and stderr into one pipe. Resolves with how it ended
-   * and the first 64 KiB it printed; rejects if it cannot be spawned. Killed after `timeoutMs`.
-   */
-  runHelper(argv: string[], env: string[], timeoutMs = 30_000): Promise<{ exit: ExitInfo; output: string }> {
-    const [r, w] = native.pipe();
-    let pid: number;
-    try {
-      pid = native.spawn({ argv, env, setsid: true, stdio: ['null', w, w] });
-    } catch (err) {
-      native.closeFd(r);
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      native.closeFd(w);
-    }
-    return new Promise((resolve) => {
-      let output = '';
-      let exit: ExitInfo | undefined;
-      let eof = false;
-      const kill = setTimeout(() => this.kill(pid, 'KILL'), timeoutMs);
-      let grace: NodeJS.Timeout | undefined;
-      const finish = (): void => {
-        if (exit === undefined || !eof) return;
-        clearTimeout(kill);
-        clearTimeout(grace);
-        resolve({ exit, output });
-        exit = undefined;
-      };
-      new FdReader(r, {
-        data: (chunk) => { if (output.length < 65536) output += chunk.toString('utf8'); },
-        end: () => { eof = true; finish(); },
-      });
-      this.helpers.set(pid, (info) => {
-        exit = info;
-        // A grandchild may hold the pipe: what it printed so far is enough a second later.
-        grace = setTimeout(() => { eof = true; finish(); }, 1000);
-        finish();
-      });
-      this.updateRef();
-    });
+  /** A short helper program for the daemon itself, not a job (systemd-tmpfiles for the tmpfiles stanza): see HelperRuns. */
+  runHelper(argv: string[], env: string[], timeoutMs = 30_000): Promise<HelperResult> {
+    const p = this.helpers.run(argv, env, timeoutMs);
+    this.updateRef();
+    return p;
   }
 
   /** native.spawn; a cgroup we could make but not join costs the tracking, never the process. */
@@ -344,12 +308,7 @@ export class NativeProcessPort implements ProcessPort {
     }
     const info = toExitInfo(s);
     if (!info) return;
-    const helper = this.helpers.get(s.pid);
-    if (helper) {
-      this.helpers.delete(s.pid);
-      helper(info);
-      return;
-    }
+    if (this.helpers.ended(s.pid, info)) return;
     if (owned) {
       this.owned.delete(s.pid);
       if (owned.expectExit && owned.inst) this.adoptChildren(owned.inst, owned.output);

@@ -119,3 +119,14 @@ test('kill by signal name is reported as a killed exit; orphans go to onUnowned'
   await until(() => (unowned.length > 0 ? unowned : undefined));
   port.kill(999999999 & 0x3fffff, 'TERM'); // a missing process is ignored
 });
+
+test('runHelper: a helper program for the daemon itself; output and status collected, killed past its time, never an unowned exit', async () => {
+  const before = unowned.length;
+  const r = await port.runHelper(['/bin/sh', '-c', 'echo out; echo err >&2; exit 3'], ['PATH=/usr/bin:/bin']);
+  assert.deepEqual(r.exit.kind === 'exited' ? r.exit.status : r.exit, 3);
+  assert.equal(r.output, 'out\nerr\n');
+  const slow = await port.runHelper(['/bin/sleep', '30'], ['PATH=/usr/bin:/bin'], 200);
+  assert.deepEqual(slow.exit.kind === 'killed' ? slow.exit.signal : slow.exit, 'KILL');
+  assert.equal(unowned.length, before);
+  await assert.rejects(port.runHelper(['/nonexistent/helper'], []), /nonexistent/);
+});

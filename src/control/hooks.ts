@@ -30,4 +30,17 @@ export interface DaemonHooks {
    * its log file, bytes dropped, bytes held in memory). Optional: without it status shows no counters.
    */
   outputStats?(job: string, instance: string): OutputStats;
+  /**
+   * `initctl status --json`: the instance's cgroup (DESIGN §3.5) — its path, every pid in it, and the
+   * CPU time it has used — when the daemon tracks it by cgroup; undefined otherwise.
+   */
+  cgroupStats?(job: string, instance: string): CgroupStats | undefined;
+}
+
+export interface CgroupStats {
+  /** As /proc/PID/cgroup shows it. */
+  path: string;
+  pids: number[];
+  /** usage_usec of cpu.stat: user + system CPU time of everything that ran in it. */
+  cpuUsec?: number;
 }

@@ -274,6 +274,7 @@ export class Daemon {
       journal: () => this.journal.entries(),
       defaultJobEnv: () => new Map(this.initialJobEnv),
       outputStats: (job, instance) => this.jobLogger.stats(job, instance),
+      cgroupStats: (job, instance) => this.cgroups?.stats(job, instance),
     };
   }
 

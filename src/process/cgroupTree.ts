@@ -121,6 +121,20 @@ export class CgroupTree {
     return out.filter((p) => p !== process.pid);
   }
 
+  /** The instance's cgroup as /proc/PID/cgroup shows it, its pids and its CPU time; undefined if it has none. */
+  stats(job: string, instance: string): { path: string; pids: number[]; cpuUsec?: number } | undefined {
+    const name = cgroupName(job, instance);
+    if (!this.names.has(name)) return undefined;
+    const out: { path: string; pids: number[]; cpuUsec?: number } = { path: `${this.path}/${name}`, pids: this.pids(job, instance) };
+    try {
+      const m = /^usage_usec (\d+)$/m.exec(readFileSync(join(this.dir, name, 'cpu.stat'), 'utf8'));
+      if (m) out.cpuUsec = Number(m[1]);
+    } catch {
+      // no cpu.stat (an old kernel): pids only
+    }
+    return out;
+  }
+
   /** Signals every process in the instance's cgroup; KILL uses cgroup.kill (atomic against forks) where the kernel has it. */
   kill(job: string, instance: string, signal: string): number {
     const dir = join(this.dir, cgroupName(job, instance));

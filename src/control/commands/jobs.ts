@@ -118,10 +118,12 @@ export const jobCommands: Record<string, CommandSpec> = {
         list = ctx.engine.status(t.job);
       }
       const shown = list.length > 0 ? list : [waitingStatus(t.job)];
-      if (inv.json && ctx.hooks.outputStats) {
-        // Each instance's output counters (console log), as JobLogger keeps them.
-        const stats = ctx.hooks.outputStats.bind(ctx.hooks);
-        outJson(ctx, inv, shown.map((s) => ({ ...s, output: stats(s.job, s.instance) })));
+      if (inv.json) {
+        // Each instance's output counters (console log, as JobLogger keeps them) and its cgroup, when there are.
+        outJson(ctx, inv, shown.map((s) => {
+          const cgroup = ctx.hooks.cgroupStats?.(s.job, s.instance);
+          return { ...s, ...(ctx.hooks.outputStats ? { output: ctx.hooks.outputStats(s.job, s.instance) } : {}), ...(cgroup ? { cgroup } : {}) };
+        }));
       } else {
         printStatuses(ctx, inv, shown);
       }

@@ -50,6 +50,11 @@ test('stop reaches every process in the job cgroup, including one that left its 
   const stray = Number((await waitForFile(out)).trim());
   strays.push(stray);
   assert.equal(cgroupOf(stray), `${own!.path === '/' ? '' : own!.path}/upstart-ts.${d.proc.pid}/escaper`);
+  // status --json knows every process of the job, the one that left its process group too.
+  const st = JSON.parse((await d.initctl(['status', '--json', 'escaper'])).stdout) as Array<{ processes: Array<{ pid: number }>; cgroup?: { path: string; pids: number[]; cpuUsec?: number } }>;
+  assert.equal(st[0]!.cgroup?.path, cgroupOf(stray));
+  assert.ok(st[0]!.cgroup!.pids.includes(stray) && st[0]!.cgroup!.pids.includes(st[0]!.processes[0]!.pid), JSON.stringify(st));
+  assert.equal(typeof st[0]!.cgroup!.cpuUsec, 'number');
   assert.equal((await d.initctl(['stop', 'escaper'])).code, 0);
   await waitUntil('the setsid sleep ends with the job', () => !alive(stray), 10_000);
   await waitUntil('the job cgroup is removed once the job is gone', () => !existsSync(join(baseOf(d.proc.pid!), 'escaper')), 10_000);

@@ -6,6 +6,7 @@ import { daemonCommands } from './daemon.ts';
 import { envCommands } from './env.ts';
 import { eventCommands } from './events.ts';
 import { graphCommands } from './graph.ts';
+import { plotCommands } from './plot.ts';
 import { jobCommands } from './jobs.ts';
 
 /** Names initctl may be invoked as (symlinks made by `initctl install-aliases DIR`). */
@@ -26,6 +27,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   ...configCommands,
   ...envCommands,
   ...graphCommands,
+  ...plotCommands,
   'install-aliases': installAliases,
 };
 
@@ -34,7 +36,7 @@ const HELP_ORDER = [
   'start', 'stop', 'restart', 'reload', 'status', 'list', 'emit', 'usage', 'show-config', 'check-config',
   'list-env', 'get-env', 'set-env', 'unset-env', 'reset-env', 'reload-configuration', 'notify-disk-writeable',
   'notify-dbus-address', 'notify-cgroup-manager-address', 'notify-ready',
-  'version', 'log-priority', 'list-sessions', 'events', 'why', 'graph', 'install-aliases',
+  'version', 'log-priority', 'list-sessions', 'events', 'why', 'graph', 'plot', 'install-aliases',
 ];
 
 function optionText(o: OptionSpec): string {

@@ -90,7 +90,7 @@ export function toDot(g: JobGraph): string {
 export const graphCommands: Record<string, CommandSpec> = {
   graph: {
     summary: 'Show what starts and stops what as a GraphViz graph (dot -Tsvg draws it); --json for nodes and edges.',
-    usage: '',
+    usage: '[--restrict-to-jobs=JOB,...]',
     options: [{ key: 'restrict', long: 'restrict-to-jobs', short: 'r', takesArg: true, repeat: true }],
     mutates: false,
     run: (ctx, inv) => guard(ctx, inv, () => {

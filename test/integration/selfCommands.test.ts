@@ -78,7 +78,8 @@ test('post-stop runs `initctl start`: the job comes back up', async () => {
     return s.pid !== first.pid ? s : undefined;
   });
   assert.ok(alive(second.pid!));
-  assert.equal(readFileSync(join(d.dir, 'phoenix.runs'), 'utf8'), 'run\nrun\n');
+  // Running means spawned: the new shell may not have written its line yet.
+  await waitUntil('the second run to say so', () => readFileSync(join(d.dir, 'phoenix.runs'), 'utf8') === 'run\nrun\n');
   assert.equal((await d.initctl(['stop', 'phoenix'])).stdout, 'phoenix stop/waiting\n');
 });
 

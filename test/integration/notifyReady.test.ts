@@ -10,7 +10,7 @@ import { INITCTL, startDaemon, waitForFile, waitForStatus, waitUntil, type Daemo
  * What sd_notify(0, "READY=1") does: one datagram to $NOTIFY_SOCKET (python3 stands in for a daemon
  * linked with libsystemd). It stays a moment: the daemon must find the sender alive to know its job.
  */
-const SD_NOTIFY = `python3 -c 'import os, socket, time; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b"READY=1\\nSTATUS=up", os.environ["NOTIFY_SOCKET"]); time.sleep(2)'`;
+const SD_NOTIFY = `python3 -c 'import os, socket, time; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b"READY=1\\nSTATUS=up", os.environ["NOTIFY_SOCKET"]); time.sleep(10)'`;
 
 let d: DaemonHandle;
 before(async () => {

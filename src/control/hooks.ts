@@ -35,6 +35,8 @@ export interface DaemonHooks {
    * CPU time it has used — when the daemon tracks it by cgroup; undefined otherwise.
    */
   cgroupStats?(job: string, instance: string): CgroupStats | undefined;
+  /** `initctl status --json`: the last STATUS= the instance's processes sent on $NOTIFY_SOCKET, if any. */
+  notifyStatus?(job: string, instance: string): string | undefined;
 }
 
 export interface CgroupStats {

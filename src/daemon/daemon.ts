@@ -40,7 +40,13 @@ export interface DaemonContext {
  * possible fd, or use select(), break with a huge soft limit); the main process of a job with
  * `expect CONDITION` gets NOTIFY_SOCKET.
  */
-function adjustSpawns(port: ProcessPort, noLog: boolean, nofile: RLimit | undefined, notifySocket: () => string | undefined): ProcessPort {
+function adjustSpawns(
+  port: ProcessPort,
+  noLog: boolean,
+  nofile: RLimit | undefined,
+  notifySocket: () => string | undefined,
+  gone: (job: string, instance: string) => void,
+): ProcessPort {
   return {
     spawn: (req) => {
       let r = req;
@@ -54,7 +60,10 @@ function adjustSpawns(port: ProcessPort, noLog: boolean, nofile: RLimit | undefi
     kill: (pid, signal, group) => port.kill(pid, signal, group),
     resume: (pid) => port.resume(pid),
     setEvents: (events) => port.setEvents(events),
-    instanceGone: (job, instance) => port.instanceGone?.(job, instance),
+    instanceGone: (job, instance) => {
+      gone(job, instance);
+      port.instanceGone?.(job, instance);
+    },
   };
 }
 
@@ -89,6 +98,8 @@ export class Daemon {
   private server: ControlServer | undefined;
   /** $NOTIFY_SOCKET: READY=1 from a job's process emits `ready JOB=… INSTANCE=…`. */
   private notify: NotifyListener | undefined;
+  /** The last STATUS= of each live instance (job\0instance), forgotten when the instance is. */
+  private readonly notifyStatus = new Map<string, string>();
   private watcher: ConfWatcher | undefined;
   private readonly initialJobEnv: Map<string, string>;
   private stopping = false;
@@ -117,7 +128,7 @@ export class Daemon {
     for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) inherited[k] = v;
     this.engine = new Engine(
       {
-        process: adjustSpawns(this.port, o.noLog, this.startNofile, () => this.notify?.path),
+        process: adjustSpawns(this.port, o.noLog, this.startNofile, () => this.notify?.path, (job, instance) => this.notifyStatus.delete(`${job}\0${instance}`)),
         clock: realClock,
         log: (level, msg) => this.log.log(level, msg),
         tmpfiles: tmpfilesHandler((argv, env) => this.port.runHelper(argv, env)),
@@ -275,6 +286,7 @@ export class Daemon {
       defaultJobEnv: () => new Map(this.initialJobEnv),
       outputStats: (job, instance) => this.jobLogger.stats(job, instance),
       cgroupStats: (job, instance) => this.cgroups?.stats(job, instance),
+      notifyStatus: (job, instance) => this.notifyStatus.get(`${job}\0${instance}`),
     };
   }
 
@@ -347,6 +359,7 @@ export class Daemon {
             return cg === undefined ? undefined : this.cgroups?.ownerOf(cg);
           },
         },
+        onStatus: (owner, text) => { this.notifyStatus.set(`${owner.job}\0${owner.instance}`, text); },
         onReady: (owner, pid) => {
           this.log.debug(`${owner.job}${owner.instance ? ` (${owner.instance})` : ''}: READY=1 from ${pid}`);
           void this.engine.emit('ready', [`JOB=${owner.job}`, `INSTANCE=${owner.instance}`], false).catch(() => undefined);

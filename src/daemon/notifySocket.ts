@@ -48,6 +48,8 @@ export interface NotifyListenerOptions {
   resolver: NotifyResolver;
   /** A job's process said READY=1. */
   onReady(owner: NotifyOwner, pid: number): void;
+  /** A job's process said STATUS=TEXT (what `initctl status --json` shows as notifyStatus). */
+  onStatus?(owner: NotifyOwner, text: string): void;
   log(level: 'debug' | 'warn', msg: string): void;
   /** The addon's datagram socket (injected for tests). */
   open(path: string, cb: (data: Buffer, sender: { pid: number }) => void): { close(): void; ref(on: boolean): void };
@@ -75,17 +77,21 @@ export class NotifyListener {
 
   private onDatagram(data: Buffer, pid: number): void {
     const fields = parseNotify(data.toString('utf8'));
-    if (fields.get('READY') !== '1') return; // STATUS=, WATCHDOG=, STOPPING=...: nothing acts on them yet
+    const ready = fields.get('READY') === '1';
+    const status = fields.get('STATUS');
+    if (!ready && status === undefined) return; // WATCHDOG=, STOPPING=, MAINPID=...: nothing acts on them yet
+    const what = ready ? 'READY=1' : 'STATUS=';
     if (pid <= 0) {
-      this.o.log('warn', 'notify socket: READY=1 without sender credentials, ignored');
+      this.o.log('warn', `notify socket: ${what} without sender credentials, ignored`);
       return;
     }
     const owner = ownerOf(pid, this.o.resolver);
     if (owner === undefined) {
-      this.o.log('warn', `notify socket: READY=1 from pid ${pid}, which is not a job's process (or is already gone), ignored`);
+      this.o.log('warn', `notify socket: ${what} from pid ${pid}, which is not a job's process (or is already gone), ignored`);
       return;
     }
-    this.o.onReady(owner, pid);
+    if (status !== undefined) this.o.onStatus?.(owner, status);
+    if (ready) this.o.onReady(owner, pid);
   }
 
   close(): void {

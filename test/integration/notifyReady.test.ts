@@ -51,6 +51,9 @@ test("a descendant of the main process may say it; initctl notify-ready says it 
     assert.equal(r.code, 0, `${job}: ${r.stderr}`);
     assert.match((await d.initctl(['status', job])).stdout, new RegExp(`^${job} start/running, process \\d+\\n$`));
   }
+  // The child also said STATUS=up: status --json shows the last one.
+  const st = JSON.parse((await d.initctl(['status', '--json', 'child'])).stdout) as Array<{ notifyStatus?: string }>;
+  assert.equal(st[0]!.notifyStatus, 'up');
 });
 
 test('READY=1 from a process outside every job is ignored; the job waits on, and a stop still works', async () => {

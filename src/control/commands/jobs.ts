@@ -122,7 +122,13 @@ export const jobCommands: Record<string, CommandSpec> = {
         // Each instance's output counters (console log, as JobLogger keeps them) and its cgroup, when there are.
         outJson(ctx, inv, shown.map((s) => {
           const cgroup = ctx.hooks.cgroupStats?.(s.job, s.instance);
-          return { ...s, ...(ctx.hooks.outputStats ? { output: ctx.hooks.outputStats(s.job, s.instance) } : {}), ...(cgroup ? { cgroup } : {}) };
+          const notifyStatus = ctx.hooks.notifyStatus?.(s.job, s.instance);
+          return {
+            ...s,
+            ...(ctx.hooks.outputStats ? { output: ctx.hooks.outputStats(s.job, s.instance) } : {}),
+            ...(cgroup ? { cgroup } : {}),
+            ...(notifyStatus !== undefined ? { notifyStatus } : {}),
+          };
         }));
       } else {
         printStatuses(ctx, inv, shown);

@@ -26,15 +26,17 @@ test('ownerOf: the pid itself, else its cgroup, else the nearest ancestor a job 
   assert.equal(ownerOf(999, r, parent), undefined);
 });
 
-test('the listener: READY=1 from a job process is reported; other messages, strangers and missing credentials are not', () => {
+test('the listener: READY=1 and STATUS= from a job process are reported; other fields, strangers and missing credentials are not', () => {
   const path = join(dir, 'n.sock');
   let deliver: (data: Buffer, sender: { pid: number }) => void = () => {};
   const ready: string[] = [];
+  const statuses: string[] = [];
   const logs: string[] = [];
   const l = new NotifyListener({
     path,
     resolver: { byPid: (p) => (p === 42 ? { job: 'db', instance: 'main' } : undefined) },
     onReady: (o, pid) => ready.push(`${o.job}/${o.instance} ${pid}`),
+    onStatus: (o, text) => statuses.push(`${o.job}/${o.instance} ${text}`),
     log: (level, msg) => logs.push(`${level} ${msg}`),
     open: (p, cb) => {
       deliver = cb;
@@ -50,6 +52,7 @@ test('the listener: READY=1 from a job process is reported; other messages, stra
   deliver(Buffer.from('READY=1'), { pid: 4242 });
   deliver(Buffer.from('READY=1'), { pid: -1 });
   assert.deepEqual(ready, ['db/main 42']);
+  assert.deepEqual(statuses, ['db/main starting', 'db/main ok']);
   assert.equal(logs.length, 2);
   assert.match(logs[0]!, /^warn notify socket: READY=1 from pid 4242, which is not a job's process/);
   assert.match(logs[1]!, /without sender credentials/);

@@ -52,8 +52,20 @@ function countRunning(list: string): number {
 
 export async function fanout(ctx: Ctx, n = 200): Promise<Figure> {
   const jobs = Object.fromEntries(range(n).map((i) => [`svc${i}`, 'start on startup\nexec sleep 3600\n']));
-  const ours = await rounds(ctx, async (r) => {
-    const d = await startDaemon(jobs, { args: ['--no-startup-event'], nodeArgs: r === 0 ? nodeArgs(ctx, 'fanout') : undefined });
+  // As root the daemon gives each instance a cgroup (DESIGN §3.5): the same fan-out without them shows what that costs.
+  const ours = await fanoutRounds(ctx, jobs, n, []);
+  const noCgroups = await fanoutRounds(ctx, jobs, n, ['--no-cgroups']);
+  const baseline = median(range(ctx.rounds).map(() => cMs(ctx, ['fanout', String(n)])));
+  const withPty = median(range(ctx.rounds).map(() => cMs(ctx, ['fanout', String(n), 'pty'])));
+  return {
+    name: `fan-out: ${n} services on startup, until all running`, unit: 'ms', ours, baseline, baselineName: 'C fork+exec',
+    also: { 'C fork+exec with a pty each': withPty, 'ours with --no-cgroups': noCgroups },
+  };
+}
+
+async function fanoutRounds(ctx: Ctx, jobs: Record<string, string>, n: number, args: string[]): Promise<number> {
+  return rounds(ctx, async (r) => {
+    const d = await startDaemon(jobs, { args: ['--no-startup-event', ...args], nodeArgs: r === 0 && args.length === 0 ? nodeArgs(ctx, 'fanout') : undefined });
     try {
       // `initctl emit` waits until every service the event starts is running.
       const { ms } = await d.initctl(['emit', 'startup']);
@@ -64,9 +76,6 @@ export async function fanout(ctx: Ctx, n = 200): Promise<Figure> {
       await d.stop();
     }
   });
-  const baseline = median(range(ctx.rounds).map(() => cMs(ctx, ['fanout', String(n)])));
-  const withPty = median(range(ctx.rounds).map(() => cMs(ctx, ['fanout', String(n), 'pty'])));
-  return { name: `fan-out: ${n} services on startup, until all running`, unit: 'ms', ours, baseline, baselineName: 'C fork+exec', also: { 'C fork+exec with a pty each': withPty } };
 }
 
 export async function chain(ctx: Ctx, n = 200): Promise<Figure> {

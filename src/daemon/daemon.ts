@@ -1,5 +1,5 @@
 // The composition root: wires config, engine, process layer, logging and control into one running daemon.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfDirs, watchConfDirs, type ConfChange, type ConfWatcher, type LoadResult } from '../config/sources.ts';
 import { ControlServer } from '../control/server.ts';
@@ -11,15 +11,17 @@ import { JobLogger } from '../log/jobLogger.ts';
 import { Journal } from '../log/journal.ts';
 import type { JobClassSpec, RLimit } from '../model/jobClass.ts';
 import { realClock } from '../platform/clock.ts';
-import { CgroupTree } from '../process/cgroupTree.ts';
 import { cgroupOf } from '../process/procStat.ts';
 import * as native from '../process/native.ts';
 import { NativeProcessPort } from '../process/nativePort.ts';
-import type { ProcessPort } from '../process/port.ts';
 import type { DaemonOptions } from './options.ts';
 import type { DaemonPaths } from './paths.ts';
 import { listSessions, removeSessionFile, sessionDir, writeSessionFile } from './sessions.ts';
 import { NotifyListener } from './notifySocket.ts';
+import { JobCgroups } from './jobCgroups.ts';
+import { realPid1Sys, takeOnDuties } from './pid1.ts';
+import { HANDLED_SIGNALS, signalAction, type SignalAction, type SignalContext } from './signals.ts';
+import { adjustSpawns } from './spawnPolicy.ts';
 import { tmpfilesHandler } from './tmpfiles.ts';
 import { VERSION } from './version.ts';
 
@@ -33,53 +35,9 @@ export interface DaemonContext {
   uid: number;
 }
 
-/**
- * What the daemon changes in every spawn request: under --no-log `console log` becomes `console
- * none` (init(8)); a job without `limit nofile` gets the open-file limit the daemon itself was
- * started with, not the raised one it keeps for its ptys and logs (programs that loop over every
- * possible fd, or use select(), break with a huge soft limit); the main process of a job with
- * `expect CONDITION` gets NOTIFY_SOCKET.
- */
-function adjustSpawns(
-  port: ProcessPort,
-  noLog: boolean,
-  nofile: RLimit | undefined,
-  notifySocket: () => string | undefined,
-  gone: (job: string, instance: string) => void,
-): ProcessPort {
-  return {
-    spawn: (req) => {
-      let r = req;
-      if (noLog && r.console === 'log') r = { ...r, console: 'none' };
-      if (nofile !== undefined && r.limits.nofile === undefined) r = { ...r, limits: { ...r.limits, nofile } };
-      // A main process whose job waits for a readiness condition may say READY=1 (sd_notify).
-      const notify = r.expect.kind === 'event' ? notifySocket() : undefined;
-      if (notify !== undefined) r = { ...r, env: [...r.env, `NOTIFY_SOCKET=${notify}`] };
-      return port.spawn(r);
-    },
-    kill: (pid, signal, group) => port.kill(pid, signal, group),
-    resume: (pid) => port.resume(pid),
-    setEvents: (events) => port.setEvents(events),
-    instanceGone: (job, instance) => {
-      gone(job, instance);
-      port.instanceGone?.(job, instance);
-    },
-  };
-}
-
 function readNofile(): RLimit | undefined {
   try {
     return native.getrlimit('nofile');
-  } catch {
-    return undefined;
-  }
-}
-
-/** The kernel's ceiling for RLIMIT_NOFILE (fs.nr_open), capped at 1,048,576. */
-function nrOpen(): number | undefined {
-  try {
-    const n = Number(readFileSync('/proc/sys/fs/nr_open', 'utf8').trim());
-    return Number.isInteger(n) && n > 0 ? Math.min(n, 1 << 20) : undefined;
   } catch {
     return undefined;
   }
@@ -92,9 +50,7 @@ export class Daemon {
   readonly jobLogger: JobLogger;
   private readonly port: NativeProcessPort;
   /** Each job instance's cgroup (DESIGN §3.5), once the daemon could make them. */
-  private cgroups: CgroupTree | undefined;
-  /** performance.now() before which jobCgroups() does not look again (Infinity: never). */
-  private cgroupsRetryAt = 0;
+  private readonly cgroups: JobCgroups;
   private server: ControlServer | undefined;
   /** $NOTIFY_SOCKET: READY=1 from a job's process emits `ready JOB=… INSTANCE=…`. */
   private notify: NotifyListener | undefined;
@@ -117,18 +73,29 @@ export class Daemon {
     // UPSTART_TS_LOG_PUMP=0 reads job output on the event loop instead of native threads (diagnosis, bench/log).
     this.jobLogger = new JobLogger({ logDir: ctx.paths.logdir, logger: this.log, nativePump: ctx.env.UPSTART_TS_LOG_PUMP !== '0' });
     this.journal = new Journal({ logDir: ctx.paths.logdir, logger: this.log });
+    this.cgroups = new JobCgroups({
+      disabled: o.noCgroups,
+      system: o.mode === 'system',
+      baseName: ctx.pid1 ? 'upstart' : `upstart-ts.${process.pid}`,
+      log: (level, msg) => this.log.log(level, msg),
+    });
     this.port = new NativeProcessPort({
       sink: this.jobLogger,
       logger: (level, msg) => this.log.log(level, msg),
       onUnowned: (pid) => this.log.debug(`reaped orphan ${pid}`),
-      cgroups: () => this.jobCgroups(),
+      cgroups: () => this.cgroups.get(),
     });
     const sessionEnv = [`UPSTART_SESSION=unix:path=${ctx.paths.socket}`];
     const inherited: Record<string, string> = {};
     for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) inherited[k] = v;
     this.engine = new Engine(
       {
-        process: adjustSpawns(this.port, o.noLog, this.startNofile, () => this.notify?.path, (job, instance) => this.notifyStatus.delete(`${job}\0${instance}`)),
+        process: adjustSpawns(this.port, {
+          noLog: o.noLog,
+          nofile: this.startNofile,
+          notifySocket: () => this.notify?.path,
+          gone: (job, instance) => this.notifyStatus.delete(`${job}\0${instance}`),
+        }),
         clock: realClock,
         log: (level, msg) => this.log.log(level, msg),
         tmpfiles: tmpfilesHandler((argv, env) => this.port.runHelper(argv, env)),
@@ -157,33 +124,7 @@ export class Daemon {
   /** Loads the configuration, opens the control socket, installs signal handlers and emits the startup event. */
   async start(): Promise<void> {
     const { ctx } = this;
-    if (ctx.options.mode === 'user' || ctx.pid1) {
-      try {
-        if (!ctx.pid1) native.setChildSubreaper(true);
-      } catch (err) {
-        this.log.warn(`cannot become a child subreaper: ${(err as Error).message}`);
-      }
-    }
-    if (ctx.pid1 && !ctx.container) {
-      // Ctrl-Alt-Del then reaches us as SIGINT (control-alt-delete) instead of rebooting at once.
-      try {
-        native.reboot('CAD_OFF');
-      } catch (err) {
-        this.log.debug(`cannot hand Ctrl-Alt-Del to init: ${(err as Error).message}`);
-      }
-      // Alt-Up on the console then reaches us as SIGWINCH (keyboard-request), as init(8) says.
-      try {
-        native.kdSigAccept('/dev/tty0', 'WINCH');
-      } catch (err) {
-        this.log.debug(`no keyboard-request from the console: ${(err as Error).message}`);
-      }
-    }
-    try {
-      const limit = native.raiseNofileLimit(nrOpen());
-      this.log.debug(`file descriptor limit raised to ${limit}`);
-    } catch (err) {
-      this.log.warn(`cannot raise the file descriptor limit: ${(err as Error).message}`);
-    }
+    takeOnDuties(this.signalContext(), realPid1Sys, (level, msg) => this.log.log(level, msg));
 
     if (ctx.options.mode === 'user') {
       // A session init makes its own log dir ($XDG_CACHE_HOME/upstart); the system one may be read-only until later.
@@ -285,64 +226,42 @@ export class Daemon {
       journal: () => this.journal.entries(),
       defaultJobEnv: () => new Map(this.initialJobEnv),
       outputStats: (job, instance) => this.jobLogger.stats(job, instance),
-      cgroupStats: (job, instance) => this.cgroups?.stats(job, instance),
+      cgroupStats: (job, instance) => this.cgroups.current?.stats(job, instance),
       notifyStatus: (job, instance) => this.notifyStatus.get(`${job}\0${instance}`),
     };
   }
 
-  private installSignals(): void {
-    const { ctx } = this;
-    const emit = (name: string): void => {
-      this.log.info(`emitting ${name}`);
-      void this.engine.emit(name, [], false).catch(() => undefined);
-    };
-    process.on('SIGHUP', () => {
-      this.log.info('SIGHUP: reloading the configuration');
-      this.loadAll().catch((err: Error) => this.log.error(`reload: ${err.message}`));
-    });
-    process.on('SIGWINCH', () => emit('keyboard-request'));
-    process.on('SIGPWR', () => emit('power-status-changed'));
-    const shutdown = (why: string): void => {
-      this.log.info(`${why}: stopping every job`);
-      void this.shutdown(ctx.options.mode === 'user' ? 'session-end' : undefined);
-    };
-    if (ctx.options.mode === 'user') {
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-    } else {
-      process.on('SIGINT', () => emit('control-alt-delete'));
-      process.on('SIGTERM', () => {
-        if (!ctx.pid1 || ctx.container) shutdown('SIGTERM');
-        else this.log.warn('SIGTERM: stateful re-exec is not available yet; ignoring');
-      });
-    }
-    process.on('SIGPIPE', () => undefined);
-    process.on('SIGUSR1', () => undefined);
+  private signalContext(): SignalContext {
+    return { mode: this.ctx.options.mode, pid1: this.ctx.pid1, container: this.ctx.container };
   }
 
-  /**
-   * The base of the job cgroups: `upstart` in PID 1's cgroup, `upstart-ts.PID` in another daemon's
-   * (several may share a cgroup); none with --no-cgroups, without cgroup v2 or without the right
-   * to make cgroups there. A system init looks again every 5 s while no cgroup v2 is mounted (a
-   * boot job may mount it); other failures are final.
-   */
-  private jobCgroups(): CgroupTree | undefined {
-    const { ctx } = this;
-    if (this.cgroups !== undefined || ctx.options.noCgroups) return this.cgroups;
-    const now = performance.now();
-    if (now < this.cgroupsRetryAt) return undefined;
-    const first = this.cgroupsRetryAt === 0;
-    const tree = CgroupTree.create(ctx.pid1 ? 'upstart' : `upstart-ts.${process.pid}`, (level, msg) => this.log.log(level, msg));
-    if (tree instanceof CgroupTree) {
-      this.log.debug(`job cgroups under ${tree.dir}`);
-      this.cgroups = tree;
-      return tree;
+  /** A handler for each signal the table gives an action in this daemon's context (signals.ts). */
+  private installSignals(): void {
+    const sc = this.signalContext();
+    for (const signal of HANDLED_SIGNALS) {
+      const action = signalAction(sc, signal);
+      if (action !== undefined) process.on(signal, () => this.onSignal(signal, action));
     }
-    const system = ctx.options.mode === 'system';
-    this.cgroupsRetryAt = system && !tree.mounted ? now + 5000 : Infinity;
-    // Usual for a session init without a delegated cgroup; worth saying for the system init.
-    if (first) this.log.log(system ? 'info' : 'debug', `job processes are not tracked by cgroup: ${tree.why}`);
-    return undefined;
+  }
+
+  private onSignal(signal: string, action: SignalAction): void {
+    switch (action.do) {
+      case 'reload':
+        this.log.info(`${signal}: reloading the configuration`);
+        this.loadAll().catch((err: Error) => this.log.error(`reload: ${err.message}`));
+        return;
+      case 'emit':
+        this.log.info(`emitting ${action.event}`);
+        void this.engine.emit(action.event, [], false).catch(() => undefined);
+        return;
+      case 'shutdown':
+        this.log.info(`${signal}: stopping every job`);
+        void this.shutdown(action.event);
+        return;
+      case 'ignore':
+        if (action.why !== undefined) this.log.warn(`${signal}: ${action.why}; ignoring`);
+        return;
+    }
   }
 
   /** The notify socket beside the control socket (CONTROL.notify); undefined (logged) if it cannot be bound. */
@@ -355,8 +274,9 @@ export class Daemon {
         resolver: {
           byPid: (pid) => this.engine.jobsUsingPid(pid)[0],
           byCgroup: (pid) => {
-            const cg = this.cgroups === undefined ? undefined : cgroupOf(pid);
-            return cg === undefined ? undefined : this.cgroups?.ownerOf(cg);
+            const tree = this.cgroups.current;
+            const cg = tree === undefined ? undefined : cgroupOf(pid);
+            return cg === undefined ? undefined : tree?.ownerOf(cg);
           },
         },
         onStatus: (owner, text) => { this.notifyStatus.set(`${owner.job}\0${owner.instance}`, text); },
@@ -389,7 +309,7 @@ export class Daemon {
     this.notify?.close();
     await this.jobLogger.close();
     this.journal.close();
-    this.cgroups?.close();
+    this.cgroups.close();
     this.exitResolve(0);
   }
 }

@@ -1,0 +1,43 @@
+// The daemon's spawn policy: what it changes in every spawn request before the process layer sees it (a ProcessPort decorator).
+import type { RLimit } from '../model/jobClass.ts';
+import type { ProcessPort } from '../process/port.ts';
+
+export interface SpawnPolicy {
+  /** --no-log: `console log` becomes `console none` (init(8)). */
+  noLog: boolean;
+  /** RLIMIT_NOFILE as the daemon was started, for jobs without `limit nofile`. */
+  nofile: RLimit | undefined;
+  /** The notify socket's path, once it is bound. */
+  notifySocket: () => string | undefined;
+  /** Called when the process layer forgets an instance. */
+  gone: (job: string, instance: string) => void;
+}
+
+/**
+ * Wraps `port`: under --no-log `console log` becomes `console none` (init(8)); a job without
+ * `limit nofile` gets the open-file limit the daemon itself was started with, not the raised one
+ * it keeps for its ptys and logs (programs that loop over every possible fd, or use select(),
+ * break with a huge soft limit); the main process of a job with `expect CONDITION` gets
+ * NOTIFY_SOCKET.
+ */
+export function adjustSpawns(port: ProcessPort, policy: SpawnPolicy): ProcessPort {
+  const { noLog, nofile, notifySocket, gone } = policy;
+  return {
+    spawn: (req) => {
+      let r = req;
+      if (noLog && r.console === 'log') r = { ...r, console: 'none' };
+      if (nofile !== undefined && r.limits.nofile === undefined) r = { ...r, limits: { ...r.limits, nofile } };
+      // A main process whose job waits for a readiness condition may say READY=1 (sd_notify).
+      const notify = r.expect.kind === 'event' ? notifySocket() : undefined;
+      if (notify !== undefined) r = { ...r, env: [...r.env, `NOTIFY_SOCKET=${notify}`] };
+      return port.spawn(r);
+    },
+    kill: (pid, signal, group) => port.kill(pid, signal, group),
+    resume: (pid) => port.resume(pid),
+    setEvents: (events) => port.setEvents(events),
+    instanceGone: (job, instance) => {
+      gone(job, instance);
+      port.instanceGone?.(job, instance);
+    },
+  };
+}

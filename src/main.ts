@@ -1,7 +1,7 @@
 // Daemon entry point: parses init(8) options, picks the mode, runs the daemon; PID 1 never exits on an error.
-import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
+import { detectContainerMode, realContainerProbes } from './daemon/containerMode.ts';
 import { Daemon } from './daemon/daemon.ts';
 import { mountEarly, realMountOps, type MountReport } from './daemon/earlyMounts.ts';
 import { DAEMON_HELP, parseDaemonOptions, UsageError } from './daemon/options.ts';
@@ -9,10 +9,6 @@ import { resolvePaths } from './daemon/paths.ts';
 import { VERSION } from './daemon/version.ts';
 import * as native from './process/native.ts';
 
-/** PID 1 inside a container (docker, podman, lxc, systemd-nspawn) rather than a machine's init. */
-function inContainer(env: NodeJS.ProcessEnv): boolean {
-  return env.container !== undefined || existsSync('/.dockerenv') || existsSync('/run/.containerenv');
-}
 
 export async function main(argv: string[]): Promise<void> {
   const pid1 = process.pid === 1;
@@ -21,7 +17,7 @@ export async function main(argv: string[]): Promise<void> {
     options = parseDaemonOptions(argv, pid1);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`upstart: ${err.message}\nTry \`upstart --help' for more information.\n`);
+    process.stderr.write(`upstart: ${err.message}\nUsage: upstart [OPTION]...\nTry \`upstart --help' for more information.\n`);
     process.exitCode = 2;
     return;
   }
@@ -37,10 +33,13 @@ export async function main(argv: string[]): Promise<void> {
   const given = resolvePaths(options, { env: process.env, pid: process.pid, uid, home: process.env.HOME ?? homedir() });
   // Jobs and clients in other directories get these paths (UPSTART_SESSION): make them absolute.
   const paths = { confdirs: given.confdirs.map((d) => resolve(d)), socket: resolve(given.socket), logdir: resolve(given.logdir) };
-  const container = pid1 && inContainer(process.env);
+  const mode = detectContainerMode(options.container, pid1, realContainerProbes(process.env));
+  const container = mode.container;
   // A machine's PID 1 mounts what it and its jobs cannot do without, before its log opens /dev/kmsg.
   const mounted: MountReport[] = pid1 && !container ? mountEarly(realMountOps(native.mount)) : [];
   const daemon = new Daemon({ options, paths, pid1, container, env: { ...process.env }, uid });
+  // The first line says how the daemon chose to be a container's init or not.
+  daemon.log.message(`${container ? 'container' : pid1 ? 'machine' : 'not PID 1'}: ${mode.why}`);
   for (const r of mounted) daemon.log.log(r.level, r.msg);
 
   // PID 1 never dies: anything that escapes is logged and the daemon carries on.

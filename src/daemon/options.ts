@@ -20,6 +20,12 @@ export interface DaemonOptions {
   legacyConditions: boolean;
   /** --no-cgroups: job processes are not put in cgroups of their own (DESIGN §3.5). */
   noCgroups: boolean;
+  /** --container (true) / --no-container (false); undefined = detect (src/daemon/containerMode.ts). */
+  container?: boolean;
+  /** --exit-with JOB, in the order given (repeatable); empty = none given on the command line. */
+  exitWith: string[];
+  /** --no-output-prefix: container mode copies job lines to stdout without `job | `. */
+  noOutputPrefix: boolean;
   version: boolean;
   help: boolean;
 }
@@ -37,7 +43,7 @@ const CONSOLE_MODES: readonly ConsoleMode[] = ['none', 'log', 'output', 'owner']
 /** Options that take a value, by name; the value may follow as `--opt=V` or the next word. */
 const VALUED = new Set([
   '--confdir', '--prepend-confdir', '--append-confdir', '--logdir', '--socket',
-  '--default-console', '--startup-event',
+  '--default-console', '--startup-event', '--exit-with',
 ]);
 
 /**
@@ -57,6 +63,8 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
     verbosity: 'info',
     legacyConditions: false,
     noCgroups: false,
+    exitWith: [],
+    noOutputPrefix: false,
     version: false,
     help: false,
   };
@@ -98,6 +106,13 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
       case '--debug': o.verbosity = 'debug'; break;
       case '--legacy-conditions': o.legacyConditions = true; break;
       case '--no-cgroups': o.noCgroups = true; break;
+      case '--container': o.container = true; break;
+      case '--no-container': o.container = false; break;
+      case '--exit-with':
+        if (value === '' || value!.startsWith('-')) throw new UsageError(`--exit-with: expected a job name, found '${value}'`);
+        o.exitWith.push(value!);
+        break;
+      case '--no-output-prefix': o.noOutputPrefix = true; break;
       case '--version': o.version = true; break;
       case '-h': case '--help': o.help = true; break;
       case '--no-dbus': case '--no-sessions': case '--session': case '--restart': break;
@@ -107,6 +122,8 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
         throw new UsageError(`unrecognised option '${arg}'`);
     }
   }
+  // A container's entrypoint is its system init (DESIGN §1): /etc/init, the system socket.
+  if (o.container === true && explicitMode === undefined) o.mode = 'system';
   if (explicitMode) o.mode = explicitMode;
   return o;
 }
@@ -129,7 +146,28 @@ Options:
       --no-inherit-env        jobs do not inherit the daemon's environment (session mode)
       --legacy-conditions     Upstart 1.13's condition semantics (DESIGN §3.1)
       --no-cgroups            do not give each job instance a cgroup of its own
+      --container             run as a container's init (SIGTERM, SIGINT, SIGQUIT: stop every
+                              job in order, then exit; job output on stdout, prefixed)
+      --no-container          never run as a container's init, whatever is detected
+      --exit-with=JOB         when JOB stops for good, stop everything and exit with its status
+                              (exit code, or 128+N for signal N); repeatable; also
+                              UPSTART_EXIT_WITH=JOB[,JOB...]
+      --no-output-prefix      container mode: copy job output to stdout without 'JOB | '
   -q, --quiet                 errors only
   -v, --verbose, --debug      log job state changes and events
       --version               print the version and exit
+  -h, --help                  print this help and exit
+
+Container mode: as PID 1 without --container or --no-container, the daemon runs
+as a container's init when it finds one of: the 'container' environment variable
+(podman, systemd-nspawn, LXC), /.dockerenv, /run/.containerenv,
+KUBERNETES_SERVICE_HOST (a Kubernetes pod), a container runtime's name in
+/proc/self/cgroup (docker, containerd, kubepods, crio, libpod, lxc), or a PID
+namespace that is not the machine's first one (unshare, bubblewrap, any
+runtime). Otherwise it is the machine's init (SIGTERM re-executes). Not PID 1,
+only --container selects it. The first log line says which way was chosen and why.
+
+Exit status: 2 for a usage error; in container mode (or not PID 1) 0 after a
+requested shutdown, 1 after a forced one (a second SIGINT), or the status of an
+--exit-with job.
 `;

@@ -60,3 +60,20 @@ test('paths per mode', () => {
   assert.equal(sys.socket, '/run/upstart/control.sock');
   assert.equal(sys.logdir, '/var/log/upstart');
 });
+
+test('container options: --container, --no-container, --exit-with (repeatable), --no-output-prefix', () => {
+  const o = parseDaemonOptions(['--container', '--exit-with', 'main', '--exit-with=side', '--no-output-prefix'], false);
+  assert.equal(o.container, true);
+  assert.equal(o.mode, 'system', '--container means the system init of the container');
+  assert.deepEqual(o.exitWith, ['main', 'side']);
+  assert.equal(o.noOutputPrefix, true);
+  assert.equal(parseDaemonOptions(['--container', '--user'], false).mode, 'user');
+  assert.equal(parseDaemonOptions(['--no-container'], true).container, false);
+  const d = parseDaemonOptions([], true);
+  assert.equal(d.container, undefined);
+  assert.deepEqual(d.exitWith, []);
+  assert.equal(d.noOutputPrefix, false);
+  assert.throws(() => parseDaemonOptions(['--exit-with'], false), /--exit-with: missing argument/);
+  assert.throws(() => parseDaemonOptions(['--exit-with='], false), /expected a job name/);
+  assert.throws(() => parseDaemonOptions(['--container=yes'], false), /--container: takes no argument/);
+});

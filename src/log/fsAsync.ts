@@ -23,6 +23,11 @@ export function writevAsync(fd: number, bufs: Buffer[]): Promise<number> {
 }
 
 /** Closes an fd, ignoring errors (the fd is gone either way). */
+/** fdatasync(2); a failure (EINVAL on a pipe, EIO) is ignored: the bytes were written, syncing is best effort. */
+export function fdatasyncQuietly(fd: number): Promise<void> {
+  return new Promise((resolve) => fs.fdatasync(fd, () => resolve()));
+}
+
 export function closeQuietly(fd: number): Promise<void> {
   return new Promise((resolve) => fs.close(fd, () => resolve()));
 }

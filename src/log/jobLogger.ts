@@ -6,6 +6,7 @@ import { FdReader } from './fdReader.ts';
 import { pumpAvailable, PumpReader } from './pumpReader.ts';
 import { LogFile } from './logFile.ts';
 import { logFileName } from './logName.ts';
+import type { OutputTap } from './linePrefix.ts';
 import type { DiagnosticLogger, OutputSink, OutputSource, OutputStats } from './port.ts';
 
 export interface JobLoggerOptions {
@@ -26,6 +27,12 @@ export interface JobLoggerOptions {
    * (default true where the addon is loaded); false reads every fd on the event loop.
    */
   nativePump?: boolean;
+  /**
+   * Also hands every chunk read to a tap made for each reader (a container's init copies job
+   * output to its stdout); with a tap, ptys are read on the event loop (a native pump writes to
+   * the file without the daemon seeing the bytes).
+   */
+  tap?: (source: OutputSource) => OutputTap;
 }
 
 export const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
@@ -61,6 +68,7 @@ export class JobLogger implements OutputSink {
   private readonly entries = new Map<string, Entry>();
   private closed = false;
   private readonly nativePump: boolean;
+  private readonly tap: ((source: OutputSource) => OutputTap) | undefined;
   private stallCheck: ReturnType<typeof setInterval> | null = null;
 
   constructor(opts: JobLoggerOptions) {
@@ -71,7 +79,8 @@ export class JobLogger implements OutputSink {
     this.retryMs = opts.retryMs ?? DEFAULT_RETRY_MS;
     this.highWater = opts.highWater ?? DEFAULT_HIGH_WATER;
     this.stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
-    this.nativePump = (opts.nativePump ?? true) && pumpAvailable();
+    this.tap = opts.tap;
+    this.nativePump = (opts.nativePump ?? true) && opts.tap === undefined && pumpAvailable();
   }
 
   /** LOGDIR/JOB.log or LOGDIR/JOB-INSTANCE.log, '/' escaped. */
@@ -82,13 +91,18 @@ export class JobLogger implements OutputSink {
   attach(source: OutputSource, fd: number): Promise<void> {
     const entry = this.entryFor(source);
     entry.file.hold();
+    const tap = this.tap?.(source);
     return new Promise<void>((resolve) => {
       const handlers = {
-        data: (chunk: Buffer) => entry.file.append(chunk),
+        data: (chunk: Buffer) => {
+          tap?.data(chunk);
+          entry.file.append(chunk);
+        },
         directEnded: (code: string) => {
           if (code !== 'ROTATED') this.logger?.info(`${entry.file.path}: direct write failed (${code}); writing through the buffer`);
         },
         end: (error?: { code: string; message: string }) => {
+          tap?.end();
           entry.readers.delete(reader);
           if (reader instanceof PumpReader) entry.directDone += reader.directWritten();
           if (error) {

@@ -147,11 +147,12 @@ export class Journal {
     return s;
   }
 
+  /** Writes every line appended so far, fdatasyncs the file and closes it (the daemon does this last). */
   async close(): Promise<void> {
     this.listeners.clear();
     if (this.file) {
       this.file.release();
-      await this.file.close();
+      await this.file.close({ sync: true });
     }
   }
 }

@@ -2,7 +2,7 @@
 import { constants } from 'node:fs';
 import type { Clock, TimerHandle } from '../platform/clock.ts';
 import { ByteQueue } from './byteQueue.ts';
-import { closeQuietly, errorCode, fchmodAsync, fstatAsync, openAsync, statOrNull, writevAsync } from './fsAsync.ts';
+import { closeQuietly, errorCode, fdatasyncQuietly, fchmodAsync, fstatAsync, openAsync, statOrNull, writevAsync } from './fsAsync.ts';
 import type { DiagnosticLogger, OutputStats } from './port.ts';
 
 export interface LogFileOptions {
@@ -66,6 +66,7 @@ export class LogFile {
   private stallTimer: TimerHandle | null = null;
   private closing = false;
   private closed = false;
+  private syncOnClose = false;
   private closeWaiters: Array<() => void> = [];
   private holders = 0;
   private written = 0;
@@ -136,8 +137,10 @@ export class LogFile {
   }
 
   /** Writes what can be written now, then closes the fd and stops retrying; bytes that cannot be written stay counted as buffered. */
-  close(): Promise<void> {
+  /** Writes what is queued, then closes; `sync`: fdatasync(2) the file before closing it (the journal, at shutdown). */
+  close(opts: { sync?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.resolve();
+    if (opts.sync) this.syncOnClose = true;
     this.closing = true;
     const p = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
     this.pump();
@@ -423,6 +426,7 @@ export class LogFile {
     this.retryTimer = null;
     this.stallTimer?.cancel();
     this.stallTimer = null;
+    if (this.syncOnClose && this.fd !== null) await fdatasyncQuietly(this.fd);
     await this.closeFd();
     this.checkWaiters();
     for (const w of this.closeWaiters.splice(0)) w();

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,8 @@ static const char *base_name(const char *p) {
 int main(int argc, char **argv) {
   char **args = argv + 1;
   int nargs = argc > 0 ? argc - 1 : 0;
+  /* A write to a closed socket or pipe fails with EPIPE instead of killing us without a word (exit 141). */
+  signal(SIGPIPE, SIG_IGN);
   program = argc > 0 ? base_name(argv[0]) : "initctl";
   if (!is_alias(program)) program = "initctl";
   /* bin/initctl (a shell wrapper) passes the name an alias link invoked it by. */
@@ -227,7 +230,12 @@ int main(int argc, char **argv) {
   }
   bad = bad || buf_puts(&req, "}}\n");
   if (bad) oom();
-  if (write_all(fd, req.data, req.len) < 0) die("cannot send the request to init: %s%s", strerror(errno), "");
+  /*
+   * SIGPIPE is ignored (see main), so a daemon that closed the connection first (it refuses a user
+   * with too many connections, or is going away) shows as EPIPE / ECONNRESET here. Whatever it said
+   * before closing is still readable, so the replies are read anyway and its reason is printed.
+   */
+  int send_errno = write_all(fd, req.data, req.len) < 0 ? errno : 0;
   free(req.data);
 
   /* Replies: one JSON object per line. */
@@ -247,6 +255,10 @@ int main(int argc, char **argv) {
       }
       ssize_t r = read(fd, in.data + in.len, in.cap - in.len - 1);
       if (r < 0 && errno == EINTR) continue;
+      if (send_errno && (r == 0 || (r < 0 && (errno == ECONNRESET || errno == EPIPE))))
+        die("init closed the connection before the request was sent (%s)%s", strerror(send_errno), "");
+      if (send_errno && r < 0) die("cannot send the request to init: %s%s", strerror(send_errno), "");
+      if (r < 0 && errno == ECONNRESET) die("init closed the connection before the command finished (%s)%s", strerror(errno), "");
       if (r < 0) die("cannot read from init: %s%s", strerror(errno), "");
       if (r == 0) die("%s%s", "init closed the connection before the command finished", "");
       in.len += (size_t)r;

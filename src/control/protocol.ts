@@ -107,7 +107,9 @@ export type ErrorCode =
   | 'timeout'
   | 'unsupported'
   | 'internal'
-  | 'closed';
+  | 'closed'
+  /** The daemon refused or closed the connection to keep its budgets (too many connections from one user). */
+  | 'busy';
 
 export type Reply =
   | { type: 'hello'; version: number; server: string }

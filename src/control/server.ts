@@ -1,21 +1,14 @@
-// The control server: a Unix stream socket speaking the line protocol, authorising changes by SO_PEERCRED.
+// The control server: a Unix stream socket speaking the line protocol; admits connections by SO_PEERCRED and budgets them.
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { EngineError, type EngineApi } from '../model/engineApi.ts';
-import { runCommand } from './commands/index.ts';
+import type { EngineApi } from '../model/engineApi.ts';
+import { AdmissionTable, DEFAULT_LIMITS, type ConnectionLimits } from './admission.ts';
+import { Connection, type ConnectionConfig, type ConnectionHost, type PeerCred } from './connection.ts';
 import type { DaemonHooks } from './hooks.ts';
-import { LineBuffer } from './lineBuffer.ts';
-import {
-  decodeHello, decodeRequest, encodeLine, isWriteRequest, MAX_LINE_BYTES, PROTOCOL_VERSION,
-  type ErrorCode, type Reply, type Request,
-} from './protocol.ts';
-import { answerTyped } from './typed.ts';
+import { encodeLine, MAX_LINE_BYTES } from './protocol.ts';
 
-export interface PeerCred {
-  pid: number;
-  uid: number;
-  gid: number;
-}
+export type { PeerCred } from './connection.ts';
+export type { ConnectionLimits } from './admission.ts';
 
 export interface ControlServerOptions {
   /** A filesystem path, or an abstract name written with a leading NUL (`\0name`). */
@@ -31,8 +24,10 @@ export interface ControlServerOptions {
   maxLineBytes?: number;
   /** A line that has begun must end within this many ms, and the handshake must arrive within it (default 10 s). */
   stallTimeoutMs?: number;
-  /** Output a slow reader may leave unread before it is disconnected (default 16 MiB). */
+  /** Output a slow reader (root or the owner) may leave unread before it is disconnected; same as limits.maxUnreadBytes. */
   maxUnreadBytes?: number;
+  /** Connection and unread-reply budgets (DEFAULT_LIMITS for what is not given). */
+  limits?: Partial<ConnectionLimits>;
   /** Permission bits of the socket file (default 0o666: anyone may connect and read; writes are checked). */
   socketMode?: number;
   /** Where the server reports trouble it survived (default: nowhere). */
@@ -41,236 +36,43 @@ export interface ControlServerOptions {
   serverName?: string;
 }
 
-/** One client connection: its framing, handshake state, credentials and running requests. */
-class Connection {
-  private readonly lines: LineBuffer;
-  private greeted = false;
-  private closed = false;
-  private stallTimer: NodeJS.Timeout | undefined;
-  /** Running command and subscribe requests, by id, for `cancel` and for clean-up on close. */
-  private readonly running = new Map<number, AbortController>();
-  private cred: PeerCred | undefined;
-  /** Requests still being answered; a peer that has half-closed is ended once this reaches 0. */
-  private pending = 0;
-  private peerEnded = false;
-  private corked = false;
-
-  constructor(
-    private readonly socket: Socket,
-    private readonly o: Required<Omit<ControlServerOptions, 'log'>> & Pick<ControlServerOptions, 'log'>,
-    private readonly onClose: () => void,
-  ) {
-    this.lines = new LineBuffer(o.maxLineBytes);
-    try {
-      const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-      if (typeof fd === 'number' && fd >= 0) this.cred = o.peerCred(fd);
-    } catch (err) {
-      o.log?.('warn', `control: cannot read the peer's credentials: ${(err as Error).message}`);
-    }
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', () => this.close());
-    socket.on('close', () => this.close());
-    socket.on('end', () => {
-      // A peer that stopped sending (or died: the two look alike) gets the answers already asked
-      // for, but endless ones (subscriptions, `events --follow`) end now.
-      this.peerEnded = true;
-      this.abortAll();
-      this.endIfIdle();
-    });
-    this.armStallTimer();
-  }
-
-  private send(r: Reply): void {
-    if (this.closed) return;
-    // Replies sent in one turn of the event loop (a command's output and its exit status, a
-    // subscription's burst of journal entries while a fan-out is handled) leave in one writev
-    // instead of one write(2) each: uncorked once this turn's callbacks and promises are done.
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      setImmediate(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(encodeLine(r));
-    if (this.socket.writableLength > this.o.maxUnreadBytes) {
-      this.o.log?.('warn', 'control: a client stopped reading its replies; disconnecting it');
-      this.socket.destroy();
-    }
-  }
-
-  /** Sends an error with id null and closes: the stream can no longer be trusted. */
-  private reject(code: ErrorCode, message: string): void {
-    this.send({ type: 'error', id: null, code, message });
-    this.closed = true;
-    this.clearStallTimer();
-    this.socket.end();
-    // A peer that never reads must not keep the fd: destroy once the error had its chance to leave.
-    setTimeout(() => this.socket.destroy(), 1000).unref();
-    this.abortAll();
-  }
-
-  private armStallTimer(): void {
-    this.clearStallTimer();
-    this.stallTimer = setTimeout(() => {
-      this.reject('timeout', this.greeted
-        ? `request line not finished within ${this.o.stallTimeoutMs} ms`
-        : `no handshake within ${this.o.stallTimeoutMs} ms`);
-    }, this.o.stallTimeoutMs);
-    this.stallTimer.unref();
-  }
-
-  private clearStallTimer(): void {
-    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
-    this.stallTimer = undefined;
-  }
-
-  private onData(chunk: Buffer): void {
-    if (this.closed) return;
-    const r = this.lines.push(chunk);
-    for (const line of r.lines) {
-      if (this.closed) return;
-      this.onLine(line);
-    }
-    if (this.closed) return;
-    if (r.overflow) {
-      this.reject('too-long', `request line longer than ${this.o.maxLineBytes} bytes`);
-      return;
-    }
-    if (this.lines.pendingBytes > 0 || !this.greeted) {
-      if (this.stallTimer === undefined) this.armStallTimer();
-    } else {
-      this.clearStallTimer();
-    }
-  }
-
-  private onLine(line: string): void {
-    if (!this.greeted) {
-      const h = decodeHello(line);
-      if (!h.ok) return this.reject(h.code, h.message);
-      this.greeted = true;
-      this.clearStallTimer();
-      this.send({ type: 'hello', version: PROTOCOL_VERSION, server: this.o.serverName });
-      return;
-    }
-    const d = decodeRequest(line);
-    if (!d.ok) return this.reject(d.code, d.message);
-    this.pending++;
-    this.handle(d.value)
-      .catch((err: unknown) => {
-        this.o.log?.('error', `control: request ${d.value.type} failed: ${(err as Error)?.stack ?? String(err)}`);
-        this.send({ type: 'error', id: d.value.id, code: 'internal', message: 'internal error; see the daemon log' });
-      })
-      .finally(() => {
-        this.pending--;
-        this.endIfIdle();
-      });
-  }
-
-  private endIfIdle(): void {
-    if (this.peerEnded && this.pending === 0 && !this.socket.destroyed) {
-      this.clearStallTimer();
-      this.socket.end();
-    }
-  }
-
-  /** Why this peer may not change anything, or undefined if it may. */
-  private denial(): string | undefined {
-    const c = this.cred;
-    if (c === undefined) return 'Permission denied: cannot identify the caller (SO_PEERCRED failed)';
-    if (c.uid === 0) return undefined;
-    if (this.o.mode === 'system') {
-      return `Permission denied: only root may change the system init (you are uid ${c.uid})`;
-    }
-    if (c.uid === this.o.ownerUid) return undefined;
-    return `Permission denied: only the session's owner (uid ${this.o.ownerUid}) may change this session init (you are uid ${c.uid})`;
-  }
-
-  private async handle(r: Request): Promise<void> {
-    switch (r.type) {
-      case 'command':
-        return this.runCommandRequest(r.id, r.argv, r.env);
-      case 'subscribe': {
-        const ac = new AbortController();
-        this.running.set(r.id, ac);
-        const unsubscribe = this.o.engine.subscribe((entry) => this.send({ type: 'event', id: r.id, entry }));
-        ac.signal.addEventListener('abort', () => {
-          unsubscribe();
-          this.running.delete(r.id);
-          this.send({ type: 'result', id: r.id, value: null });
-          this.endIfIdle();
-        }, { once: true });
-        return;
-      }
-      case 'cancel':
-        this.running.get(r.target)?.abort();
-        this.send({ type: 'result', id: r.id, value: null });
-        return;
-      default: {
-        if (isWriteRequest(r)) {
-          const why = this.denial();
-          if (why !== undefined) return this.send({ type: 'error', id: r.id, code: 'denied', message: why });
-        }
-        try {
-          const value = await answerTyped(r, this.o.engine, this.o.hooks);
-          this.send({ type: 'result', id: r.id, value });
-        } catch (err) {
-          if (err instanceof EngineError) this.send({ type: 'error', id: r.id, code: err.code, message: err.message });
-          else throw err;
-        }
-      }
-    }
-  }
-
-  private async runCommandRequest(id: number, argv: string[], env: Record<string, string>): Promise<void> {
-    const ac = new AbortController();
-    this.running.set(id, ac);
-    try {
-      const status = await runCommand(argv, {
-        engine: this.o.engine,
-        hooks: this.o.hooks,
-        env,
-        denial: this.denial(),
-        write: (stream, data) => this.send({ type: 'output', id, stream, data }),
-        signal: ac.signal,
-      });
-      this.send({ type: 'exit', id, status });
-    } finally {
-      this.running.delete(id);
-    }
-  }
-
-  private abortAll(): void {
-    for (const ac of [...this.running.values()]) ac.abort();
-    this.running.clear();
-  }
-
-  close(): void {
-    if (!this.closed) {
-      this.closed = true;
-      this.clearStallTimer();
-    }
-    this.abortAll();
-    if (!this.socket.destroyed) this.socket.destroy();
-    this.onClose();
-  }
-}
+/** Refusals of one uid are logged once per this many ms, with a count of the ones in between. */
+const REFUSAL_LOG_MS = 10_000;
 
 /** Listens on the control socket and serves every connection until close(). */
 export class ControlServer {
   private server: Server | undefined;
   private readonly conns = new Set<Connection>();
-  private readonly o: Required<Omit<ControlServerOptions, 'log'>> & Pick<ControlServerOptions, 'log'>;
+  private readonly cfg: ConnectionConfig;
+  private readonly admission: AdmissionTable<Connection>;
+  private readonly host: ConnectionHost;
+  private unreadTotal = 0;
+  private readonly refusals = new Map<number, { at: number; more: number }>();
 
-  constructor(options: ControlServerOptions) {
-    this.o = {
-      maxLineBytes: MAX_LINE_BYTES,
-      stallTimeoutMs: 10_000,
-      maxUnreadBytes: 16 * 1024 * 1024,
-      socketMode: 0o666,
-      serverName: 'upstart-ts',
-      ...options,
+  constructor(private readonly options: ControlServerOptions) {
+    const limits: ConnectionLimits = {
+      ...DEFAULT_LIMITS,
+      ...(options.maxUnreadBytes !== undefined ? { maxUnreadBytes: options.maxUnreadBytes } : {}),
+      ...options.limits,
+    };
+    this.cfg = {
+      engine: options.engine,
+      hooks: options.hooks,
+      mode: options.mode,
+      ownerUid: options.ownerUid,
+      maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
+      stallTimeoutMs: options.stallTimeoutMs ?? 10_000,
+      limits,
+      serverName: options.serverName ?? 'upstart-ts',
+      ...(options.log !== undefined ? { log: options.log } : {}),
+    };
+    this.admission = new AdmissionTable(limits);
+    this.host = {
+      unreadChanged: (c, delta) => this.unreadChanged(c, delta),
+      closed: (c) => {
+        this.conns.delete(c);
+        this.admission.remove(c);
+      },
     };
   }
 
@@ -279,36 +81,97 @@ export class ControlServer {
     return this.conns.size;
   }
 
+  /** Reply bytes queued for all clients together, as last counted. */
+  get unreadBytes(): number {
+    return this.unreadTotal;
+  }
+
   /** Starts listening; a stale socket file at the path is replaced. Rejects if the path cannot be bound. */
   async listen(): Promise<void> {
-    const abstract = this.o.path.startsWith('\0');
+    const abstract = this.options.path.startsWith('\0');
     if (!abstract) {
       try {
-        unlinkSync(this.o.path);
+        unlinkSync(this.options.path);
       } catch {
         // Nothing there, or not ours to remove: listen() reports the real problem.
       }
     }
     const server = createServer({ allowHalfOpen: true }, (socket) => {
       try {
-        const conn: Connection = new Connection(socket, this.o, () => this.conns.delete(conn));
-        this.conns.add(conn);
+        this.accept(socket);
       } catch (err) {
-        this.o.log?.('error', `control: dropping a connection: ${(err as Error).message}`);
+        this.cfg.log?.('error', `control: dropping a connection: ${(err as Error).message}`);
         socket.destroy();
       }
     });
-    server.on('error', (err) => this.o.log?.('error', `control: ${err.message}`));
-    server.maxConnections = 4096;
+    server.on('error', (err) => this.cfg.log?.('error', `control: ${err.message}`));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.o.path, () => {
+      server.listen(this.options.path, () => {
         server.off('error', reject);
         resolve();
       });
     });
-    if (!abstract) chmodSync(this.o.path, this.o.socketMode);
+    if (!abstract) chmodSync(this.options.path, this.options.socketMode ?? 0o666);
     this.server = server;
+  }
+
+  private accept(socket: Socket): void {
+    let cred: PeerCred | undefined;
+    try {
+      const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+      if (typeof fd === 'number' && fd >= 0) cred = this.options.peerCred(fd);
+    } catch (err) {
+      this.cfg.log?.('warn', `control: cannot read the peer's credentials: ${(err as Error).message}`);
+    }
+    const uid = cred?.uid ?? -1;
+    const privileged = cred !== undefined && (uid === 0 || (this.cfg.mode === 'session' && uid === this.cfg.ownerUid));
+    const verdict = this.admission.admit({ uid, privileged });
+    if (!verdict.ok) {
+      this.refuse(socket, uid, verdict.message);
+      return;
+    }
+    verdict.evict?.evict();
+    const conn = new Connection(socket, cred, privileged, this.cfg, this.host);
+    this.conns.add(conn);
+    this.admission.add(conn);
+  }
+
+  /** Answers a connection that may not stay with one `busy` error line, and closes it. */
+  private refuse(socket: Socket, uid: number, message: string): void {
+    socket.on('error', () => undefined);
+    socket.end(encodeLine({ type: 'error', id: null, code: 'busy', message }));
+    socket.once('finish', () => socket.destroy());
+    setTimeout(() => socket.destroy(), 1000).unref();
+    const now = Date.now();
+    const r = this.refusals.get(uid);
+    if (r !== undefined && now - r.at < REFUSAL_LOG_MS) {
+      r.more++;
+      return;
+    }
+    const more = r === undefined || r.more === 0 ? '' : ` (${r.more} more refused since the last report)`;
+    this.refusals.set(uid, { at: now, more: 0 });
+    this.cfg.log?.('warn', `control: refusing a connection of uid ${uid}: ${message}${more}`);
+  }
+
+  /** Daemon-wide budget: past it, the stranger with the most unread replies (else anyone's worst) is dropped. */
+  private unreadChanged(_c: Connection, delta: number): void {
+    this.unreadTotal += delta;
+    if (delta <= 0 || this.unreadTotal <= this.cfg.limits.totalUnreadBytes) return;
+    let total = 0;
+    let worst: Connection | undefined;
+    let worstStranger: Connection | undefined;
+    for (const k of this.conns) {
+      k.recount();
+      const n = k.unread;
+      total += n;
+      if (worst === undefined || n > worst.unread) worst = k;
+      if (!k.privileged && n > 0 && (worstStranger === undefined || n > worstStranger.unread)) worstStranger = k;
+    }
+    this.unreadTotal = total;
+    if (total <= this.cfg.limits.totalUnreadBytes) return;
+    const victim = worstStranger ?? worst;
+    victim?.dropSlowReader(`${victim.unread} bytes unread while all clients together have ${total}, limit ${this.cfg.limits.totalUnreadBytes}`);
   }
 
   /** Stops listening, drops every connection and removes the socket file. */
@@ -317,9 +180,9 @@ export class ControlServer {
     this.server = undefined;
     for (const c of [...this.conns]) c.close();
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
-    if (!this.o.path.startsWith('\0')) {
+    if (!this.options.path.startsWith('\0')) {
       try {
-        unlinkSync(this.o.path);
+        unlinkSync(this.options.path);
       } catch {
         // Already gone.
       }

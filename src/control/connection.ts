@@ -1,0 +1,365 @@
+// One control connection: framing, handshake, timers, requests read only while the client keeps up with its replies.
+import type { Socket } from 'node:net';
+import { EngineError, type EngineApi } from '../model/engineApi.ts';
+import type { ConnectionLimits, Member } from './admission.ts';
+import { runCommand } from './commands/index.ts';
+import type { DaemonHooks } from './hooks.ts';
+import { LineBuffer } from './lineBuffer.ts';
+import {
+  decodeHello, decodeRequest, encodeLine, isWriteRequest, PROTOCOL_VERSION,
+  type ErrorCode, type Reply, type Request,
+} from './protocol.ts';
+import { answerTyped } from './typed.ts';
+
+export interface PeerCred {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
+/** What every connection of one server shares. */
+export interface ConnectionConfig {
+  engine: EngineApi;
+  hooks: DaemonHooks;
+  mode: 'system' | 'session';
+  ownerUid: number;
+  maxLineBytes: number;
+  stallTimeoutMs: number;
+  limits: ConnectionLimits;
+  serverName: string;
+  log?: (level: 'debug' | 'warn' | 'error', message: string) => void;
+}
+
+/** The server's side of a connection's life: unread-byte accounting and removal. */
+export interface ConnectionHost {
+  /** The bytes this connection leaves unread changed by delta (daemon-wide budget). */
+  unreadChanged(c: Connection, delta: number): void;
+  /** Called once, when the connection is gone. */
+  closed(c: Connection): void;
+}
+
+/**
+ * A connection reads a request line only while it has fewer than its share of requests running
+ * and fewer than `readPauseBytes` of replies unread; otherwise the socket is paused, so a client
+ * that does not read its replies stops being read from (the kernel's buffers push back on it)
+ * instead of making the daemon buffer for it. Past its unread budget it is disconnected with one
+ * log line. A stranger's (not root, not the owner) idle greeted connection times out.
+ */
+export class Connection implements Member {
+  readonly uid: number;
+  private readonly lines: LineBuffer;
+  private greeted = false;
+  private closed = false;
+  private gone = false;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** Running command and subscribe requests, by id, for `cancel` and for clean-up on close. */
+  private readonly running = new Map<number, AbortController>();
+  /** Requests still being answered; a peer that has half-closed is ended once this reaches 0. */
+  private pending = 0;
+  private peerEnded = false;
+  private corked = false;
+  /** Lines read but not yet handled (the socket is paused while any wait). */
+  private queue: string[] = [];
+  private queueHead = 0;
+  private paused = false;
+  private overflowed = false;
+  /** Unread bytes as last reported to the host. */
+  private counted = 0;
+  /** The reply written while nothing was unread may exceed the budget by itself (one big answer to a reader). */
+  private grace = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly cred: PeerCred | undefined,
+    readonly privileged: boolean,
+    private readonly o: ConnectionConfig,
+    private readonly host: ConnectionHost,
+  ) {
+    this.uid = cred?.uid ?? -1;
+    this.lines = new LineBuffer(o.maxLineBytes);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+    socket.on('end', () => {
+      // A peer that stopped sending (or died: the two look alike) gets the answers already asked
+      // for, but endless ones (subscriptions, `events --follow`) end now.
+      this.peerEnded = true;
+      this.abortAll();
+      this.endIfIdle();
+    });
+    this.armStallTimer();
+  }
+
+  /** `uid U (pid P)`, for log lines. */
+  get who(): string {
+    return this.cred === undefined ? 'an unidentified client' : `uid ${this.cred.uid} (pid ${this.cred.pid})`;
+  }
+
+  /** Reply bytes queued in the daemon for this client right now. */
+  get unread(): number {
+    return this.socket.destroyed ? 0 : this.socket.writableLength;
+  }
+
+  /** Sets the count the host keeps for this connection to `unread` and returns the change. */
+  recount(): number {
+    const now = this.gone ? 0 : this.unread;
+    const delta = now - this.counted;
+    this.counted = now;
+    return delta;
+  }
+
+  private send(r: Reply): void {
+    if (this.closed) return;
+    // Replies sent in one turn of the event loop (a command's output and its exit status, a
+    // subscription's burst of journal entries while a fan-out is handled) leave in one writev
+    // instead of one write(2) each: uncorked once this turn's callbacks and promises are done.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    const before = this.socket.writableLength;
+    this.socket.write(encodeLine(r), () => this.flushed());
+    if (before === 0) this.grace = this.socket.writableLength;
+    this.host.unreadChanged(this, this.recount());
+    if (this.closed) return;
+    const limit = this.privileged ? this.o.limits.maxUnreadBytes : this.o.limits.strangerUnreadBytes;
+    if (this.unread > limit + this.grace) this.dropSlowReader(`${this.unread} bytes of replies unread, limit ${limit}`);
+  }
+
+  /** A write reached the kernel: the budget is recounted and reading may go on. */
+  private flushed(): void {
+    if (this.gone) return;
+    if (this.unread === 0) this.grace = 0;
+    this.host.unreadChanged(this, this.recount());
+    if (this.paused) this.pump();
+  }
+
+  /** Disconnects a client that is not reading its replies: one log line, whatever is still queued. */
+  dropSlowReader(why: string): void {
+    if (this.closed) return;
+    this.o.log?.('warn', `control: ${this.who} stopped reading its replies (${why}); disconnecting it`);
+    this.close();
+  }
+
+  /** Closes to make room for root or the session's owner. */
+  evict(): void {
+    this.o.log?.('warn', `control: closing the newest connection of another user, ${this.who}, to make room for root or the owner`);
+    this.reject('busy', 'connection closed: the daemon needed the slot for root or the session owner');
+  }
+
+  /** Sends an error with id null and closes: the stream can no longer be trusted. */
+  private reject(code: ErrorCode, message: string): void {
+    this.send({ type: 'error', id: null, code, message });
+    if (this.closed) return;
+    this.closed = true;
+    this.clearTimers();
+    this.socket.end();
+    // A peer that never reads must not keep the fd: destroy once the error had its chance to leave.
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+    this.abortAll();
+  }
+
+  private armStallTimer(): void {
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => {
+      this.reject('timeout', this.greeted
+        ? `request line not finished within ${this.o.stallTimeoutMs} ms`
+        : `no handshake within ${this.o.stallTimeoutMs} ms`);
+    }, this.o.stallTimeoutMs);
+    this.stallTimer.unref();
+  }
+
+  private clearTimers(): void {
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  /** Stall timer while a line (or the handshake) is unfinished; idle timer for a stranger with nothing going on. */
+  private updateTimers(): void {
+    if (this.closed) return;
+    if (this.lines.pendingBytes > 0 || !this.greeted) {
+      if (this.stallTimer === undefined) this.armStallTimer();
+    } else if (this.stallTimer !== undefined) {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+    }
+    // A stranger that is idle, or whose requests wait because it does not read its replies, gets
+    // idleTimeoutMs; then the first is told and closed, the second dropped as a slow reader.
+    const idle = !this.privileged && this.greeted && this.pending === 0 && this.running.size === 0
+      && this.queueHead >= this.queue.length && this.lines.pendingBytes === 0;
+    const parked = !this.privileged && this.paused;
+    if (!idle && !parked) {
+      if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    } else if (this.idleTimer === undefined) {
+      const ms = this.o.limits.idleTimeoutMs;
+      this.idleTimer = setTimeout(() => {
+        this.idleTimer = undefined;
+        if (this.paused) this.dropSlowReader(`its requests waited ${ms} ms for it to read ${this.unread} bytes of replies`);
+        else this.reject('timeout', `idle for ${ms} ms: connections of other users that are not subscribed to anything are closed`);
+      }, ms);
+      this.idleTimer.unref();
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    const r = this.lines.push(chunk);
+    for (const line of r.lines) this.queue.push(line);
+    if (r.overflow) this.overflowed = true;
+    this.pump();
+  }
+
+  /** Handles queued lines while this client keeps up; pauses reading while it does not. */
+  private pump(): void {
+    const l = this.o.limits;
+    const maxPending = this.privileged ? l.maxPendingRequests : l.strangerPendingRequests;
+    while (!this.closed && this.queueHead < this.queue.length) {
+      if (this.pending >= maxPending || this.unread > l.readPauseBytes) break;
+      const line = this.queue[this.queueHead]!;
+      this.queue[this.queueHead++] = '';
+      this.onLine(line);
+    }
+    if (this.closed) return;
+    if (this.queueHead < this.queue.length) {
+      if (!this.paused) {
+        this.paused = true;
+        this.socket.pause();
+      }
+    } else {
+      this.queue = [];
+      this.queueHead = 0;
+      if (this.overflowed) return this.reject('too-long', `request line longer than ${this.o.maxLineBytes} bytes`);
+      if (this.paused) {
+        this.paused = false;
+        this.socket.resume();
+      }
+    }
+    this.updateTimers();
+  }
+
+  private onLine(line: string): void {
+    if (!this.greeted) {
+      const h = decodeHello(line);
+      if (!h.ok) return this.reject(h.code, h.message);
+      this.greeted = true;
+      this.send({ type: 'hello', version: PROTOCOL_VERSION, server: this.o.serverName });
+      return;
+    }
+    const d = decodeRequest(line);
+    if (!d.ok) return this.reject(d.code, d.message);
+    this.pending++;
+    this.handle(d.value)
+      .catch((err: unknown) => {
+        this.o.log?.('error', `control: request ${d.value.type} failed: ${(err as Error)?.stack ?? String(err)}`);
+        this.send({ type: 'error', id: d.value.id, code: 'internal', message: 'internal error; see the daemon log' });
+      })
+      .finally(() => {
+        this.pending--;
+        this.pump();
+        this.endIfIdle();
+      });
+  }
+
+  private endIfIdle(): void {
+    if (this.peerEnded && this.pending === 0 && this.queueHead >= this.queue.length && !this.socket.destroyed) {
+      this.clearTimers();
+      this.socket.end();
+    }
+  }
+
+  /** Why this peer may not change anything, or undefined if it may. */
+  private denial(): string | undefined {
+    const c = this.cred;
+    if (c === undefined) return 'Permission denied: cannot identify the caller (SO_PEERCRED failed)';
+    if (c.uid === 0) return undefined;
+    if (this.o.mode === 'system') {
+      return `Permission denied: only root may change the system init (you are uid ${c.uid})`;
+    }
+    if (c.uid === this.o.ownerUid) return undefined;
+    return `Permission denied: only the session's owner (uid ${this.o.ownerUid}) may change this session init (you are uid ${c.uid})`;
+  }
+
+  private async handle(r: Request): Promise<void> {
+    switch (r.type) {
+      case 'command':
+        return this.runCommandRequest(r.id, r.argv, r.env);
+      case 'subscribe': {
+        const ac = new AbortController();
+        this.running.set(r.id, ac);
+        const unsubscribe = this.o.engine.subscribe((entry) => this.send({ type: 'event', id: r.id, entry }));
+        ac.signal.addEventListener('abort', () => {
+          unsubscribe();
+          this.running.delete(r.id);
+          this.send({ type: 'result', id: r.id, value: null });
+          this.endIfIdle();
+          this.updateTimers();
+        }, { once: true });
+        return;
+      }
+      case 'cancel':
+        this.running.get(r.target)?.abort();
+        this.send({ type: 'result', id: r.id, value: null });
+        return;
+      default: {
+        if (isWriteRequest(r)) {
+          const why = this.denial();
+          if (why !== undefined) return this.send({ type: 'error', id: r.id, code: 'denied', message: why });
+        }
+        try {
+          const value = await answerTyped(r, this.o.engine, this.o.hooks);
+          this.send({ type: 'result', id: r.id, value });
+        } catch (err) {
+          if (err instanceof EngineError) this.send({ type: 'error', id: r.id, code: err.code, message: err.message });
+          else throw err;
+        }
+      }
+    }
+  }
+
+  private async runCommandRequest(id: number, argv: string[], env: Record<string, string>): Promise<void> {
+    const ac = new AbortController();
+    this.running.set(id, ac);
+    try {
+      const status = await runCommand(argv, {
+        engine: this.o.engine,
+        hooks: this.o.hooks,
+        env,
+        denial: this.denial(),
+        write: (stream, data) => this.send({ type: 'output', id, stream, data }),
+        signal: ac.signal,
+      });
+      this.send({ type: 'exit', id, status });
+    } finally {
+      this.running.delete(id);
+    }
+  }
+
+  private abortAll(): void {
+    for (const ac of [...this.running.values()]) ac.abort();
+    this.running.clear();
+  }
+
+  close(): void {
+    if (!this.closed) {
+      this.closed = true;
+      this.clearTimers();
+    }
+    this.abortAll();
+    if (!this.socket.destroyed) this.socket.destroy();
+    if (!this.gone) {
+      this.gone = true;
+      this.queue = [];
+      this.queueHead = 0;
+      this.host.unreadChanged(this, this.recount());
+      this.host.closed(this);
+    }
+  }
+}

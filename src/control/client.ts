@@ -1,6 +1,7 @@
 // The typed client library: connect(path) → a ControlClient whose methods are the protocol's requests.
 import { connect as netConnect, type Socket } from 'node:net';
 import type { InstanceStatus, JournalEntry, WhyReport } from '../model/engineApi.ts';
+import type { SysvRunRequest, SysvRunResult, SysvStatus } from '../model/sysv.ts';
 import { LineBuffer } from './lineBuffer.ts';
 import {
   decodeReply, encodeLine, MAX_LINE_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION,
@@ -221,6 +222,14 @@ export class ControlClient {
   }
   journal(): Promise<JournalEntry[]> {
     return this.request('journal');
+  }
+  /** Runs one action of one SysV init script as service NAME, with its lifecycle events (docs/sysv.md). */
+  sysvRun(r: SysvRunRequest): Promise<SysvRunResult> {
+    return this.request('sysv-run', r);
+  }
+  /** The SysV init scripts the daemon has run, with their states. */
+  sysvList(): Promise<SysvStatus[]> {
+    return this.request('sysv-list');
   }
 
   /** Streams every future journal entry to onEntry until close() (or the connection ends). */

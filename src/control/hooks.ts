@@ -2,6 +2,7 @@
 import type { JournalEntry } from '../model/engineApi.ts';
 import type { LogPriority } from '../log/daemonLog.ts';
 import type { OutputStats } from '../log/port.ts';
+import type { SysvStatusAnswer, SysvRunRequest, SysvRunResult, SysvStatus } from '../model/sysv.ts';
 import type { SessionInfo } from './protocol.ts';
 
 export interface DaemonHooks {
@@ -37,6 +38,17 @@ export interface DaemonHooks {
   cgroupStats?(job: string, instance: string): CgroupStats | undefined;
   /** `initctl status --json`: the last STATUS= the instance's processes sent on $NOTIFY_SOCKET, if any. */
   notifyStatus?(job: string, instance: string): string | undefined;
+  /** SysV init scripts run as services for upstart-rc (docs/sysv.md); without it their requests are unsupported. */
+  sysv?: SysvHooks;
+}
+
+export interface SysvHooks {
+  /** `sysv-run`: one action of one script between its lifecycle events. Rejects with EngineError. */
+  run(r: SysvRunRequest): Promise<SysvRunResult>;
+  /** Every script run so far, by name. */
+  list(): SysvStatus[];
+  /** `initctl status NAME` of a script run so far (from its status action); undefined if none of that name. */
+  status(name: string): Promise<SysvStatusAnswer | undefined>;
 }
 
 export interface CgroupStats {

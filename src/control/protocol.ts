@@ -1,5 +1,6 @@
 // The control protocol: handshake, requests and replies as tagged unions, and their pure line codec.
 import type { EngineErrorCode, InstanceStatus, JournalEntry, WhyReport } from '../model/engineApi.ts';
+import type { SysvRunResult, SysvStatus } from '../model/sysv.ts';
 
 /**
  * Wire format: UTF-8, one JSON object per line ("\n"-terminated), both ways.
@@ -41,6 +42,8 @@ export type ReadRequest =
   | { type: 'why'; id: number; job: string }
   | { type: 'list-sessions'; id: number }
   | { type: 'journal'; id: number }
+  /** The SysV init scripts upstart-rc has run, with their states (docs/sysv.md). */
+  | { type: 'sysv-list'; id: number }
   | { type: 'subscribe'; id: number }
   | { type: 'cancel'; id: number; target: number };
 
@@ -56,7 +59,12 @@ export type WriteRequest =
   | { type: 'reset-env'; id: number }
   | { type: 'reload-configuration'; id: number }
   | { type: 'set-log-priority'; id: number; priority: string }
-  | { type: 'notify-disk-writeable'; id: number };
+  | { type: 'notify-disk-writeable'; id: number }
+  /**
+   * upstart-rc: run SCRIPT ACTION as service NAME, between its starting/started or stopping/stopped
+   * events (JOB=NAME SYSV=1); answers when the script has ended (docs/sysv.md).
+   */
+  | { type: 'sysv-run'; id: number; name: string; script: string; action: 'start' | 'stop'; env: string[]; timeoutMs: number; note?: string };
 
 export type Request = ReadRequest | WriteRequest;
 export type RequestType = Request['type'];
@@ -74,6 +82,7 @@ export interface ResultMap {
   why: WhyReport;
   'list-sessions': SessionInfo[];
   journal: JournalEntry[];
+  'sysv-list': SysvStatus[];
   subscribe: null;
   cancel: null;
   start: InstanceStatus;
@@ -87,6 +96,7 @@ export interface ResultMap {
   'reload-configuration': null;
   'set-log-priority': null;
   'notify-disk-writeable': null;
+  'sysv-run': SysvRunResult;
 }
 
 /** show-config's facts for one job class. */
@@ -123,7 +133,7 @@ export type Decoded<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; 
 
 const WRITE_TYPES: ReadonlySet<string> = new Set([
   'start', 'stop', 'restart', 'reload', 'emit', 'set-env', 'unset-env', 'reset-env',
-  'reload-configuration', 'set-log-priority', 'notify-disk-writeable',
+  'reload-configuration', 'set-log-priority', 'notify-disk-writeable', 'sysv-run',
 ]);
 
 /** True for requests only a privileged peer may send (a `command` is judged by its argv later). */
@@ -191,6 +201,7 @@ const REQUEST_FIELDS: Record<RequestType, Record<string, Check>> = {
   why: { job: str },
   'list-sessions': {},
   journal: {},
+  'sysv-list': {},
   subscribe: {},
   cancel: { target: int },
   start: { job: str, env: strList, wait: bool },
@@ -204,6 +215,10 @@ const REQUEST_FIELDS: Record<RequestType, Record<string, Check>> = {
   'reload-configuration': {},
   'set-log-priority': { priority: str },
   'notify-disk-writeable': {},
+  'sysv-run': {
+    name: str, script: str, env: strList, timeoutMs: int, note: opt(str),
+    action: (v) => (v === 'start' || v === 'stop' ? undefined : 'start or stop'),
+  },
 };
 
 /** Decodes one request line; unknown fields are ignored, missing or mistyped ones rejected. */

@@ -87,5 +87,12 @@ export async function answerTyped(r: Typed, engine: EngineApi, hooks: DaemonHook
     case 'notify-disk-writeable':
       await hooks.notifyDiskWriteable();
       return null;
+    case 'sysv-list':
+      return hooks.sysv?.list() ?? [];
+    case 'sysv-run': {
+      if (hooks.sysv === undefined) throw new EngineError('invalid', 'this init does not run SysV init scripts');
+      const { name, script, action, env, timeoutMs, note } = r;
+      return await hooks.sysv.run({ name, script, action, env, timeoutMs, ...(note !== undefined ? { note } : {}) });
+    }
   }
 }

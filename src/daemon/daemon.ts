@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { loadConfDirs, watchConfDirs, type ConfChange, type ConfWatcher, type LoadResult } from '../config/sources.ts';
 import { ControlServer } from '../control/server.ts';
 import type { DaemonHooks } from '../control/hooks.ts';
+import { SysvServices } from './sysvServices.ts';
 import { Engine } from '../job/engine.ts';
 import { EngineError } from '../model/engineApi.ts';
 import { DaemonLog, type LogPriority } from '../log/daemonLog.ts';
@@ -57,6 +58,8 @@ export class Daemon {
   /** The last STATUS= of each live instance (job\0instance), forgotten when the instance is. */
   private readonly notifyStatus = new Map<string, string>();
   private watcher: ConfWatcher | undefined;
+  /** SysV init scripts run for upstart-rc, as services (docs/sysv.md). */
+  private readonly sysv: SysvServices;
   private readonly initialJobEnv: Map<string, string>;
   private stopping = false;
   /** RLIMIT_NOFILE as the daemon was started, for jobs (the daemon raises its own). */
@@ -84,6 +87,13 @@ export class Daemon {
       logger: (level, msg) => this.log.log(level, msg),
       onUnowned: (pid) => this.log.debug(`reaped orphan ${pid}`),
       cgroups: () => this.cgroups.get(),
+    });
+    this.sysv = new SysvServices({
+      serviceEvent: (name, service, env, wait) => this.engine.serviceEvent(name, service, env, wait),
+      isJob: (name) => this.engine.getClass(name) !== undefined,
+      jobEnv: () => this.engine.jobEnv(),
+      runHelper: (argv, env, timeoutMs) => this.port.runHelper(argv, env, timeoutMs),
+      log: (level, msg) => this.log.log(level, msg),
     });
     const sessionEnv = [`UPSTART_SESSION=unix:path=${ctx.paths.socket}`];
     const inherited: Record<string, string> = {};
@@ -228,6 +238,7 @@ export class Daemon {
       outputStats: (job, instance) => this.jobLogger.stats(job, instance),
       cgroupStats: (job, instance) => this.cgroups.current?.stats(job, instance),
       notifyStatus: (job, instance) => this.notifyStatus.get(`${job}\0${instance}`),
+      sysv: { run: (r) => this.sysv.run(r), list: () => this.sysv.list(), status: (name) => this.sysv.status(name) },
     };
   }
 

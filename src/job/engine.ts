@@ -2,6 +2,7 @@
 import { isEnvEntry } from '../events/envList.ts';
 import { EngineError, type EngineApi, type EnvScope, type InstanceStatus, type JournalEntry, type WhyReport } from '../model/engineApi.ts';
 import type { JobClassSpec } from '../model/jobClass.ts';
+import type { JobEventName } from '../model/condition.ts';
 import { reloadJob, type CommandOp } from './commands.ts';
 import { EngineCore, type EngineDeps, type EngineOptions } from './core.ts';
 import { EnvTables } from './envTables.ts';
@@ -125,6 +126,20 @@ export class Engine implements EngineApi {
     const bad = env.find((e) => !isEnvEntry(e));
     if (bad !== undefined) return Promise.reject(new EngineError('invalid', `Invalid environment entry: ${bad}`));
     const id = this.core.queueEvent(name, [...env]);
+    if (!wait) return Promise.resolve();
+    return new Promise((resolve, reject) => this.core.queue.wait(id, { resolve, reject }));
+  }
+
+  /**
+   * A lifecycle event emitted on behalf of a service the daemon does not run as a job (a SysV init
+   * script, docs/sysv.md): JOB=service INSTANCE= come first, and `started SERVICE` leaves follow it
+   * as they follow a job (DESIGN §3.1). With wait, resolves once the jobs it moved have settled.
+   */
+  serviceEvent(name: JobEventName, service: string, env: string[], wait: boolean): Promise<void> {
+    const bad = env.find((e) => !isEnvEntry(e));
+    if (bad !== undefined) return Promise.reject(new EngineError('invalid', `Invalid environment entry: ${bad}`));
+    // id -1: no job record stands behind it, so finishing the event advances nothing.
+    const id = this.core.queueEvent(name, [`JOB=${service}`, 'INSTANCE=', ...env], { name: service, instance: '', id: -1, task: false });
     if (!wait) return Promise.resolve();
     return new Promise((resolve, reject) => this.core.queue.wait(id, { resolve, reject }));
   }

@@ -7,6 +7,8 @@ export interface HelperResult {
   exit: ExitInfo;
   /** The first 64 KiB of its stdout and stderr together. */
   output: string;
+  /** It was still running at the time limit and was killed. */
+  timedOut?: boolean;
 }
 
 /**
@@ -42,13 +44,14 @@ export class HelperRuns {
       let output = '';
       let exit: ExitInfo | undefined;
       let eof = false;
-      const killer = setTimeout(() => this.kill(pid), timeoutMs);
+      let timedOut = false;
+      const killer = setTimeout(() => { timedOut = true; this.kill(pid); }, timeoutMs);
       let grace: NodeJS.Timeout | undefined;
       const finish = (): void => {
         if (exit === undefined || !eof) return;
         clearTimeout(killer);
         clearTimeout(grace);
-        resolve({ exit, output });
+        resolve(timedOut ? { exit, output, timedOut } : { exit, output });
         exit = undefined;
       };
       new FdReader(r, {

@@ -105,8 +105,17 @@ export const jobCommands: Record<string, CommandSpec> = {
     summary: 'Query status of job.',
     usage: JOB_ENV_USAGE,
     mutates: false,
-    run: (ctx, inv) => guard(ctx, inv, () => {
+    run: (ctx, inv) => guard(ctx, inv, async () => {
       const t = target(ctx, inv);
+      // A SysV init script upstart-rc ran (docs/sysv.md): answered from its status action.
+      if (!t.self && t.env.length === 0 && ctx.engine.getClass(t.job) === undefined && ctx.hooks.sysv !== undefined) {
+        const answer = await ctx.hooks.sysv.status(t.job);
+        if (answer !== undefined) {
+          if (inv.json) outJson(ctx, inv, [{ ...answer.status, sysv: { statusExit: answer.statusExit ?? null, statusOutput: answer.statusOutput ?? '' } }]);
+          else printStatuses(ctx, inv, [answer.status]);
+          return 0;
+        }
+      }
       let list: InstanceStatus[];
       if (t.self) {
         list = ctx.engine.status(t.job, t.self.instance);
@@ -155,6 +164,12 @@ export const jobCommands: Record<string, CommandSpec> = {
         }
         all.push(...(list.length > 0 ? list : [waitingStatus(name)]));
       }
+      // SysV init scripts as `NAME (sysv) GOAL/STATE` among the jobs, by name (docs/sysv.md).
+      for (const s of ctx.hooks.sysv?.list() ?? []) {
+        if (ctx.engine.getClass(s.name) !== undefined) continue;
+        all.push({ job: s.name, instance: 'sysv', goal: s.goal, state: s.state, processes: [] });
+      }
+      all.sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : 0));
       printStatuses(ctx, inv, all);
       return 0;
     }),

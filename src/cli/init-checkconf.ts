@@ -30,6 +30,8 @@ interface FileResult {
   ok: boolean;
   job?: JobClassSpec;
   errors: ConfigError[];
+  /** Stanzas that still apply but deserve a look (a process defined twice). */
+  warnings: ConfigError[];
 }
 
 async function readOrError(path: string, errors: ConfigError[]): Promise<string | undefined> {
@@ -54,11 +56,13 @@ async function exists(path: string): Promise<boolean> {
 
 async function checkFile(file: string): Promise<FileResult> {
   const errors: ConfigError[] = [];
+  const warnings: ConfigError[] = [];
   const text = await readOrError(file, errors);
-  if (text === undefined) return { file, ok: false, errors };
+  if (text === undefined) return { file, ok: false, errors, warnings };
   const name = basename(file).replace(/\.(conf|override)$/, '');
   const r = parseJob(text, { file, name });
   errors.push(...r.errors);
+  warnings.push(...r.warnings);
   let job = r.spec;
   const override = file.endsWith('.conf') ? `${file.slice(0, -5)}.override` : undefined;
   if (job !== undefined && override !== undefined && (await exists(override))) {
@@ -66,10 +70,11 @@ async function checkFile(file: string): Promise<FileResult> {
     if (otext !== undefined) {
       const o = parseJob(otext, { file: override, name, base: job });
       errors.push(...o.errors);
+      warnings.push(...o.warnings);
       job = o.spec;
     }
   }
-  return errors.length === 0 && job !== undefined ? { file, ok: true, job, errors } : { file, ok: false, errors };
+  return errors.length === 0 && job !== undefined ? { file, ok: true, job, errors, warnings } : { file, ok: false, errors, warnings };
 }
 
 const defaultIo: CheckconfIo = {
@@ -108,10 +113,12 @@ export async function main(argv: string[], io: CheckconfIo = defaultIo): Promise
       ok: r.ok,
       ...(r.job !== undefined ? { job: jobToJson(r.job) } : {}),
       errors: r.errors.map((e) => e.toJSON()),
+      warnings: r.warnings.map((e) => e.toJSON()),
     }));
     io.out(`${JSON.stringify(doc, null, 2)}\n`);
   } else {
     for (const r of results) {
+      for (const w of r.warnings) io.err(`${w.file}:${w.line}:${w.column}: warning: ${w.message}\n`);
       if (r.ok) io.out(`File ${r.file}: syntax ok\n`);
       else for (const e of r.errors) io.err(`${e.format()}\n`);
     }

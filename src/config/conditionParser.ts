@@ -61,7 +61,12 @@ export function parseCondition(tokens: Token[], sc: Scanner, what: string, at: {
     i++;
     const leaf: EventOperand = { kind: 'event', name: t.value, args: [] };
     for (let a = tokens[i]; a !== undefined && a.kind === 'word' && !isOperator(a); a = tokens[++i]) {
-      leaf.args.push(toArg(a, sc, what));
+      const m = toArg(a, sc, what);
+      // init(5): positional values come first; Upstart refuses one after a KEY=VALUE.
+      if (m.key === undefined && leaf.args.some((x) => x.key !== undefined)) {
+        return sc.fail('bad-condition', a.line, a.column, `bad condition in '${what}': expected KEY=VALUE after a KEY=VALUE, found the positional value '${a.value}' (positional values come first)`);
+      }
+      leaf.args.push(m);
     }
     return leaf;
   };

@@ -56,6 +56,7 @@ export function jobToJson(spec: JobClassSpec): Record<string, unknown> {
   out.expect = spec.expect;
   out.killSignal = spec.killSignal;
   out.killTimeout = spec.killTimeout;
+  put('readyTimeout', spec.readyTimeout);
   out.reloadSignal = spec.reloadSignal;
   out.debug = spec.debug;
   return out;

@@ -18,6 +18,8 @@ export interface ParseResult {
   /** Present only when there were no errors. */
   spec?: JobClassSpec;
   errors: ConfigError[];
+  /** Problems that do not stop the job loading (a process defined twice: the later one wins). */
+  warnings: ConfigError[];
 }
 
 /** Never throws for any input text: every problem comes back as a ConfigError. */
@@ -63,7 +65,7 @@ export function parseJob(text: string, opts: ParseOptions): ParseResult {
       if (!ctx.lineDone) sc.skipLine();
     }
   }
-  return errors.length === 0 ? { spec, errors } : { errors };
+  return errors.length === 0 ? { spec, errors, warnings: sc.warnings } : { errors, warnings: sc.warnings };
 }
 
 function unknownStanzaMessage(word: string): string {

@@ -49,11 +49,12 @@ const normal: StanzaHandler = (ctx) => {
   for (let a: Token | undefined = first; a !== undefined; a = optionalArg(ctx)) {
     const n = toInt(a.value);
     if (n !== undefined) {
-      if (n < 0 || n > 255) fail(ctx, 'bad-exit-status', a, `bad exit status '${a.value}': expected a number from 0 to 255`);
+      // Upstart takes any non-negative int (`normal exit 900` loads, though no exit can match it).
+      if (n < 0 || n > 2147483647) fail(ctx, 'bad-exit-status', a, `bad exit status '${a.value}': expected a whole number from 0 to 2147483647 (an exit status is 0-255)`);
       if (!ne.statuses.includes(n)) ne.statuses.push(n);
     } else {
       const sig = canonicalSignal(a.value);
-      if (sig === undefined) fail(ctx, 'bad-signal', a, `bad signal '${a.value}' in 'normal exit': expected an exit status (0-255) or a signal name such as TERM`);
+      if (sig === undefined) fail(ctx, 'bad-signal', a, `bad signal '${a.value}' in 'normal exit': expected an exit status (a whole number) or a signal name such as TERM`);
       if (!ne.signals.includes(sig)) ne.signals.push(sig);
     }
   }
@@ -100,14 +101,15 @@ const oom: StanzaHandler = (ctx) => {
     ctx.spec.oomScore = n;
     return;
   }
-  // The legacy form `oom ADJ` (oom_adj, -16..15), scaled to an oom_score_adj as the kernel does.
+  // The legacy form `oom ADJ` (oom_adj, -16..15), converted as Upstart does: ADJ * 1000 / 15 for a
+  // positive ADJ (so 15 is 1000), ADJ * 1000 / 17 for a negative one (so -17, `never`, is -1000).
   if (t.value === 'never') {
     ctx.spec.oomScore = 'never';
     return;
   }
   const n = toInt(t.value);
   if (n === undefined || n < -16 || n > 15) fail(ctx, 'bad-oom', t, `bad oom adjustment '${t.value}': expected 'oom score N' (-1000 to 1000), 'oom never' or a legacy adjustment from -16 to 15`);
-  ctx.spec.oomScore = Math.trunc((n * 1000) / 17);
+  ctx.spec.oomScore = Math.trunc((n * 1000) / (n < 0 ? 17 : 15));
 };
 
 function limitValue(ctx: StanzaContext, t: Token): number | 'unlimited' {
@@ -168,19 +170,61 @@ const cgroup: StanzaHandler = (ctx) => {
   ctx.spec.cgroups.push(entry);
 };
 
+/** The one-word forms of `expect`; any other single word is refused (a typo must not wait for an event). */
+const EXPECT_WORDS = ['stop', 'daemon', 'fork', 'none', 'ready'] as const;
+
+/** `did you mean 'fork'?` for a near miss (case, one or two letters off), else ''. */
+function expectHint(word: string): string {
+  const w = word.toLowerCase();
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of [...EXPECT_WORDS, 'exit']) {
+    const d = editDistance(w, k);
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return best === undefined ? '' : `did you mean '${best}'? `;
+}
+
+/** Levenshtein distance with adjacent transpositions counted as one edit (`deamon` → `daemon`). */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2 || a.length > 40) return 3;
+  const d: number[][] = [];
+  for (let i = 0; i <= a.length; i++) d.push([i]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * `expect stop|daemon|fork|none` (init(5)), `expect exit N` (ours), `expect ready` (ours: this
+ * instance's own `ready` event) and `expect CONDITION` (ours) in a shape no keyword typo has: an
+ * event with arguments, an `and`/`or`, parentheses, or any condition after `on` (`expect on
+ * db-up`). One other bare word (`expect frok`) is an error with a hint, never an event to wait for.
+ */
 const expect: StanzaHandler = (ctx) => {
   const at = { line: ctx.sc.line, column: ctx.sc.column() };
   const tokens = ctx.sc.readConditionTokens();
   const [first, second, third] = tokens;
   if (first === undefined) {
-    return ctx.sc.fail('missing-argument', at.line, at.column, "missing argument: expected 'stop', 'daemon', 'fork', 'exit N' or an event condition after 'expect', found the end of the line");
+    return ctx.sc.fail('missing-argument', at.line, at.column, "missing argument: expected 'stop', 'daemon', 'fork', 'none', 'exit N', 'ready' or 'on CONDITION' after 'expect', found the end of the line");
   }
-  if (first.kind === 'word' && !first.quoted && (first.value === 'stop' || first.value === 'daemon' || first.value === 'fork')) {
-    if (second !== undefined) fail(ctx, 'unexpected-argument', second, `unexpected argument '${second.value}': 'expect ${first.value}' takes nothing more`);
-    ctx.spec.expect = { kind: first.value };
+  const bare = first.kind === 'word' && !first.quoted;
+  if (bare && first.value === 'on') {
+    const rest = tokens.slice(1);
+    ctx.spec.expect = { kind: 'event', condition: parseCondition(rest, ctx.sc, 'expect on', second ?? { line: first.line, column: first.column + 2 }) };
     return;
   }
-  if (first.kind === 'word' && !first.quoted && first.value === 'exit') {
+  if (bare && first.value === 'exit') {
     if (second === undefined) fail(ctx, 'missing-argument', first, "missing argument: expected a count after 'expect exit', found the end of the line");
     const n = toCount(second.value);
     if (second.kind !== 'word' || n === undefined || n < 1) fail(ctx, 'bad-number', second, `bad count '${second.value}': expected a whole number of exits, 1 or more`);
@@ -188,7 +232,38 @@ const expect: StanzaHandler = (ctx) => {
     ctx.spec.expect = { kind: 'exit', count: n };
     return;
   }
+  if (tokens.length === 1 && first.kind === 'word') {
+    const w = first.value;
+    if (bare && w === 'ready') {
+      ctx.spec.expect = { kind: 'event', condition: OWN_READY };
+      return;
+    }
+    if (bare && (w === 'stop' || w === 'daemon' || w === 'fork' || w === 'none')) {
+      ctx.spec.expect = { kind: w };
+      return;
+    }
+    fail(ctx, 'bad-expect', first, `bad argument to 'expect': '${w}' is not one of stop, daemon, fork, none, exit N, ready; ${expectHint(w)}(to wait for an event of that name write 'expect on ${w}')`);
+  }
+  if (bare && (EXPECT_WORDS as readonly string[]).includes(first.value) && first.value !== 'ready' && second !== undefined) {
+    fail(ctx, 'unexpected-argument', second, `unexpected argument '${second.value}': 'expect ${first.value}' takes nothing more`);
+  }
   ctx.spec.expect = { kind: 'event', condition: parseCondition(tokens, ctx.sc, 'expect', at) };
+};
+
+/** `expect ready`: this instance's own readiness (`ready JOB=… INSTANCE=…`, emitted for READY=1 or `initctl notify-ready`). */
+const OWN_READY = {
+  kind: 'event' as const,
+  name: 'ready',
+  args: [{ key: 'JOB', value: '$UPSTART_JOB' }, { key: 'INSTANCE', value: '$UPSTART_INSTANCE' }],
+};
+
+/** `ready timeout SECONDS` (ours): how long a readiness wait may last; 0 waits for ever. */
+const ready: StanzaHandler = (ctx) => {
+  keyword(ctx, ['timeout'], 'ready');
+  const t = arg(ctx, 'a number of seconds', 'ready timeout');
+  const n = toCount(t.value);
+  if (n === undefined) fail(ctx, 'bad-number', t, `bad ready timeout '${t.value}': expected a whole number of seconds (0: no limit)`);
+  ctx.spec.readyTimeout = n;
 };
 
 export const resourceStanzas: Readonly<Record<string, StanzaHandler>> = {
@@ -204,4 +279,5 @@ export const resourceStanzas: Readonly<Record<string, StanzaHandler>> = {
   apparmor,
   cgroup,
   expect,
+  ready,
 };

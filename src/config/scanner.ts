@@ -4,7 +4,7 @@ import { ConfigError, type ConfigErrorCode } from './configError.ts';
 /**
  * One argument as written. `value` has quotes removed and escapes applied; `quoted` says whether
  * any part was quoted (a quoted `and` is a value, not an operator); `eq` is the index in `value`
- * of the first `=` that was not inside quotes (-1 if none).
+ * of its first `=`, quoted or not (-1 if none).
  */
 export interface Token {
   kind: 'word' | 'open' | 'close';
@@ -21,7 +21,7 @@ export class StanzaAbort {
 }
 
 const SPACE = 32, TAB = 9, CR = 13, NL = 10, HASH = 35, BSLASH = 92, DQUOTE = 34, SQUOTE = 39;
-const OPEN = 40, CLOSE = 41, EQ = 61;
+const OPEN = 40, CLOSE = 41;
 
 function isBlank(c: number): boolean {
   return c === SPACE || c === TAB || c === CR;
@@ -31,6 +31,8 @@ export class Scanner {
   readonly text: string;
   readonly file: string;
   readonly errors: ConfigError[];
+  /** Problems that do not stop the job from loading (init-checkconf prints them). */
+  readonly warnings: ConfigError[] = [];
   private pos = 0;
   line = 1;
   private lineStart = 0;
@@ -49,6 +51,11 @@ export class Scanner {
   fail(code: ConfigErrorCode, line: number, column: number, message: string): never {
     this.errors.push(new ConfigError(code, this.file, line, column, message));
     throw new StanzaAbort();
+  }
+
+  /** Records a warning: the stanza still applies. */
+  warn(code: ConfigErrorCode, line: number, column: number, message: string): void {
+    this.warnings.push(new ConfigError(code, this.file, line, column, message));
   }
 
   /** Records an error without abandoning the stanza. */
@@ -127,6 +134,7 @@ export class Scanner {
   /**
    * Reads the next argument on the logical line, or undefined at its end. With `parens`, `(` and
    * `)` outside quotes are tokens of their own; with `multiline`, newlines and comments are blanks.
+   * An argument is dequoted (libnih's rules, see scanWord).
    */
   readToken(parens: boolean, multiline = false): Token | undefined {
     this.skipBlanks(multiline);
@@ -140,75 +148,112 @@ export class Scanner {
       this.pos++;
       return { kind: first === OPEN ? 'open' : 'close', value: first === OPEN ? '(' : ')', line, column, quoted: false, eq: -1 };
     }
-    let value = '';
+    const w = this.scanWord(true, parens);
+    return { kind: 'word', value: w.value, line, column, quoted: w.quoted, eq: w.eq };
+  }
+
+  /**
+   * The job-file tokenizer (libnih's, as Upstart uses it everywhere in a job file). A word runs to
+   * an unquoted, unescaped stop: `#` or a newline, and for an argument (`arg`) also a blank (and
+   * `(` `)` with `parens`). Inside it:
+   * - a run of blanks that holds a newline (a backslash-newline anywhere, or a plain newline
+   *   inside quotes) becomes one space; other blanks inside the word (quoted ones, or any in a
+   *   command) are kept as written; blanks at the end are dropped;
+   * - a backslash before a blank or a backslash escapes it: an argument gets the character alone,
+   *   a command keeps both; a backslash before anything else is kept with it (`\$`, `\"`), and
+   *   the character it escapes is never a stop or a quote;
+   * - quotes protect stops and blanks; an argument loses them, a command keeps them.
+   * Errors: an unterminated quote, a backslash at the very end of the file.
+   */
+  private scanWord(arg: boolean, parens: boolean): { value: string; quoted: boolean; eq: number } {
+    const t = this.text;
+    let out = '';
+    let quote = 0;
+    let quoteLine = 0;
+    let quoteColumn = 0;
     let quoted = false;
-    let eq = -1;
-    let runStart = this.pos;
+    let blankFrom = -1;
+    let blankHasNewline = false;
+    const flush = (): void => {
+      if (blankFrom < 0) return;
+      out += blankHasNewline ? ' ' : t.slice(blankFrom, this.pos);
+      blankFrom = -1;
+      blankHasNewline = false;
+    };
+    const blank = (): void => {
+      if (blankFrom < 0) blankFrom = this.pos;
+    };
     while (this.pos < t.length) {
       const c = t.charCodeAt(this.pos);
-      if (isBlank(c) || c === NL || (parens && (c === OPEN || c === CLOSE))) break;
       if (c === BSLASH) {
+        if (this.pos + 1 >= t.length) {
+          const column = this.column();
+          this.pos = t.length;
+          this.fail('trailing-backslash', this.line, column, 'trailing backslash: expected a character or a newline after \\, found the end of the file');
+        }
         const n = t.charCodeAt(this.pos + 1);
-        if (n === NL) break;
-        if (n === DQUOTE || n === SQUOTE || n === BSLASH) {
-          value += t.slice(runStart, this.pos) + t[this.pos + 1];
-          this.pos += 2;
-          runStart = this.pos;
+        if (n === NL) {
+          blank();
+          blankHasNewline = true;
+          this.pos++;
+          this.newline();
           continue;
+        }
+        flush();
+        out += arg && (n === BSLASH || isBlank(n)) ? t[this.pos + 1] : t.slice(this.pos, this.pos + 2);
+        this.pos += 2;
+        continue;
+      }
+      if (quote !== 0) {
+        if (c === NL) {
+          blank();
+          blankHasNewline = true;
+          this.newline();
+          continue;
+        }
+        if (isBlank(c)) {
+          blank();
+          this.pos++;
+          continue;
+        }
+        flush();
+        if (c === quote) {
+          quote = 0;
+          if (!arg) out += t[this.pos];
+        } else {
+          out += t[this.pos];
         }
         this.pos++;
         continue;
       }
       if (c === DQUOTE || c === SQUOTE) {
-        value += t.slice(runStart, this.pos);
-        value += this.readQuoted(c);
+        flush();
+        quote = c;
         quoted = true;
-        runStart = this.pos;
+        quoteLine = this.line;
+        quoteColumn = this.column();
+        if (!arg) out += t[this.pos];
+        this.pos++;
         continue;
       }
-      if (c === EQ && eq < 0) eq = value.length + (this.pos - runStart);
+      if (c === NL || c === HASH) break;
+      if (isBlank(c)) {
+        if (arg) break;
+        blank();
+        this.pos++;
+        continue;
+      }
+      if (parens && (c === OPEN || c === CLOSE)) break;
+      flush();
+      out += t[this.pos];
       this.pos++;
     }
-    value += t.slice(runStart, this.pos);
-    return { kind: 'word', value, line, column, quoted, eq };
-  }
-
-  /** At an opening quote: returns the quoted text (newlines kept) and moves past the closing quote. */
-  private readQuoted(quote: number): string {
-    const t = this.text;
-    const line = this.line;
-    const column = this.column();
-    this.pos++;
-    let out = '';
-    let runStart = this.pos;
-    while (this.pos < t.length) {
-      const c = t.charCodeAt(this.pos);
-      if (c === quote) {
-        out += t.slice(runStart, this.pos);
-        this.pos++;
-        return out;
-      }
-      if (c === BSLASH && quote === DQUOTE) {
-        const n = t.charCodeAt(this.pos + 1);
-        if (n === DQUOTE || n === BSLASH) {
-          out += t.slice(runStart, this.pos) + t[this.pos + 1];
-          this.pos += 2;
-          runStart = this.pos;
-          continue;
-        }
-        if (n === NL) {
-          out += t.slice(runStart, this.pos);
-          this.pos++;
-          this.newline();
-          runStart = this.pos;
-          continue;
-        }
-      }
-      if (c === NL) this.newline();
-      else this.pos++;
+    if (quote !== 0) {
+      const q = quote === DQUOTE ? '"' : "'";
+      this.fail('unterminated-quote', quoteLine, quoteColumn, `unterminated quote: expected a closing ${q} for the ${q} opened here, found the end of the file`);
     }
-    const q = quote === DQUOTE ? '"' : "'";
-    return this.fail('unterminated-quote', line, column, `unterminated quote: expected a closing ${q} for the ${q} opened here, found the end of the file`);
+    // As Upstart: a KEY=VALUE is told by an `=` anywhere in the dequoted word ("A=b c" is one).
+    return { value: out, quoted, eq: out.indexOf('=') };
   }
 
   /** Every token of a condition: to the end of the logical line, and across lines while a `(` is open. */
@@ -224,82 +269,26 @@ export class Scanner {
     }
     const open = opens[opens.length - 1];
     if (open !== undefined && this.pos >= this.text.length) {
-      this.fail('unbalanced-paren', open.line, open.column, "unbalanced parenthesis: expected ')' to close this '(', found the end of the file");
+      // Reported where the end was found (as Upstart counts lines), naming where the '(' is.
+      this.fail('unbalanced-paren', this.line, this.column(), `unbalanced parenthesis: expected ')' to close the '(' at line ${open.line} column ${open.column}, found the end of the file`);
     }
     return out;
   }
 
   /**
-   * The rest of the logical line as a command, as written: quotes kept, a trailing comment dropped,
-   * each backslash-newline joined into one blank. Undefined if nothing is left on the line.
+   * The rest of the logical line as a command: quotes and backslashes kept, up to an unquoted `#`
+   * or the end of the line, each newline (escaped, or inside quotes) with the blanks around it
+   * made one space (scanWord). Undefined if nothing is left on the line.
    */
   readCommand(): string | undefined {
     this.skipBlanks(false);
-    const t = this.text;
-    let out = '';
-    let runStart = this.pos;
-    let prevBlank = true;
-    while (this.pos < t.length) {
-      const c = t.charCodeAt(this.pos);
-      if (c === NL) break;
-      if (c === HASH && prevBlank) break;
-      if (c === BSLASH) {
-        const n = t.charCodeAt(this.pos + 1);
-        if (n === NL) {
-          out = (out + t.slice(runStart, this.pos)).trimEnd() + ' ';
-          this.pos++;
-          this.newline();
-          this.skipBlanks(false);
-          runStart = this.pos;
-          prevBlank = true;
-          continue;
-        }
-        this.pos += Number.isNaN(n) ? 1 : 2;
-        prevBlank = false;
-        continue;
-      }
-      if (c === DQUOTE || c === SQUOTE) {
-        out += t.slice(runStart, this.pos);
-        const q = String.fromCharCode(c);
-        out += q + this.readRawQuoted(c) + q;
-        runStart = this.pos;
-        prevBlank = false;
-        continue;
-      }
-      prevBlank = isBlank(c);
-      this.pos++;
-    }
-    out = (out + t.slice(runStart, this.pos)).trim();
+    const out = this.scanWord(false, false).value;
     return out === '' ? undefined : out;
-  }
-
-  /** Like readQuoted but keeps the text verbatim (backslashes included), for commands. */
-  private readRawQuoted(quote: number): string {
-    const t = this.text;
-    const line = this.line;
-    const column = this.column();
-    const start = ++this.pos;
-    while (this.pos < t.length) {
-      const c = t.charCodeAt(this.pos);
-      if (c === quote) {
-        const s = t.slice(start, this.pos);
-        this.pos++;
-        return s;
-      }
-      if (c === BSLASH && quote === DQUOTE && this.pos + 1 < t.length && t.charCodeAt(this.pos + 1) !== NL) {
-        this.pos += 2;
-        continue;
-      }
-      if (c === NL) this.newline();
-      else this.pos++;
-    }
-    const q = quote === DQUOTE ? '"' : "'";
-    return this.fail('unterminated-quote', line, column, `unterminated quote: expected a closing ${q} for the ${q} opened here, found the end of the file`);
   }
 
   /**
    * After a `script` keyword whose line has ended: everything up to a line holding only
-   * `end script`, with the common leading whitespace removed and a trailing newline.
+   * `end script`, with the first line's indentation removed as Upstart does (dedent) and each line ending in a newline.
    * If the file ends first, records unterminated-script at `line`:`column` and aborts the stanza.
    */
   readScriptBody(line: number, column: number, what: string): string {
@@ -308,8 +297,7 @@ export class Scanner {
     while (this.pos < t.length) {
       let end = t.indexOf('\n', this.pos);
       if (end < 0) end = t.length;
-      let s = t.slice(this.pos, end);
-      if (s.endsWith('\r')) s = s.slice(0, -1);
+      const s = t.slice(this.pos, end);
       this.pos = end;
       if (this.pos < t.length) this.newline();
       if (isEndScript(s)) return dedent(lines);
@@ -334,30 +322,24 @@ export function isEndScript(s: string): boolean {
   return i === n || s.charCodeAt(i) === HASH;
 }
 
-function leadingBlanks(s: string): number {
-  let i = 0;
-  while (i < s.length && (s.charCodeAt(i) === SPACE || s.charCodeAt(i) === TAB)) i++;
-  return i;
-}
-
-/** Removes the longest whitespace prefix shared by every non-blank line; blank lines become empty. */
+/**
+ * Upstart's indentation rule: the indentation removed from every line is the first line's leading
+ * blanks (spaces, tabs, CRs), shortened to what each later line shares with it character by
+ * character; so an empty line (or one starting with a word) makes it zero. Lines are otherwise
+ * kept byte for byte, each ending in a newline.
+ */
 function dedent(lines: string[]): string {
-  if (lines.length === 0) return '';
-  let prefix: string | undefined;
-  for (const l of lines) {
-    const k = leadingBlanks(l);
-    if (k === l.length) continue;
-    const p = l.slice(0, k);
-    if (prefix === undefined) prefix = p;
-    else {
-      let j = 0;
-      while (j < prefix.length && j < p.length && prefix[j] === p[j]) j++;
-      prefix = prefix.slice(0, j);
-    }
-    if (prefix === '') break;
+  const first = lines[0];
+  if (first === undefined) return '';
+  let cut = 0;
+  while (cut < first.length && isBlank(first.charCodeAt(cut))) cut++;
+  for (let i = 1; i < lines.length && cut > 0; i++) {
+    const l = lines[i]!;
+    let k = 0;
+    while (k < cut && k < l.length && l.charCodeAt(k) === first.charCodeAt(k)) k++;
+    cut = k;
   }
-  const cut = prefix?.length ?? 0;
   let out = '';
-  for (const l of lines) out += (leadingBlanks(l) === l.length ? '' : l.slice(cut)) + '\n';
+  for (const l of lines) out += l.slice(cut) + '\n';
   return out;
 }

@@ -7,7 +7,7 @@ export interface StanzaContext {
   spec: JobClassSpec;
   /** The stanza keyword as read (its position is where most errors point). */
   kw: Token;
-  /** Which process kinds this file (not a base it overrides) defined, for exec-and-script. */
+  /** Which process kinds this file (not a base it overrides) defined, for the process-redefined warning. */
   seen: Map<ProcessName, 'exec' | 'script'>;
   /** Set by a handler that has consumed its line (and following lines) itself. */
   lineDone: boolean;

@@ -28,12 +28,13 @@ function defineProcess(ctx: StanzaContext, proc: ProcessName, kind: 'exec' | 'sc
     ctx.lineDone = true;
     command = sc.readScriptBody(kw.line, kw.column, proc === 'main' ? 'script' : `${proc} script`);
   }
+  // As for every stanza, the last one wins (Upstart); init-checkconf says so.
   const before = ctx.seen.get(proc);
   ctx.seen.set(proc, kind);
   ctx.spec.process[proc] = { kind, command, line: kw.line };
-  if (before !== undefined && before !== kind) {
+  if (before !== undefined) {
     const label = proc === 'main' ? 'the main process' : `the ${proc} process`;
-    sc.fail('exec-and-script', kw.line, kw.column, `${label} is defined twice, with both 'exec' and 'script': keep only one of them`);
+    sc.warn('process-redefined', kw.line, kw.column, `${label} is defined again ('${kind}' after '${before}'): this later one replaces the earlier one`);
   }
 }
 

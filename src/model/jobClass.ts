@@ -114,6 +114,8 @@ export interface JobClassSpec {
   apparmor: { load?: string; switch?: string };
   cgroups: CgroupSpec[];
   expect: Expect;
+  /** `ready timeout N` (ours): seconds a readiness wait may last, 0 for no limit; absent: DEFAULT_READY_TIMEOUT. */
+  readyTimeout?: number;
 
   /** Canonical signal names; defaults TERM, HUP. */
   killSignal: string;
@@ -147,5 +149,8 @@ export function defaultJobClass(name: string): JobClassSpec {
     debug: false,
   };
 }
+
+/** Seconds a job may wait in spawned for its readiness when it sets no `ready timeout` (as systemd's TimeoutStartSec). */
+export const DEFAULT_READY_TIMEOUT = 90;
 
 export const DEFAULT_RESPAWN_LIMIT = { count: 10, interval: 5 } as const;

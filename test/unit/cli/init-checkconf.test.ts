@@ -40,7 +40,7 @@ test('an invalid file: its errors at the right line, exit 1; the valid one still
   const bad = join(d, 'bad.conf');
   const r = await run([bad, join(d, 'good.conf')]);
   assert.equal(r.out, `File ${join(d, 'good.conf')}: syntax ok\n`);
-  assert.equal(r.err, `${bad}:2:10: unbalanced parenthesis: expected ')' to close this '(', found the end of the file\n`);
+  assert.equal(r.err, `${bad}:6:1: unbalanced parenthesis: expected ')' to close the '(' at line 2 column 10, found the end of the file\n`);
   assert.equal(r.code, 1);
 });
 
@@ -70,6 +70,15 @@ test('usage errors exit 2', async () => {
   assert.equal(help.code, 0);
 });
 
+test('a process defined twice: syntax ok, with a warning naming the line', async (t) => {
+  const d = dir(t, { 'twice.conf': 'exec a\nscript\n  b\nend script\n' });
+  const f = join(d, 'twice.conf');
+  const r = await run([f]);
+  assert.equal(r.code, 0);
+  assert.equal(r.out, `File ${f}: syntax ok\n`);
+  assert.equal(r.err, `${f}:2:1: warning: the main process is defined again ('script' after 'exec'): this later one replaces the earlier one\n`);
+});
+
 test('--json: each file with ok, job (stable field names) and errors', async (t) => {
   const d = dir(t, { 'a.conf': 'start on started b\nexec a\nnice 5\n', 'bad.conf': 'nice 50\n' });
   const r = await run(['--json', join(d, 'a.conf'), join(d, 'bad.conf')]);
@@ -80,7 +89,7 @@ test('--json: each file with ok, job (stable field names) and errors', async (t)
   assert.deepEqual(Object.keys(doc[0]?.job ?? {}), ['name', 'path', 'start', 'manual', 'emits', 'env', 'export', 'imports', 'tmpfiles', 'task', 'respawn', 'normalExit', 'process', 'nice', 'limits', 'apparmor', 'cgroups', 'expect', 'killSignal', 'killTimeout', 'reloadSignal', 'debug']);
   assert.deepEqual(doc[0]?.job?.start, { kind: 'event', name: 'started', args: [{ value: 'b' }] });
   assert.deepEqual(doc[0]?.job?.process, { main: { kind: 'exec', command: 'a', line: 2 } });
-  assert.deepEqual(doc[1], { file: join(d, 'bad.conf'), ok: false, errors: [{ file: join(d, 'bad.conf'), line: 1, column: 6, code: 'bad-nice', message: "bad nice value '50': expected a whole number from -20 to 19" }] });
+  assert.deepEqual(doc[1], { file: join(d, 'bad.conf'), ok: false, errors: [{ file: join(d, 'bad.conf'), line: 1, column: 6, code: 'bad-nice', message: "bad nice value '50': expected a whole number from -20 to 19" }], warnings: [] });
 });
 
 const corpus = fileURLToPath(new URL('../../../../shared/corpus', import.meta.url));

@@ -23,9 +23,8 @@ const cases: [string, string, [string, number, number][]][] = [
   ['script with argument (body still skipped)', 'script now\n  bogus line\nend script\ntask\n', [['unexpected-argument', 1, 8]]],
   ['pre-start bad kind', 'pre-start run foo\n', [['bad-argument', 1, 11]]],
   ['post-stop missing kind', 'post-stop\n', [['missing-argument', 1, 10]]],
-  ['exec and script', 'exec /bin/a\nscript\n  b\nend script\n', [['exec-and-script', 2, 1]]],
-  ['pre-start exec and script', 'pre-start script\n  b\nend script\npre-start exec a\n', [['exec-and-script', 4, 1]]],
-  ['unclosed paren at end of file', 'start on (a and\n  b\n', [['unbalanced-paren', 1, 10]]],
+  ['unclosed paren at end of file: where the end is (as Upstart)', 'start on (a and\n  b\n', [['unbalanced-paren', 3, 1]]],
+  ['positional value after KEY=VALUE', 'start on wibble foo KEY=bar baz\n', [['bad-condition', 1, 29]]],
   ['extra close paren', 'start on a and b)\n', [['unbalanced-paren', 1, 17]]],
   ['close paren first', 'start on ) a\n', [['unbalanced-paren', 1, 10]]],
   ['operator first', 'start on and a\n', [['bad-condition', 1, 10]]],
@@ -40,7 +39,8 @@ const cases: [string, string, [string, number, number][]][] = [
   ['bad kill timeout', 'kill timeout soon\n', [['bad-number', 1, 14]]],
   ['bad reload signal', 'reload signal 99\n', [['bad-signal', 1, 15]]],
   ['bad normal exit signal', 'normal exit 0 TERM FOO\n', [['bad-signal', 1, 20]]],
-  ['normal exit status out of range', 'normal exit 256\n', [['bad-exit-status', 1, 13]]],
+  ['normal exit negative', 'normal exit -1\n', [['bad-exit-status', 1, 13]]],
+  ['normal exit alphanumeric', 'normal exit 99foo\n', [['bad-signal', 1, 13]]],
   ['normal without exit', 'normal 0\n', [['bad-argument', 1, 8]]],
   ['normal exit without values', 'normal exit\n', [['missing-argument', 1, 12]]],
   ['umask not octal', 'umask 089\n', [['bad-umask', 1, 7]]],
@@ -65,6 +65,15 @@ const cases: [string, string, [string, number, number][]][] = [
   ['expect exit without count', 'expect exit\n', [['missing-argument', 1, 8]]],
   ['expect exit zero', 'expect exit 0\n', [['bad-number', 1, 13]]],
   ['expect bad condition', 'expect a or\n', [['bad-condition', 1, 10]]],
+  ['expect a typo of fork', 'expect frok\n', [['bad-expect', 1, 8]]],
+  ['expect a typo of daemon', 'expect deamon\n', [['bad-expect', 1, 8]]],
+  ['expect in the wrong case', 'expect Fork\n', [['bad-expect', 1, 8]]],
+  ['expect one unknown word', 'expect foo\n', [['bad-expect', 1, 8]]],
+  ['expect on without a condition', 'expect on\n', [['missing-argument', 1, 10]]],
+  ['expect none extra', 'expect none foo\n', [['unexpected-argument', 1, 13]]],
+  ['ready without timeout', 'ready 5\n', [['bad-argument', 1, 7]]],
+  ['ready timeout not a number', 'ready timeout soon\n', [['bad-number', 1, 15]]],
+  ['trailing backslash at the end of the file', 'env A=b\\', [['trailing-backslash', 1, 8]]],
   ['env with empty key', 'env =x\n', [['bad-env', 1, 5]]],
   ['env two words', 'env A=1 B=2\n', [['unexpected-argument', 1, 9]]],
   ['apparmor bad', 'apparmor enforce x\n', [['bad-argument', 1, 10]]],
@@ -93,15 +102,25 @@ test('messages say what was expected and what was found', () => {
     ['respwan\n', "bad.conf:1:1: unknown stanza 'respwan': did you mean 'respawn'?"],
     ['zzzzzzzz\n', "bad.conf:1:1: unknown stanza 'zzzzzzzz': expected a stanza such as exec, script, start on, stop on, env or respawn"],
     ['nice 40\n', "bad.conf:1:6: bad nice value '40': expected a whole number from -20 to 19"],
-    ['start on (a\n', "bad.conf:1:10: unbalanced parenthesis: expected ')' to close this '(', found the end of the file"],
+    ['start on (a\n', "bad.conf:2:1: unbalanced parenthesis: expected ')' to close the '(' at line 1 column 10, found the end of the file"],
     ['umask 9\n', "bad.conf:1:7: bad umask '9': expected an octal value from 000 to 0777, such as 022"],
     ['script\n', "bad.conf:1:1: unterminated script: expected a line 'end script' to close this 'script', found the end of the file"],
-    ['exec a\nscript\nend script\n', "bad.conf:2:1: the main process is defined twice, with both 'exec' and 'script': keep only one of them"],
+    ['expect frok\n', "bad.conf:1:8: bad argument to 'expect': 'frok' is not one of stop, daemon, fork, none, exit N, ready; did you mean 'fork'? (to wait for an event of that name write 'expect on frok')"],
+    ['expect deamon\n', "bad.conf:1:8: bad argument to 'expect': 'deamon' is not one of stop, daemon, fork, none, exit N, ready; did you mean 'daemon'? (to wait for an event of that name write 'expect on deamon')"],
   ];
   for (const [text, line] of cases) {
     const r = parseJob(text, { file: 'bad.conf', name: 'bad' });
     assert.deepEqual(r.errors.map((e) => e.format()), [line]);
   }
+});
+
+test('a process defined twice loads, the later one wins, with a warning', () => {
+  const r = parseJob('exec a\nscript\nend script\npre-start exec b\npre-start exec c\n', { file: 'j.conf', name: 'j' });
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.spec?.process.main?.kind, 'script');
+  assert.equal(r.spec?.process['pre-start']?.command, 'c');
+  assert.deepEqual(r.warnings.map((w) => [w.code, w.line, w.column]), [['process-redefined', 2, 1], ['process-redefined', 5, 1]]);
+  assert.equal(r.warnings[0]?.format(), "j.conf:2:1: the main process is defined again ('script' after 'exec'): this later one replaces the earlier one");
 });
 
 test('an override with an error reports it with the override file name', () => {

@@ -25,6 +25,7 @@ import { HANDLED_SIGNALS, signalAction, type SignalAction, type SignalContext } 
 import { adjustSpawns } from './spawnPolicy.ts';
 import { tmpfilesHandler } from './tmpfiles.ts';
 import { VERSION } from './version.ts';
+import { instanceKey, instanceLabel } from '../model/instanceRef.ts';
 
 export interface DaemonContext {
   options: DaemonOptions;
@@ -104,7 +105,7 @@ export class Daemon {
           noLog: o.noLog,
           nofile: this.startNofile,
           notifySocket: () => this.notify?.path,
-          gone: (job, instance) => this.notifyStatus.delete(`${job}\0${instance}`),
+          gone: (job, instance) => this.notifyStatus.delete(instanceKey(job, instance)),
         }),
         clock: realClock,
         log: (level, msg) => this.log.log(level, msg),
@@ -127,7 +128,7 @@ export class Daemon {
     this.engine.subscribe((entry) => {
       this.journal.append(entry);
       if (entry.kind === 'event') this.log.debug(`event ${entry.name}${entry.env.length ? ' ' + entry.env.join(' ') : ''}`);
-      else if (entry.kind === 'state') this.log.debug(`${entry.job}${entry.instance ? ` (${entry.instance})` : ''} ${entry.goal}/${entry.state}`);
+      else if (entry.kind === 'state') this.log.debug(`${instanceLabel(entry.job, entry.instance)} ${entry.goal}/${entry.state}`);
     });
   }
 
@@ -237,7 +238,7 @@ export class Daemon {
       defaultJobEnv: () => new Map(this.initialJobEnv),
       outputStats: (job, instance) => this.jobLogger.stats(job, instance),
       cgroupStats: (job, instance) => this.cgroups.current?.stats(job, instance),
-      notifyStatus: (job, instance) => this.notifyStatus.get(`${job}\0${instance}`),
+      notifyStatus: (job, instance) => this.notifyStatus.get(instanceKey(job, instance)),
       sysv: { run: (r) => this.sysv.run(r), list: () => this.sysv.list(), status: (name) => this.sysv.status(name) },
     };
   }
@@ -290,9 +291,9 @@ export class Daemon {
             return cg === undefined ? undefined : tree?.ownerOf(cg);
           },
         },
-        onStatus: (owner, text) => { this.notifyStatus.set(`${owner.job}\0${owner.instance}`, text); },
+        onStatus: (owner, text) => { this.notifyStatus.set(instanceKey(owner.job, owner.instance), text); },
         onReady: (owner, pid) => {
-          this.log.debug(`${owner.job}${owner.instance ? ` (${owner.instance})` : ''}: READY=1 from ${pid}`);
+          this.log.debug(`${instanceLabel(owner.job, owner.instance)}: READY=1 from ${pid}`);
           void this.engine.emit('ready', [`JOB=${owner.job}`, `INSTANCE=${owner.instance}`], false).catch(() => undefined);
         },
         log: (level, msg) => this.log.log(level, msg),

@@ -1,6 +1,7 @@
 // The daemon's job cgroups: when to make the base cgroup, and when to look again while cgroup v2 is not mounted yet.
 import type { LogLevel } from '../log/daemonLog.ts';
-import { CgroupTree, type CgroupLog, type NoCgroups } from '../process/cgroupTree.ts';
+import { CgroupTree, type NoCgroups } from '../process/cgroupTree.ts';
+import type { LogFn } from '../model/log.ts';
 
 export interface JobCgroupsOptions {
   /** --no-cgroups: never. */
@@ -13,7 +14,7 @@ export interface JobCgroupsOptions {
   /** performance.now() (a fake clock in tests). */
   now?: () => number;
   /** CgroupTree.create (a fake in tests). */
-  create?: (baseName: string, log: CgroupLog) => CgroupTree | NoCgroups;
+  create?: (baseName: string, log: LogFn) => CgroupTree | NoCgroups;
 }
 
 /** How long a system init waits before it looks for cgroup v2 again. */
@@ -29,7 +30,7 @@ export class JobCgroups {
   /** now() before which get() does not look again (Infinity: never; 0: not looked yet). */
   private retryAt = 0;
   private readonly now: () => number;
-  private readonly create: (baseName: string, log: CgroupLog) => CgroupTree | NoCgroups;
+  private readonly create: (baseName: string, log: LogFn) => CgroupTree | NoCgroups;
 
   constructor(private readonly o: JobCgroupsOptions) {
     this.now = o.now ?? (() => performance.now());

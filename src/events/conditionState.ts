@@ -110,23 +110,24 @@ export function jobKeyOf(name: string, args: readonly MatchArg[]): string | unde
   return v !== undefined && !hasGlob(v) && !v.includes('$') ? v : undefined;
 }
 
-/** Leaf cursor of evaluate (module-level: no closure per call; evaluate never re-enters itself). */
-let cursor = 0;
+/** Where evalNode is in the leaf list: leaves are visited in tree order, so one counter finds each. */
+interface LeafCursor {
+  next: number;
+}
 
-function evalNode(c: Condition, ls: readonly LeafState[]): boolean {
+function evalNode(c: Condition, ls: readonly LeafState[], at: LeafCursor): boolean {
   if (c.kind === 'event') {
-    const l = ls[cursor++]!;
+    const l = ls[at.next++]!;
     return l.latched || l.level;
   }
-  const a = evalNode(c.left, ls);
-  const b = evalNode(c.right, ls);
+  const a = evalNode(c.left, ls, at);
+  const b = evalNode(c.right, ls, at);
   return c.kind === 'and' ? a && b : a || b;
 }
 
-/** Evaluates the tree from the leaves' values. */
+/** Evaluates the tree from the leaves' values (re-entrant: the cursor is this call's own). */
 export function evaluate(state: ConditionState): boolean {
-  cursor = 0;
-  return evalNode(state.tree, state.leaves);
+  return evalNode(state.tree, state.leaves, { next: 0 });
 }
 
 export interface UpdateResult {

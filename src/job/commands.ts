@@ -36,16 +36,24 @@ export interface CommandHost {
   newJob(spec: JobClassSpec, instance: string): JobRecord;
 }
 
+/**
+ * The instance name KEY=VALUE pairs select (the job's `instance` stanza expanded as at its
+ * starting: EngineApi.instanceOf); EngineError unknown-job, or invalid for an unset variable.
+ */
+export function selectInstance(table: JobTable, envCtx: EnvContext, job: string, env: readonly string[]): { spec: JobClassSpec; name: string } {
+  const spec = table.classRecs.has(job) ? table.anySpec(job) : undefined;
+  if (spec === undefined) throw new EngineError('unknown-job', `Unknown job: ${job}`);
+  const inst = instanceName(spec, envCtx, env);
+  if ('missing' in inst) throw new EngineError('invalid', `Unknown parameter: ${inst.missing}`);
+  return { spec, name: inst.name };
+}
+
 /** The instance a stop/restart/reload names; errors as Upstart words them. */
 export function findForCommand(h: CommandHost, job: string, env: string[]): JobRecord {
-  if (!h.table.classRecs.has(job)) throw new EngineError('unknown-job', `Unknown job: ${job}`);
-  const spec = h.table.anySpec(job);
-  if (spec === undefined) throw new EngineError('unknown-job', `Unknown job: ${job}`);
-  const inst = instanceName(spec, h.envCtx, env);
-  if ('missing' in inst) throw new EngineError('invalid', `Unknown parameter: ${inst.missing}`);
-  const j = h.table.instance(job, inst.name);
+  const { spec, name } = selectInstance(h.table, h.envCtx, job, env);
+  const j = h.table.instance(job, name);
   if (j === undefined) {
-    if (spec.instance !== undefined) throw new EngineError('unknown-instance', `Unknown instance: ${job} (${inst.name})`);
+    if (spec.instance !== undefined) throw new EngineError('unknown-instance', `Unknown instance: ${job} (${name})`);
     throw new EngineError('already-stopped', `Job has already been stopped: ${job}`);
   }
   return j;

@@ -3,7 +3,7 @@ import { isEnvEntry } from '../events/envList.ts';
 import { EngineError, type EngineApi, type EnvScope, type InstanceStatus, type JournalEntry, type WhyReport } from '../model/engineApi.ts';
 import type { JobClassSpec } from '../model/jobClass.ts';
 import type { JobEventName } from '../model/condition.ts';
-import { reloadJob, type CommandOp } from './commands.ts';
+import { reloadJob, selectInstance, type CommandOp } from './commands.ts';
 import { EngineCore, type EngineDeps, type EngineOptions } from './core.ts';
 import { EnvTables } from './envTables.ts';
 import { restoreEngine, takeSnapshot, type EngineSnapshot } from './snapshot.ts';
@@ -59,6 +59,10 @@ export class Engine implements EngineApi {
   }
 
   // ---- queries -----------------------------------------------------------------------------
+
+  instanceOf(job: string, env: readonly string[]): string {
+    return selectInstance(this.core.table, this.core.envCtx, job, env).name;
+  }
 
   status(job: string, instance?: string): InstanceStatus[] {
     const t = this.core.table;

@@ -4,6 +4,7 @@ import { EngineError, type EnvScope } from '../model/engineApi.ts';
 import { buildJobEnv, type EnvContext } from './environment.ts';
 import type { JobRecord } from './job.ts';
 import type { JobTable } from './jobTable.ts';
+import { instanceLabel } from '../model/instanceRef.ts';
 
 const byKey = ([a]: [string, string], [b]: [string, string]): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -17,7 +18,7 @@ function instanceOf(table: JobTable, job: string, instance: string): JobRecord {
   if (!table.classRecs.has(job)) throw new EngineError('unknown-job', `Unknown job: ${job}`);
   const j = table.instance(job, instance);
   if (j === undefined || j.state === 'waiting') {
-    throw new EngineError('unknown-instance', instance === '' ? `Unknown instance: ${job}` : `Unknown instance: ${job} (${instance})`);
+    throw new EngineError('unknown-instance', `Unknown instance: ${instanceLabel(job, instance)}`);
   }
   return j;
 }

@@ -4,6 +4,7 @@ import { DEFAULT_RESPAWN_LIMIT, type JobClassSpec } from '../model/jobClass.ts';
 import type { ExitInfo } from '../process/port.ts';
 import type { JobRecord, ProcessExit } from './job.ts';
 import { jobLabel, type JobMachine } from './machine.ts';
+import { stamp } from '../platform/clock.ts';
 
 function describeExit(e: ProcessExit): string {
   if (e.status !== undefined) return `terminated with status ${e.status}`;
@@ -22,7 +23,7 @@ export function processExited(m: JobMachine, info: ExitInfo): void {
   const { job, process: p, left } = owner;
   const exit: ProcessExit = info.kind === 'exited' ? { process: p, status: info.status } : { process: p, signal: info.signal };
   const c = host.clock;
-  const e: JournalEntry = { t: c.now(), wall: c.wallNow(), kind: 'exit', job: job.name, instance: job.instance, process: p, pid: info.pid };
+  const e: JournalEntry = { ...stamp(c), kind: 'exit', job: job.name, instance: job.instance, process: p, pid: info.pid };
   if (info.kind === 'exited') e.status = info.status;
   else e.signal = info.signal;
   host.journal(e);

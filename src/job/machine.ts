@@ -3,14 +3,16 @@ import { envMerge } from '../events/envList.ts';
 import type { JournalEntry } from '../model/engineApi.ts';
 import type { ConsoleMode, JobClassSpec, ProcessName } from '../model/jobClass.ts';
 import { goalText, type Goal, type JobState } from '../model/state.ts';
-import type { Clock } from '../platform/clock.ts';
+import { stamp, type Clock } from '../platform/clock.ts';
 import type { ProcessPort } from '../process/port.ts';
 import { buildJobEnv, exportedEnv, resultEnv, type EnvContext } from './environment.ts';
 import type { JobRecord } from './job.ts';
 import { nextState } from './nextState.ts';
-import { jobLabel, ProcessTable, spawnRequest, type LogFn } from './processTable.ts';
+import { jobLabel, ProcessTable, spawnRequest } from './processTable.ts';
+import type { LogFn } from '../model/log.ts';
 
-export { jobLabel, type LogFn } from './processTable.ts';
+export { jobLabel } from './processTable.ts';
+export type { LogFn } from '../model/log.ts';
 
 /** Work the machine hands back to the engine's queue (async completions). */
 export type MachineWork =
@@ -100,7 +102,7 @@ export class JobMachine {
 
   journalState(job: JobRecord): void {
     const c = this.host.clock;
-    this.host.journal({ t: c.now(), wall: c.wallNow(), kind: 'state', job: job.name, instance: job.instance, goal: goalText(job.goal), state: job.state });
+    this.host.journal({ ...stamp(c), kind: 'state', job: job.name, instance: job.instance, goal: goalText(job.goal), state: job.state });
   }
 
   /** Effects of entering job.state; returns the next state, or undefined to wait for something. */

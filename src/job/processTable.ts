@@ -1,15 +1,16 @@
 // A job's processes through the process port: the spawn request, the pid index (pid → job slot), kill timers.
 import type { JournalEntry } from '../model/engineApi.ts';
 import type { ConsoleMode, JobClassSpec, ProcessName } from '../model/jobClass.ts';
-import type { Clock, TimerHandle } from '../platform/clock.ts';
+import { instanceLabel } from '../model/instanceRef.ts';
+import { stamp, type Clock, type TimerHandle } from '../platform/clock.ts';
 import type { ProcessPort, SpawnRequest } from '../process/port.ts';
 import { commandFor } from './command.ts';
 import type { JobRecord } from './job.ts';
+import type { LogFn } from '../model/log.ts';
 
-export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
-
+/** How messages name a job record: `job` or `job (instance)`. */
 export function jobLabel(job: JobRecord): string {
-  return job.instance === '' ? job.name : `${job.name} (${job.instance})`;
+  return instanceLabel(job.name, job.instance);
 }
 
 /** What the port is asked to run for process p of a job. */
@@ -74,12 +75,12 @@ export class ProcessTable {
     if (r.ok) {
       job.pids[p] = [r.pid];
       this.pidIndex.set(r.pid, { job, process: p });
-      this.d.journal({ t: c.now(), wall: c.wallNow(), kind: 'spawn', job: job.name, instance: job.instance, process: p, pid: r.pid });
+      this.d.journal({ ...stamp(c), kind: 'spawn', job: job.name, instance: job.instance, process: p, pid: r.pid });
       this.d.log('debug', `${jobLabel(job)} ${p} process (${r.pid})`);
       return { ok: true };
     }
     const detail = r.stage === 'exec' || r.stage === '' ? r.message : `${r.stage}: ${r.message}`;
-    this.d.journal({ t: c.now(), wall: c.wallNow(), kind: 'spawn-failed', job: job.name, instance: job.instance, process: p, message: detail });
+    this.d.journal({ ...stamp(c), kind: 'spawn-failed', job: job.name, instance: job.instance, process: p, message: detail });
     this.d.log('warn', `Failed to spawn ${jobLabel(job)} ${p} process: ${detail} (${r.code}, errno ${r.errno})`);
     return { ok: false, detail };
   }

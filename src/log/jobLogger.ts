@@ -5,7 +5,7 @@ import { isatty } from 'node:tty';
 import { FdReader } from './fdReader.ts';
 import { pumpAvailable, PumpReader } from './pumpReader.ts';
 import { LogFile } from './logFile.ts';
-import { logFileName } from './logName.ts';
+import { logName } from '../model/instanceRef.ts';
 import type { OutputTap } from './linePrefix.ts';
 import type { DiagnosticLogger, OutputSink, OutputSource, OutputStats } from './port.ts';
 
@@ -85,7 +85,7 @@ export class JobLogger implements OutputSink {
 
   /** LOGDIR/JOB.log or LOGDIR/JOB-INSTANCE.log, '/' escaped. */
   logPath(job: string, instance: string): string {
-    return join(this.logDir, logFileName(job, instance));
+    return join(this.logDir, logName(job, instance));
   }
 
   attach(source: OutputSource, fd: number): Promise<void> {
@@ -164,7 +164,7 @@ export class JobLogger implements OutputSink {
 
   /** What became of a job instance's output so far (zeros for one never seen). */
   stats(job: string, instance: string): OutputStats {
-    const e = this.entries.get(logFileName(job, instance));
+    const e = this.entries.get(logName(job, instance));
     if (!e) return { ...ZERO };
     const s = e.file.stats();
     let direct = e.directDone;
@@ -174,7 +174,7 @@ export class JobLogger implements OutputSink {
 
   /** Forgets a job instance's counters once it is gone, unless it still has output pending. */
   forget(job: string, instance: string): void {
-    const key = logFileName(job, instance);
+    const key = logName(job, instance);
     const e = this.entries.get(key);
     if (e && e.file.idle) this.entries.delete(key);
   }
@@ -188,7 +188,7 @@ export class JobLogger implements OutputSink {
   }
 
   private entryFor(source: OutputSource): Entry {
-    const key = logFileName(source.job, source.instance);
+    const key = logName(source.job, source.instance);
     let e = this.entries.get(key);
     if (e && !this.closed) return e;
     const entry: Entry = { file: undefined as unknown as LogFile, readers: new Set(), paused: false, directDone: 0 };

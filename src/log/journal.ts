@@ -2,7 +2,7 @@
 import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JournalEntry } from '../model/engineApi.ts';
-import { realClock, type Clock } from '../platform/clock.ts';
+import { realClock, stamp, type Clock } from '../platform/clock.ts';
 import { LogFile } from './logFile.ts';
 import { JOURNAL_FILE_NAME } from './logName.ts';
 import type { DiagnosticLogger } from './port.ts';
@@ -79,7 +79,7 @@ export class Journal {
 
   /** Stamps a record with the clock's monotonic and wall time and appends it. */
   record(rec: JournalRecord): JournalEntry {
-    const entry = { ...rec, t: this.clock.now(), wall: this.clock.wallNow() } as JournalEntry;
+    const entry = { ...rec, ...stamp(this.clock) } as JournalEntry;
     this.append(entry);
     return entry;
   }

@@ -1,5 +1,6 @@
 // Human text for journal entries (`initctl events`), one line each, the way upstart-monitor printed them.
 import type { JournalEntry } from '../model/engineApi.ts';
+import { instanceLabel } from '../model/instanceRef.ts';
 
 export interface JournalFormatOptions {
   /** Show wall time in UTC instead of local time (tests, logs shared across zones). */
@@ -24,21 +25,16 @@ function details(e: JournalEntry): string {
     case 'event':
       return [e.name, ...e.env.map(quoteWord)].join(' ');
     case 'state':
-      return `${jobName(e.job, e.instance)} ${e.goal}/${e.state}`;
+      return `${instanceLabel(e.job, e.instance)} ${e.goal}/${e.state}`;
     case 'spawn':
-      return `${jobName(e.job, e.instance)} ${e.process} process ${e.pid}`;
+      return `${instanceLabel(e.job, e.instance)} ${e.process} process ${e.pid}`;
     case 'exit': {
       const how = e.signal !== undefined ? `killed by ${e.signal}` : e.status !== undefined ? `exited ${e.status}` : 'ended';
-      return `${jobName(e.job, e.instance)} ${e.process} process ${e.pid} ${how}`;
+      return `${instanceLabel(e.job, e.instance)} ${e.process} process ${e.pid} ${how}`;
     }
     case 'spawn-failed':
-      return `${jobName(e.job, e.instance)} ${e.process}: ${oneLine(e.message)}`;
+      return `${instanceLabel(e.job, e.instance)} ${e.process}: ${oneLine(e.message)}`;
   }
-}
-
-/** As initctl shows instances: `job (instance)`. */
-function jobName(job: string, instance: string): string {
-  return instance === '' ? job : `${job} (${instance})`;
 }
 
 // eslint-disable-next-line no-control-regex

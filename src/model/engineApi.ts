@@ -75,6 +75,14 @@ export interface EngineApi {
   getClass(name: string): JobClassSpec | undefined;
   classes(): JobClassSpec[];
 
+  /**
+   * The instance name KEY=VALUE pairs select: the job's `instance` stanza expanded over its
+   * defaults and the (import-filtered) pairs, exactly as a start would name it; '' without the
+   * stanza. Throws EngineError unknown-job, or invalid (`Unknown parameter: VAR`) for a variable
+   * that is unset and has no default.
+   */
+  instanceOf(job: string, env: readonly string[]): string;
+
   /** Instances of one job (empty for a job with none); throws EngineError unknown-job. */
   status(job: string, instance?: string): InstanceStatus[];
 

@@ -14,6 +14,11 @@ export interface Clock {
   defer(fn: () => void): void;
 }
 
+/** The two times every journal entry carries: monotonic `t` and wall-clock `wall`, both in ms. */
+export function stamp(c: Clock): { t: number; wall: number } {
+  return { t: c.now(), wall: c.wallNow() };
+}
+
 export const realClock: Clock = {
   now: () => performance.now(),
   wallNow: () => Date.now(),

@@ -1,8 +1,8 @@
 // Job cgroups (DESIGN §3.5): one cgroup v2 directory per job instance, under the daemon's own cgroup, when it can make them.
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-export type CgroupLog = (level: 'debug' | 'info' | 'warn', msg: string) => void;
+import { cgroupName } from '../model/instanceRef.ts';
+import type { LogFn } from '../model/log.ts';
 
 export interface CgroupOwner {
   job: string;
@@ -46,11 +46,6 @@ function unescapeMount(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
-/** The directory name of an instance's cgroup: JOB or JOB-INSTANCE, `/` as `_` (init(5)'s upstart/$UPSTART_JOB-$UPSTART_INSTANCE). */
-export function cgroupName(job: string, instance: string): string {
-  return (instance === '' ? job : `${job}-${instance}`).replace(/\//g, '_');
-}
-
 /**
  * Invariants: `dir` (the base, BASE under the daemon's own cgroup) exists from create() until
  * close(); `names` maps each directory made under it to its instance; nothing here kills the
@@ -64,14 +59,14 @@ export class CgroupTree {
     readonly dir: string,
     /** The base's path as /proc/PID/cgroup shows it, e.g. /upstart-ts.1234. */
     readonly path: string,
-    private readonly log: CgroupLog,
+    private readonly log: LogFn,
   ) {}
 
   /**
    * Makes the base directory BASENAME in the daemon's own cgroup, or returns why it cannot:
    * no cgroup v2, or no right to make (or move processes into) cgroups there.
    */
-  static create(baseName: string, log: CgroupLog, own = findOwnCgroup()): CgroupTree | NoCgroups {
+  static create(baseName: string, log: LogFn, own = findOwnCgroup()): CgroupTree | NoCgroups {
     if (own === undefined) return { why: 'no cgroup v2 hierarchy is mounted', mounted: false };
     const path = `${own.path === '/' ? '' : own.path}/${baseName}`;
     const dir = join(own.mount, path);

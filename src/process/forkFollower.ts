@@ -1,6 +1,7 @@
 // ForkFollower: expect fork/daemon via ptrace — follows a traced child through N forks to the daemon's pid.
 import type { ChildStatus } from './native.ts';
 import * as native from './native.ts';
+import type { LogFn } from '../model/log.ts';
 
 const SIGTRAP = 5;
 const SIGSTOP = 19;
@@ -32,7 +33,7 @@ export class ForkFollower {
   private readonly finals = new Map<number, Follow>();
   private readonly earlyStops = new Set<number>();
 
-  constructor(private readonly log: (level: 'debug' | 'warn', msg: string) => void) {}
+  constructor(private readonly log: LogFn) {}
 
   /** Starts following a child spawned with traceMe; `forks` is 1 for expect fork, 2 for expect daemon. */
   follow(spawned: number, forks: number): void {

@@ -13,13 +13,13 @@ import type { ExitInfo, ProcessEvents, ProcessPort, SpawnRequest, SpawnResult } 
 import { feedScript, openScriptPipe, type ScriptPipe } from './scriptFeed.ts';
 import { SpawnError } from './spawnError.ts';
 import { SyscallError } from './syscallError.ts';
-
-export type PortLogLevel = 'debug' | 'info' | 'warn' | 'error';
+import { instanceKey } from '../model/instanceRef.ts';
+import type { LogFn } from '../model/log.ts';
 
 export interface NativeProcessPortOptions {
   /** Where `console log` output goes (the pty master of each process). */
   sink: OutputSink;
-  logger?: (level: PortLogLevel, msg: string) => void;
+  logger?: LogFn;
   /** The console for `console output|owner` (default: the daemon's own fds 0/1/2). */
   consoleFd?: number;
   /** Orphans reparented to us (subreaper / PID 1) that no job owns, after they are reaped. */
@@ -69,7 +69,7 @@ export class NativeProcessPort implements ProcessPort {
   private events: ProcessEvents | undefined;
   private readonly owned = new Map<number, Owned>();
   private readonly follower: ForkFollower;
-  private readonly log: (level: PortLogLevel, msg: string) => void;
+  private readonly log: LogFn;
   private readonly flushDeadlineMs: number;
   private pendingReports = 0;
   private closed = false;
@@ -134,7 +134,7 @@ export class NativeProcessPort implements ProcessPort {
       }
       const owned: Owned = { output, awaitingStop: req.expect.kind === 'stop' };
       // A new main process: an earlier stop's sweep (restart) is done with.
-      if (req.process === 'main') this.swept.delete(instKey(req.job, req.instance));
+      if (req.process === 'main') this.swept.delete(instanceKey(req.job, req.instance));
       if (cg !== undefined) {
         owned.inst = { job: req.job, instance: req.instance };
         owned.expectExit = req.process === 'main' && req.expect.kind === 'exit';
@@ -158,7 +158,7 @@ export class NativeProcessPort implements ProcessPort {
     if (group && inst !== undefined && tree) {
       // A stop reaches every process of the job, wherever it moved (setsid, double fork).
       tree.kill(inst.job, inst.instance, signal);
-      this.swept.add(instKey(inst.job, inst.instance));
+      this.swept.add(instanceKey(inst.job, inst.instance));
     }
     // Not ready yet (expect fork/daemon): the spawned pid may have forked and gone; signal its successor.
     pid = this.follower.standIn(pid) ?? pid;
@@ -182,7 +182,7 @@ export class NativeProcessPort implements ProcessPort {
     const tree = this.cgroups();
     if (!tree) return;
     // Stopped on request: what ignored the stop signal goes now. Ended by itself: leftovers stay (as in Upstart).
-    if (this.swept.delete(instKey(job, instance))) tree.kill(job, instance, 'KILL');
+    if (this.swept.delete(instanceKey(job, instance))) tree.kill(job, instance, 'KILL');
     tree.release(job, instance);
   }
 
@@ -348,8 +348,6 @@ export class NativeProcessPort implements ProcessPort {
     if (!this.closed) native.reaperRef(this.owned.size > 0 || this.pendingReports > 0 || this.helpers.size > 0);
   }
 }
-
-const instKey = (job: string, instance: string): string => `${job}\0${instance}`;
 
 let ownGroup: number | undefined;
 /** The daemon's own process group: it never changes after start, so /proc is read once. */

@@ -1,11 +1,8 @@
 // emit, notify-ready, events [--follow] and why: the commands about events and what they did.
 import { EngineError, type JournalEntry, type LeafReport, type WhyReport } from '../../model/engineApi.ts';
+import { instanceLabel } from '../../model/instanceRef.ts';
 import { UsageError } from './argv.ts';
 import { guard, needArgs, out, outJson, type CommandSpec } from './context.ts';
-
-function who(job: string, instance: string): string {
-  return instance === '' ? job : `${job} (${instance})`;
-}
 
 /** One journal entry as one line: seconds since the daemon started, the kind, the facts. */
 export function formatJournalEntry(e: JournalEntry): string {
@@ -14,15 +11,15 @@ export function formatJournalEntry(e: JournalEntry): string {
     case 'event':
       return `${t} event ${[e.name, ...e.env].join(' ')}\n`;
     case 'state':
-      return `${t} state ${who(e.job, e.instance)} ${e.goal}/${e.state}\n`;
+      return `${t} state ${instanceLabel(e.job, e.instance)} ${e.goal}/${e.state}\n`;
     case 'spawn':
-      return `${t} spawn ${who(e.job, e.instance)} ${e.process} process ${e.pid}\n`;
+      return `${t} spawn ${instanceLabel(e.job, e.instance)} ${e.process} process ${e.pid}\n`;
     case 'exit': {
       const how = e.signal !== undefined ? `killed by ${e.signal}` : `status ${e.status ?? 0}`;
-      return `${t} exit ${who(e.job, e.instance)} ${e.process} process ${e.pid} ${how}\n`;
+      return `${t} exit ${instanceLabel(e.job, e.instance)} ${e.process} process ${e.pid} ${how}\n`;
     }
     case 'spawn-failed':
-      return `${t} spawn-failed ${who(e.job, e.instance)} ${e.process} process: ${e.message}\n`;
+      return `${t} spawn-failed ${instanceLabel(e.job, e.instance)} ${e.process} process: ${e.message}\n`;
   }
 }
 

@@ -2,7 +2,6 @@
 import { EngineError, type EngineApi, type InstanceStatus } from '../../model/engineApi.ts';
 import { UsageError } from './argv.ts';
 import { guard, out, outJson, type CommandContext, type CommandSpec, type Invocation } from './context.ts';
-import { envMap, expandVars } from './instanceName.ts';
 import { formatStatus, waitingStatus } from './statusText.ts';
 
 /** The job (and instance) a command acts on: named on the command line, or the caller's own job. */
@@ -33,17 +32,6 @@ function envSelecting(engine: EngineApi, job: string, instance: string): string[
   if (one) return [`${one[1] ?? one[2]}=${instance}`];
   if (!template.includes('$') && template === instance) return [];
   throw new EngineError('invalid', `Cannot select instance ${instance} of ${job} without its KEY=VALUE pairs; name them: ${job} KEY=VALUE...`);
-}
-
-/** The instance name KEY=VALUE pairs select, per the job's `instance` stanza. */
-function instanceFor(engine: EngineApi, job: string, pairs: string[]): string {
-  const spec = engine.getClass(job);
-  if (spec === undefined) throw new EngineError('unknown-job', `Unknown job: ${job}`);
-  if (spec.instance === undefined) return '';
-  const env = new Map(engine.jobEnv());
-  for (const e of spec.env) if (e.value !== undefined) env.set(e.key, e.value);
-  for (const [k, v] of envMap(pairs)) env.set(k, v);
-  return expandVars(spec.instance, env);
 }
 
 function printStatuses(ctx: CommandContext, inv: Invocation, list: InstanceStatus[]): void {
@@ -120,7 +108,7 @@ export const jobCommands: Record<string, CommandSpec> = {
       if (t.self) {
         list = ctx.engine.status(t.job, t.self.instance);
       } else if (t.env.length > 0) {
-        const name = instanceFor(ctx.engine, t.job, t.env);
+        const name = ctx.engine.instanceOf(t.job, t.env);
         list = ctx.engine.status(t.job, name);
         if (list.length === 0 && name !== '') throw new EngineError('unknown-instance', `Unknown instance: ${t.job} (${name})`);
       } else {

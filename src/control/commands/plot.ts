@@ -1,6 +1,7 @@
 // initctl plot: the boot (or any stretch) as an SVG timeline from the event journal, like systemd-analyze plot.
 import type { JournalEntry } from '../../model/engineApi.ts';
 import { guard, needArgs, out, outJson, type CommandSpec } from './context.ts';
+import { instanceKey, instanceLabel } from '../../model/instanceRef.ts';
 
 /** One stretch of a job instance's life: starting…running, running…stopping, stopping…waiting. */
 export interface Span {
@@ -45,7 +46,7 @@ export function timeline(entries: JournalEntry[]): Timeline {
       continue;
     }
     if (e.kind !== 'state') continue;
-    const key = `${e.job}\0${e.instance}`;
+    const key = instanceKey(e.job, e.instance);
     let row = rows.get(key);
     if (row === undefined) rows.set(key, (row = { job: e.job, instance: e.instance, spans: [] }));
     const open = row.spans.at(-1);
@@ -86,7 +87,7 @@ export function toSvg(tl: Timeline): string {
   }
   tl.rows.forEach((r, i) => {
     const y = top + i * rowH;
-    const label = r.instance === '' ? r.job : `${r.job} (${r.instance})`;
+    const label = instanceLabel(r.job, r.instance);
     for (const sp of r.spans) {
       const w = Math.max(1, x(sp.to ?? tl.end) - x(sp.from));
       o.push(`<rect x="${x(sp.from).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${rowH - 3}" fill="${COLOUR[sp.phase]}"><title>${esc(label)} ${sp.phase} ${(sp.from / 1000).toFixed(3)}s${sp.to !== undefined ? `–${(sp.to / 1000).toFixed(3)}s` : ''}</title></rect>`);

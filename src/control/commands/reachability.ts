@@ -2,12 +2,8 @@
 import { isJobEvent, leaves, type Condition, type EventOperand } from '../../model/condition.ts';
 import type { JobClassSpec } from '../../model/jobClass.ts';
 import { splitJobArg } from '../../config/conditionText.ts';
-
-/** Events the daemon or its bridges emit themselves; never reported (initctl(8): "internal events"). */
-export const STANDARD_EVENTS: readonly string[] = [
-  'startup', 'starting', 'started', 'stopping', 'stopped', 'runlevel', 'control-alt-delete',
-  'keyboard-request', 'power-status-changed', 'session-end', 'file', 'socket', 'dbus',
-];
+import { globMatch, hasGlob } from '../../events/glob.ts';
+import { isDaemonEvent } from '../../model/daemonEvents.ts';
 
 export interface Problem {
   on: 'start' | 'stop';
@@ -20,35 +16,10 @@ export interface JobProblems {
   problems: Problem[];
 }
 
-/** Shell-style glob (`*`, `?`, `[...]`, `[!...]`) as an anchored RegExp. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const close = glob.indexOf(']', i + 2);
-      if (close === -1) {
-        re += '\\[';
-        continue;
-      }
-      let body = glob.slice(i + 1, close);
-      if (body.startsWith('!')) body = `^${body.slice(1)}`;
-      re += `[${body.replace(/\\/g, '\\\\')}]`;
-      i = close;
-    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
-function hasGlob(s: string): boolean {
-  return /[*?[]/.test(s);
-}
-
 interface Known {
   jobs: string[];
-  emits: RegExp[];
+  /** `emits` names of every class; may hold globs. */
+  emits: string[];
   ignore: Set<string>;
 }
 
@@ -56,11 +27,11 @@ function leafProblem(leaf: EventOperand, on: Problem['on'], k: Known): Problem |
   if (isJobEvent(leaf.name)) {
     const job = splitJobArg(leaf).job;
     if (job === undefined || job.includes('$')) return undefined;
-    const ok = hasGlob(job) ? k.jobs.some((j) => globToRegExp(job).test(j)) : k.jobs.includes(job);
+    const ok = hasGlob(job) ? k.jobs.some((j) => globMatch(job, j)) : k.jobs.includes(job);
     return ok ? undefined : { on, kind: 'job', name: job };
   }
-  if (STANDARD_EVENTS.includes(leaf.name) || leaf.name.startsWith(':sys:') || k.ignore.has(leaf.name)) return undefined;
-  return k.emits.some((re) => re.test(leaf.name)) ? undefined : { on, kind: 'event', name: leaf.name };
+  if (isDaemonEvent(leaf.name) || leaf.name.startsWith(':sys:') || k.ignore.has(leaf.name)) return undefined;
+  return k.emits.some((glob) => globMatch(glob, leaf.name)) ? undefined : { on, kind: 'event', name: leaf.name };
 }
 
 /** Whether a condition could become true; `or` needs one side, or both with warn. */
@@ -90,7 +61,7 @@ export function checkConfig(
 ): JobProblems[] {
   const k: Known = {
     jobs: all.map((c) => c.name),
-    emits: all.flatMap((c) => c.emits.map(globToRegExp)),
+    emits: all.flatMap((c) => c.emits),
     ignore: new Set(opts.ignoreEvents),
   };
   const result: JobProblems[] = [];

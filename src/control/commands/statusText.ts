@@ -1,12 +1,13 @@
 // Upstart's status line: `NAME [(INSTANCE)] GOAL/STATE[, process PID]` plus tab-indented extra processes.
 import type { InstanceStatus } from '../../model/engineApi.ts';
+import { instanceLabel } from '../../model/instanceRef.ts';
 
 /** Processes shown as `, process PID` when first; the others get `(NAME)` in front. */
 const PLAIN_FIRST = new Set(['main', 'pre-start', 'post-stop']);
 
 /** The status text of one instance, every line newline-terminated. */
 export function formatStatus(s: InstanceStatus): string {
-  let text = s.instance === '' ? s.job : `${s.job} (${s.instance})`;
+  let text = instanceLabel(s.job, s.instance);
   text += ` ${s.goal}/${s.state}`;
   s.processes.forEach((p, i) => {
     if (i === 0) text += PLAIN_FIRST.has(p.process) ? `, process ${p.pid}` : `, (${p.process}) process ${p.pid}`;

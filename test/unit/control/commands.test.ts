@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCommand } from '../../../src/control/commands/index.ts';
 import { parseJob } from '../../../src/config/parser.ts';
+import { DAEMON_EVENT_NAMES } from '../../../src/model/daemonEvents.ts';
 import type { JobClassSpec } from '../../../src/model/jobClass.ts';
 import { FakeEngine, FakeHooks } from './fakeEngine.ts';
 
@@ -263,6 +264,24 @@ test('check-config: unknown events and jobs, --ignore-events, --warn, exit statu
   assert.deepEqual(JSON.parse((await run(['initctl', 'check-config', '--json', 'foo'], e)).stdout), [
     { job: 'foo', problems: [{ on: 'start', kind: 'job', name: 'grape' }, { on: 'stop', kind: 'event', name: 'peach' }] },
   ]);
+});
+
+test('check-config: every event the daemon emits is known, ready among them (regression: ready was flagged)', async () => {
+  const e = new FakeEngine();
+  e.addOrReplaceClass(job('db', 'start on startup\n'));
+  e.addOrReplaceClass(job('app', 'start on ready JOB=db\n'));
+  for (const name of DAEMON_EVENT_NAMES) e.addOrReplaceClass(job(`on-${name}`, `start on ${name}\n`));
+  assert.deepEqual(await run(['initctl', 'check-config', '--warn'], e), { stdout: '', stderr: '', status: 0 });
+});
+
+test('check-config: emits globs match as fnmatch does (the one glob of events/)', async () => {
+  const e = new FakeEngine();
+  e.addOrReplaceClass(job('emitter', 'emits net-[!x]*\nemits disk\\?\n'));
+  e.addOrReplaceClass(job('up', 'start on net-up\n'));
+  e.addOrReplaceClass(job('x', 'start on net-xyz\n'));
+  e.addOrReplaceClass(job('q', 'start on disk?\n'));
+  e.addOrReplaceClass(job('r', 'start on diskr\n'));
+  assert.equal((await run(['initctl', 'check-config'], e)).stdout, 'r\n  start on: unknown event diskr\nx\n  start on: unknown event net-xyz\n');
 });
 
 test('events prints the journal; --follow streams until the client goes away', async () => {

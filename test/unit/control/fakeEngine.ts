@@ -2,6 +2,7 @@
 import { EngineError, type EngineApi, type EnvScope, type InstanceStatus, type JournalEntry, type WhyReport } from '../../../src/model/engineApi.ts';
 import { defaultJobClass, type JobClassSpec } from '../../../src/model/jobClass.ts';
 import type { DaemonHooks } from '../../../src/control/hooks.ts';
+import { instanceName } from '../../../src/job/environment.ts';
 import type { LogPriority } from '../../../src/log/daemonLog.ts';
 
 export class FakeEngine implements EngineApi {
@@ -42,10 +43,13 @@ export class FakeEngine implements EngineApi {
   private known(job: string): void {
     if (!this.specs.has(job)) throw new EngineError('unknown-job', `Unknown job: ${job}`);
   }
-  private instanceName(job: string, env: string[]): string {
-    const t = this.specs.get(job)?.instance;
-    if (t === undefined) return '';
-    return t.replace(/\$\{?(\w+)\}?/g, (_m, k: string) => env.find((e) => e.startsWith(`${k}=`))?.slice(k.length + 1) ?? '');
+  /** The engine's own rule (job/environment.ts), over this fake's job env table. */
+  instanceOf(job: string, env: readonly string[]): string {
+    const spec = this.specs.get(job);
+    if (spec === undefined) throw new EngineError('unknown-job', `Unknown job: ${job}`);
+    const r = instanceName(spec, { jobEnv: this.env, inherited: {}, session: [] }, env);
+    if ('missing' in r) throw new EngineError('invalid', `Unknown parameter: ${r.missing}`);
+    return r.name;
   }
   status(job: string, instance?: string): InstanceStatus[] {
     this.known(job);
@@ -55,7 +59,7 @@ export class FakeEngine implements EngineApi {
   async start(job: string, env: string[], wait: boolean): Promise<InstanceStatus> {
     this.known(job);
     this.calls.push(`start ${job} ${env.join(' ')} wait=${wait}`);
-    const name = this.instanceName(job, env);
+    const name = this.instanceOf(job, env);
     const list = this.instances.get(job) ?? [];
     if (list.some((i) => i.instance === name && i.goal === 'start')) throw new EngineError('already-running', `Job is already running: ${job}`);
     const s: InstanceStatus = { job, instance: name, goal: 'start', state: 'running', processes: [{ process: 'main', pid: this.nextPid++ }] };
@@ -66,7 +70,7 @@ export class FakeEngine implements EngineApi {
   async stop(job: string, env: string[], wait: boolean): Promise<InstanceStatus> {
     this.known(job);
     this.calls.push(`stop ${job} ${env.join(' ')} wait=${wait}`);
-    const name = this.instanceName(job, env);
+    const name = this.instanceOf(job, env);
     const list = this.instances.get(job) ?? [];
     const cur = list.find((i) => i.instance === name);
     if (cur === undefined || cur.goal === 'stop') throw new EngineError('already-stopped', `Job has already been stopped: ${job}`);

@@ -1,6 +1,7 @@
-// Test harness for the engine: a fake ProcessPort, a tiny condition parser, and a driver over FakeClock.
+// Test harness for the engine: a fake ProcessPort, conditions through the real parser, and a driver over FakeClock.
 import { Engine, type EngineDeps, type EngineOptions, type EngineSnapshot } from '../../../src/job/engine.ts';
-import type { Condition, MatchArg } from '../../../src/model/condition.ts';
+import { parseJob } from '../../../src/config/parser.ts';
+import type { Condition } from '../../../src/model/condition.ts';
 import type { JournalEntry } from '../../../src/model/engineApi.ts';
 import { defaultJobClass, type JobClassSpec, type ProcessName } from '../../../src/model/jobClass.ts';
 import { FakeClock } from '../../../src/platform/fakeClock.ts';
@@ -45,35 +46,11 @@ export class FakeProcessPort implements ProcessPort {
   }
 }
 
-/** Parses `started a and (B C=D or E)` (and/or equal precedence, left-assoc), as init(5) writes it. */
+/** Parses `started a and (B C=D or E)` with the config parser itself (as a `start on` stanza); throws on a bad condition. */
 export function cond(text: string): Condition {
-  const toks = text.match(/\(|\)|[^\s()]+/g) ?? [];
-  let i = 0;
-  const operand = (): Condition => {
-    const t = toks[i++];
-    if (t === '(') {
-      const c = expr();
-      i++; // ')'
-      return c;
-    }
-    const args: MatchArg[] = [];
-    while (i < toks.length && toks[i] !== ')' && toks[i] !== 'and' && toks[i] !== 'or') {
-      const a = toks[i++]!;
-      const m = /^([A-Za-z_][A-Za-z0-9_]*)(!?=)(.*)$/.exec(a);
-      if (m) args.push(m[2] === '!=' ? { key: m[1]!, value: m[3]!, negate: true } : { key: m[1]!, value: m[3]! });
-      else args.push({ value: a });
-    }
-    return { kind: 'event', name: t!, args };
-  };
-  const expr = (): Condition => {
-    let left = operand();
-    while (toks[i] === 'and' || toks[i] === 'or') {
-      const kind = toks[i++] as 'and' | 'or';
-      left = { kind, left, right: operand() };
-    }
-    return left;
-  };
-  return expr();
+  const r = parseJob(`start on ${text}\n`, { file: 'harness.conf', name: 'harness' });
+  if (r.spec?.start === undefined) throw new Error(`bad condition ${JSON.stringify(text)}: ${r.errors.map((e) => e.message).join('; ')}`);
+  return r.spec.start;
 }
 
 export interface ClassOpts extends Partial<Omit<JobClassSpec, 'start' | 'stop' | 'process'>> {

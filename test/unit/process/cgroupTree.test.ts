@@ -1,10 +1,10 @@
-// Finding the daemon's cgroup v2 from /proc (mountinfo and cgroup as a kernel writes them), and job cgroup names.
+// Finding the daemon's cgroup v2 from /proc (mountinfo and cgroup as a kernel writes them).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cgroupName, findOwnCgroup } from '../../../src/process/cgroupTree.ts';
+import { findOwnCgroup } from '../../../src/process/cgroupTree.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cgroup-proc-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,8 +50,3 @@ test('no cgroup v2: none mounted, no 0:: line, or no /proc at all', () => {
   assert.equal(findOwnCgroup(join(dir, 'missing')), undefined);
 });
 
-test("job cgroup names follow init(5): JOB or JOB-INSTANCE, '/' as '_'", () => {
-  assert.equal(cgroupName('ssh', ''), 'ssh');
-  assert.equal(cgroupName('net/apache', 'eth0'), 'net_apache-eth0');
-  assert.equal(cgroupName('tty', 'a/b'), 'tty-a_b');
-});

@@ -1,0 +1,93 @@
+// npm run package:deb: both packages build with sane fields, lintian finds no error, and the unpacked daemon runs a job.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+const skip = existsSync('/usr/bin/dpkg-deb') ? false : 'dpkg-deb not found (Debian package dpkg)';
+
+function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  return execFileSync(cmd, args, { cwd: root, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+}
+
+function field(info: string, name: string): string | undefined {
+  return new RegExp(`^ ${name}: (.*)$`, 'm').exec(info)?.[1];
+}
+
+async function waitFor(what: string, ok: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('package:deb: upstart-ts and upstart-ts-init build, with fields, lintian and a running daemon', { skip, timeout: 600_000 }, async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'upstart-deb-'));
+  try {
+    const printed = sh(process.execPath, ['scripts/package-deb.mjs', '--out', out], { ...process.env, UPSTART_TS_DEB_COMPRESS: 'gzip' });
+    const main = join(out, `upstart-ts_${version}_amd64.deb`);
+    const init = join(out, `upstart-ts-init_${version}_amd64.deb`);
+    assert.match(printed, /upstart-ts_.*\.deb/);
+    assert.ok(existsSync(main) && existsSync(init), printed);
+
+    const mainInfo = sh('dpkg-deb', ['-I', main]);
+    assert.equal(field(mainInfo, 'Package'), 'upstart-ts');
+    assert.equal(field(mainInfo, 'Version'), version);
+    assert.equal(field(mainInfo, 'Architecture'), 'amd64');
+    assert.match(field(mainInfo, 'Depends') ?? '', /libc6/);
+    const initInfo = sh('dpkg-deb', ['-I', init]);
+    assert.equal(field(initInfo, 'Package'), 'upstart-ts-init');
+    assert.equal(field(initInfo, 'Pre-Depends'), `upstart-ts (= ${version})`);
+    for (const other of ['systemd-sysv', 'sysvinit-core', 'runit-init']) {
+      assert.match(field(initInfo, 'Conflicts') ?? '', new RegExp(other));
+      assert.match(field(initInfo, 'Replaces') ?? '', new RegExp(other));
+    }
+
+    const initFiles = sh('dpkg-deb', ['-c', init]);
+    assert.match(initFiles, /\.\/sbin\/init -> \/usr\/lib\/upstart-ts\/bin\/upstart/);
+    assert.match(initFiles, /\.\/etc\/init\/rc-sysinit\.conf/);
+    const mainFiles = sh('dpkg-deb', ['-c', main]);
+    assert.doesNotMatch(mainFiles, /\.\/sbin\/init\b/, 'upstart-ts itself never touches /sbin/init');
+
+    if (existsSync('/usr/bin/lintian')) {
+      let report: string;
+      try {
+        report = sh('/usr/bin/lintian', ['--tag-display-limit', '0', main, init]);
+      } catch (err) {
+        report = String((err as { stdout?: string }).stdout ?? err);
+      }
+      assert.doesNotMatch(report, /^E: /m, report);
+    } else {
+      t.diagnostic('lintian not installed: its check was skipped');
+    }
+
+    // The unpacked tree runs: its own node, its own addon, the C initctl.
+    const tree = join(out, 'tree');
+    sh('dpkg-deb', ['-x', main, tree]);
+    const lib = join(tree, 'usr', 'lib', 'upstart-ts');
+    const conf = join(out, 'conf');
+    mkdirSync(conf);
+    writeFileSync(join(conf, 'nap.conf'), 'exec sleep 300\n');
+    const sock = join(out, 'sock');
+    const daemon = spawn(join(lib, 'node'), [join(lib, 'bin', 'upstart'), '--user', '--confdir', conf, '--socket', sock, '--logdir', join(out, 'log')], { stdio: 'ignore' });
+    try {
+      await waitFor('the packaged daemon socket', () => existsSync(sock), 30_000);
+      const initctl = join(tree, 'usr', 'bin', 'initctl');
+      assert.match(sh(initctl, ['--socket', sock, 'start', 'nap']), /^nap start\/running, process \d+$/m);
+      assert.match(sh(initctl, ['--socket', sock, 'version']), new RegExp(`upstart-ts ${version.replace(/\./g, '\\.')}`));
+      sh(initctl, ['--socket', sock, 'stop', 'nap']);
+    } finally {
+      const exited = new Promise((r) => daemon.once('exit', r));
+      daemon.kill('SIGTERM');
+      await exited;
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});

@@ -168,6 +168,7 @@ function main() {
   stageMain(join(stageRoot, 'upstart-ts'), node);
   stageInit(join(stageRoot, 'upstart-ts-init'));
   for (const name of ['upstart-ts', 'upstart-ts-init']) process.stdout.write(`${relative(root, build(join(stageRoot, name), name, vars, out))}\n`);
+  rmSync(stageRoot, { recursive: true, force: true });
 }
 
 main();

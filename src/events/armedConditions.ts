@@ -19,7 +19,10 @@ export interface ConditionHooks {
   hold(eventId: number): void;
   /** A leaf let go of this event (legacy), after the condition fired. */
   release(eventId: number): void;
-  /** The owner's whole condition went false → true. */
+  /**
+   * The owner's condition fired: default mode, an event turned one of its leaves true (an
+   * occurrence) and the whole condition is true afterwards; legacy, it went false → true.
+   */
   fire(owner: Owner, firing: Firing): void;
 }
 
@@ -38,6 +41,8 @@ export class ArmedConditions {
   constructor(
     readonly mode: ConditionMode,
     readonly registry: Registry,
+    /** Whether a name is a job or service of ours (its lifecycle leaves are levels; see updateWithEvent). */
+    readonly isJob: (name: string) => boolean = (name) => registry[name] !== undefined,
   ) {}
 
   /** A fresh state for a tree, `$VAR`s expanded with lookup, levels taken from the registry. */
@@ -84,12 +89,14 @@ export class ArmedConditions {
       if (a === undefined) continue;
       const cond = a.cond;
       this.evaluations++;
-      const r = updateWithEvent(cond, ev, this.registry, this.mode, now);
+      const r = updateWithEvent(cond, ev, this.registry, this.mode, now, this.isJob);
       for (const id of r.held) hooks.hold(id);
-      if (!r.changed) continue;
+      if (!r.changed && r.occurred.length === 0) continue;
       const value = evaluate(cond);
-      if (value && !cond.value) {
-        const firing = collectFiring(cond);
+      // Default: the edge of a leaf (every occurrence counts) with the whole true afterwards;
+      // legacy (1.13): the whole tree going true (it is reset when it fires, so that is every time).
+      if (value && (!cond.value || r.occurred.length > 0)) {
+        const firing = collectFiring(cond, r.occurred);
         const released = resetLatched(cond, now);
         cond.value = evaluate(cond);
         hooks.fire(a.owner, firing);

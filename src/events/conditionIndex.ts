@@ -29,6 +29,11 @@ export function eventKeys(name: string, env: readonly string[], job: string | un
     const j = envGet(env, 'JOB');
     if (j !== undefined) named.add(j);
     for (const n of named) keys.push(`jv:${name}:${n}`);
+    // Sent by hand (no job behind it): it may latch a lifecycle leaf (default mode).
+    if (levels) {
+      for (const n of named) keys.push(`lc:${n}`);
+      keys.push('lc:*');
+    }
   }
   return keys;
 }

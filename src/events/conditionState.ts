@@ -1,7 +1,7 @@
 // Condition trees with memory: each leaf's value, what set it, and edge detection (DESIGN §3.1 and 1.13 legacy).
 import { isJobEvent, leaves, type Condition, type MatchArg } from '../model/condition.ts';
 import type { EventRecord } from './event.ts';
-import { envMerge } from './envList.ts';
+import { envGet, envMerge, envValue } from './envList.ts';
 import { expandVars, type Lookup } from './expand.ts';
 import { hasGlob } from './glob.ts';
 import { phaseEntries, type Registry } from './lifecycle.ts';
@@ -12,7 +12,8 @@ export type ConditionMode = 'default' | 'legacy';
 /**
  * One leaf. Its value is `latched || level`:
  * - latched: set when a matching event is handled, cleared when the whole condition fires (plain
- *   events, a task's starting/started, and every leaf in legacy mode);
+ *   events, a task's starting/started, a lifecycle event sent by hand for a name that is no job,
+ *   and every leaf in legacy mode);
  * - level: follows the lifecycle registry (default mode, starting/started/stopping/stopped leaves).
  */
 export interface LeafState {
@@ -132,19 +133,40 @@ export function evaluate(state: ConditionState): boolean {
 
 export interface UpdateResult {
   changed: boolean;
+  /**
+   * Default mode: the leaves (by index) this event matched and left true — an occurrence of the
+   * leaf (a latched leaf's event, a level entering its phase). The condition fires on one.
+   */
+  occurred: number[];
   /** Legacy: events newly held by a leaf (the caller adds one blocker each). */
   held: number[];
   /** Legacy: events a leaf let go of (the caller removes one blocker each). */
   released: number[];
 }
 
-/** Applies one event being handled to every leaf. `reg` must already reflect the event. */
-export function updateWithEvent(state: ConditionState, ev: EventRecord, reg: Registry, mode: ConditionMode, at: number): UpdateResult {
-  const res: UpdateResult = { changed: false, held: [], released: [] };
+/** The job a lifecycle event names (JOB=, else its first value), for an event sent by hand. */
+export function eventJobName(env: readonly string[]): string | undefined {
+  const first = env[0];
+  return envGet(env, 'JOB') ?? (first === undefined ? undefined : envValue(first));
+}
+
+/**
+ * Applies one event being handled to every leaf. `reg` must already reflect the event. `isJob`
+ * tells a name that is a job (or service) of ours: a lifecycle event sent by hand (`initctl emit
+ * started JOB=x`) about any other name is a plain event to a lifecycle leaf (DESIGN §3.1).
+ */
+export function updateWithEvent(state: ConditionState, ev: EventRecord, reg: Registry, mode: ConditionMode, at: number, isJob: (name: string) => boolean = () => false): UpdateResult {
+  const res: UpdateResult = { changed: false, occurred: [], held: [], released: [] };
   const taskLatch = ev.job?.task === true && (ev.name === 'starting' || ev.name === 'started');
-  for (const l of state.leaves) {
+  let byHand: boolean | undefined;
+  for (let i = 0; i < state.leaves.length; i++) {
+    const l = state.leaves[i]!;
     if (l.unmatchable !== undefined) continue;
-    if (!l.lifecycle || taskLatch) {
+    if (l.lifecycle && !taskLatch && ev.job === undefined && l.name === ev.name) {
+      byHand ??= !isJob(eventJobName(ev.env) ?? '');
+      if (!byHand) continue;
+    }
+    if (!l.lifecycle || taskLatch || ev.job === undefined) {
       if (l.name !== ev.name || !matchArgs(l.args, ev.env)) {
         continue;
       }
@@ -158,8 +180,15 @@ export function updateWithEvent(state: ConditionState, ev: EventRecord, reg: Reg
       l.sourceEvent = ev.id;
       l.change = { how: 'event', name: ev.name, env: ev.env, at };
       res.changed = true;
-    } else if (ev.job !== undefined && (l.jobKey === undefined || l.jobKey === ev.job.name)) {
+      if (mode === 'default') res.occurred.push(i);
+    } else if (l.jobKey === undefined || l.jobKey === ev.job!.name) {
       if (refreshLevel(l, reg, ev, at)) res.changed = true;
+      // Each event entering the leaf's phase is an occurrence, even if the leaf already held.
+      if (l.level && l.name === ev.name && matchArgs(l.args, ev.env)) {
+        l.sourceEvent = ev.id;
+        if (l.levelEnv !== ev.env) l.levelEnv = ev.env;
+        res.occurred.push(i);
+      }
     }
   }
   return res;
@@ -200,11 +229,16 @@ export interface Firing {
   eventIds: number[];
 }
 
-/** Collects what a firing condition carries: env and names of the events behind its true leaves. */
-export function collectFiring(state: ConditionState): Firing {
+/**
+ * Collects what a firing condition carries: env and names of the events behind its true leaves.
+ * Where `occurred` (leaf indices) is given, an `or` takes only the sides holding one, so a fire by
+ * `stopped b` in `stopped a or stopped b` carries b's RESULT/EXIT_*, not a's as well.
+ */
+export function collectFiring(state: ConditionState, occurred: readonly number[] = []): Firing {
   const out: Firing = { env: [], events: [], eventIds: [] };
   let env: string[] = [];
   let i = 0;
+  const holdsOccurrence = (from: number, to: number): boolean => occurred.some((k) => k >= from && k < to);
   const walk = (c: Condition, take: boolean): boolean => {
     if (c.kind === 'event') {
       const l = state.leaves[i++]!;
@@ -222,13 +256,18 @@ export function collectFiring(state: ConditionState): Firing {
       const b = walk(c.right, take);
       return a && b;
     }
-    // or: take from each true side only
+    // or: take from each true side only (only from those with an occurrence, if any has one)
     const start = i;
     const a = walk(c.left, false);
+    const mid = i;
     const b = walk(c.right, false);
+    const end = i;
+    const occA = a && holdsOccurrence(start, mid);
+    const occB = b && holdsOccurrence(mid, end);
+    const only = occA || occB;
     i = start;
-    walk(c.left, take && a);
-    walk(c.right, take && b);
+    walk(c.left, take && a && (!only || occA));
+    walk(c.right, take && b && (!only || occB));
     return a || b;
   };
   walk(state.tree, true);

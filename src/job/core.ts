@@ -80,7 +80,7 @@ export class EngineCore implements CommandHost {
     this.clock = deps.clock;
     this.port = deps.process;
     this.log = deps.log ?? (() => {});
-    this.conds = new ArmedConditions(opts.legacyConditions ? 'legacy' : 'default', this.registry);
+    this.conds = new ArmedConditions(opts.legacyConditions ? 'legacy' : 'default', this.registry, (name) => this.table.current(name) !== undefined || this.registry[name] !== undefined);
     this.envCtx = { jobEnv: new Map(GLOBAL_ENV), inherited: { ...(opts.inheritedEnv ?? {}) }, session: [...(opts.sessionEnv ?? [])] };
     const host: MachineHost = {
       port: this.port,

@@ -26,7 +26,25 @@ export type ConfigErrorCode =
   | 'process-redefined'
   | 'unreadable'
   | 'dangling-link'
-  | 'not-regular-file';
+  | 'not-regular-file'
+  /** A NUL byte outside a comment: it can never reach exec, env, chdir, chroot or tmpfiles. */
+  | 'nul-byte'
+  /** The summary after MAX_ERRORS_PER_FILE errors of one file: how many more were found. */
+  | 'too-many-errors';
+
+/** Errors reported per file; the rest are counted in one `too-many-errors` line (a broken file must not flood the log). */
+export const MAX_ERRORS_PER_FILE = 10;
+/** A quoted token longer than this is cut in messages (its length is said instead). */
+export const MAX_QUOTED = 80;
+/** Longest message; past it the middle is cut. */
+export const MAX_MESSAGE = 1000;
+
+/** Cuts quoted tokens longer than MAX_QUOTED and the whole message to MAX_MESSAGE characters. */
+export function shortenMessage(message: string): string {
+  let m = message.replace(/'([^'\n]{81,})'/g, (_all, tok: string) => `'${tok.slice(0, MAX_QUOTED)}…' (${tok.length} characters)`);
+  if (m.length > MAX_MESSAGE) m = `${m.slice(0, MAX_MESSAGE - 200)} … [${m.length - MAX_MESSAGE + 200} characters cut] … ${m.slice(-180)}`;
+  return m;
+}
 
 /**
  * `line` and `column` are 1-based. A problem with the file as a whole (unreadable, dangling
@@ -39,7 +57,7 @@ export class ConfigError extends Error {
   readonly code: ConfigErrorCode;
 
   constructor(code: ConfigErrorCode, file: string, line: number, column: number, message: string) {
-    super(message);
+    super(shortenMessage(message));
     this.name = 'ConfigError';
     this.code = code;
     this.file = file;
@@ -65,4 +83,15 @@ export class ConfigError extends Error {
 export function compareErrors(a: ConfigError, b: ConfigError): number {
   if (a.file !== b.file) return a.file < b.file ? -1 : 1;
   return a.line - b.line || a.column - b.column;
+}
+
+/** The first MAX_ERRORS_PER_FILE errors of one file's list, then one line counting the rest. */
+export function capErrors(errors: ConfigError[], file: string, what: 'error' | 'warning' = 'error'): ConfigError[] {
+  if (errors.length <= MAX_ERRORS_PER_FILE) return errors;
+  const rest = errors.slice(MAX_ERRORS_PER_FILE);
+  const first = rest[0]!;
+  const kept = errors.slice(0, MAX_ERRORS_PER_FILE);
+  kept.push(new ConfigError('too-many-errors', file, first.line, first.column,
+    `${rest.length} more ${what}${rest.length === 1 ? '' : 's'} in this file not shown (the first of them here); fix the ones above and check again`));
+  return kept;
 }

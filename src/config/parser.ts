@@ -1,6 +1,6 @@
 // parseJob: job-file text → JobClassSpec and ConfigErrors (pure; also applies an .override on top of a base class).
 import { defaultJobClass, type JobClassSpec } from '../model/jobClass.ts';
-import { ConfigError } from './configError.ts';
+import { capErrors, ConfigError } from './configError.ts';
 import { Scanner, StanzaAbort } from './scanner.ts';
 import type { StanzaContext } from './stanzaContext.ts';
 import { STANZA_NAMES, STANZAS } from './stanzas.ts';
@@ -24,7 +24,7 @@ export interface ParseResult {
 
 /** Never throws for any input text: every problem comes back as a ConfigError. */
 export function parseJob(text: string, opts: ParseOptions): ParseResult {
-  const errors: ConfigError[] = [];
+  const errors: ConfigError[] = nulErrors(text, opts.file);
   const sc: Scanner = new Scanner(text, opts.file, errors);
   let spec: JobClassSpec;
   if (opts.base !== undefined) {
@@ -65,7 +65,28 @@ export function parseJob(text: string, opts: ParseOptions): ParseResult {
       if (!ctx.lineDone) sc.skipLine();
     }
   }
-  return errors.length === 0 ? { spec, errors, warnings: sc.warnings } : { errors, warnings: sc.warnings };
+  // A file with thousands of bad (or repeated) lines reports ten of them and counts the rest.
+  const warnings = capErrors(sc.warnings, opts.file, 'warning');
+  if (errors.length === 0) return { spec, errors, warnings };
+  errors.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { errors: capErrors(errors, opts.file), warnings };
+}
+
+/**
+ * A NUL byte can never reach a process (argv, env, paths are C strings), so one outside a
+ * comment line is an error where it stands, instead of a job that fails at every start.
+ */
+function nulErrors(text: string, file: string): ConfigError[] {
+  const out: ConfigError[] = [];
+  if (!text.includes('\0')) return out;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    const at = l.indexOf('\0');
+    if (at === -1 || /^[ \t]*#/.test(l)) continue;
+    out.push(new ConfigError('nul-byte', file, i + 1, at + 1, 'NUL byte in a job file: no command, path or environment value can hold one (remove it)'));
+  }
+  return out;
 }
 
 function unknownStanzaMessage(word: string): string {

@@ -158,6 +158,8 @@ export class Daemon {
       hooks: this.hooks(),
       mode: ctx.options.mode === 'system' ? 'system' : 'session',
       ownerUid: ctx.uid,
+      // A session's socket is its owner's alone unless --socket-mode opens it; the system's is open (reads are public).
+      socketMode: ctx.options.socketMode ?? (ctx.options.mode === 'system' ? 0o666 : 0o600),
       peerCred: native.peerCred,
       log: (level, msg) => this.log.log(level, msg),
     });

@@ -11,6 +11,8 @@ export interface DaemonOptions {
   appendConfdirs: string[];
   logdir?: string;
   socket?: string;
+  /** --socket-mode: permission bits of the control socket; undefined = 0600 in session mode, 0666 in system mode. */
+  socketMode?: number;
   noLog: boolean;
   /** --default-console; undefined = the mode's default (log, or output as PID 1 in a container). */
   defaultConsole?: ConsoleMode;
@@ -42,7 +44,7 @@ const CONSOLE_MODES: readonly ConsoleMode[] = ['none', 'log', 'output', 'owner']
 
 /** Options that take a value, by name; the value may follow as `--opt=V` or the next word. */
 const VALUED = new Set([
-  '--confdir', '--prepend-confdir', '--append-confdir', '--logdir', '--socket',
+  '--confdir', '--prepend-confdir', '--append-confdir', '--logdir', '--socket', '--socket-mode',
   '--default-console', '--startup-event', '--exit-with',
 ]);
 
@@ -89,6 +91,10 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
       case '--append-confdir': o.appendConfdirs.push(value!); break;
       case '--logdir': o.logdir = value!; break;
       case '--socket': o.socket = value!; break;
+      case '--socket-mode':
+        if (!/^0?[0-7]{3}$/.test(value!)) throw new UsageError(`--socket-mode: expected octal permission bits such as 0600 or 0666, found '${value}'`);
+        o.socketMode = parseInt(value!, 8);
+        break;
       case '--default-console':
         if (!(CONSOLE_MODES as readonly string[]).includes(value!)) {
           throw new UsageError(`--default-console: expected one of ${CONSOLE_MODES.join(', ')}, found '${value}'`);
@@ -139,6 +145,7 @@ Options:
       --append-confdir=DIR    search DIR after the default directories
       --logdir=DIR            write job logs to DIR
       --socket=PATH           listen for initctl on PATH
+      --socket-mode=MODE      permission bits of the socket (default 0600 for --user, 0666 for --system)
       --no-log                treat 'console log' as 'console none'
       --default-console=MODE  console for jobs without a console stanza (none, log, output, owner)
       --startup-event=EVENT   emit EVENT instead of 'startup'

@@ -9,6 +9,9 @@ import { EnvTables } from './envTables.ts';
 import { restoreEngine, takeSnapshot, type EngineSnapshot } from './snapshot.ts';
 import { whyReport } from './why.ts';
 
+/** A variable name set-env accepts (as initctl(8)'s set-env checks its arguments). */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export type { EngineDeps, EngineOptions } from './core.ts';
 export type { EngineSnapshot } from './snapshot.ts';
 
@@ -87,6 +90,11 @@ export class Engine implements EngineApi {
   }
 
   envSet(scope: EnvScope, pairs: ReadonlyArray<[string, string]>, retain: boolean): void {
+    for (const [k, v] of pairs) {
+      // A NUL can never reach a process: stored, it would make every later job start fail.
+      if (!ENV_NAME.test(k)) throw new EngineError('invalid', `Invalid variable name: ${JSON.stringify(k)}`);
+      if (v.includes('\0')) throw new EngineError('invalid', `Invalid value for ${k}: it holds a NUL byte, which no environment can carry`);
+    }
     this.envTables.set(scope, pairs, retain);
   }
 
@@ -127,7 +135,7 @@ export class Engine implements EngineApi {
 
   emit(name: string, env: string[], wait: boolean): Promise<void> {
     if (!/^[^\s=]+$/.test(name)) return Promise.reject(new EngineError('invalid', `Invalid event name: ${JSON.stringify(name)}`));
-    const bad = env.find((e) => !isEnvEntry(e));
+    const bad = env.find((e) => !isEnvEntry(e) || e.includes('\0'));
     if (bad !== undefined) return Promise.reject(new EngineError('invalid', `Invalid environment entry: ${bad}`));
     const id = this.core.queueEvent(name, [...env]);
     if (!wait) return Promise.resolve();
@@ -162,6 +170,8 @@ export class Engine implements EngineApi {
   }
 
   private command(op: CommandOp, job: string, env: string[], wait: boolean): Promise<InstanceStatus> {
+    const nul = env.find((e) => e.includes('\0'));
+    if (nul !== undefined) return Promise.reject(new EngineError('invalid', `Invalid environment entry ${JSON.stringify(nul)}: it holds a NUL byte`));
     return new Promise((resolve, reject) => {
       const id = this.core.nextId++;
       this.core.waiters.set(id, { op, resolve, reject });

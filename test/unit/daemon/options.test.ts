@@ -77,3 +77,12 @@ test('container options: --container, --no-container, --exit-with (repeatable), 
   assert.throws(() => parseDaemonOptions(['--exit-with='], false), /expected a job name/);
   assert.throws(() => parseDaemonOptions(['--container=yes'], false), /--container: takes no argument/);
 });
+
+test('--socket-mode takes octal permission bits; anything else is a usage error', () => {
+  assert.equal(parseDaemonOptions(['--user'], false).socketMode, undefined);
+  assert.equal(parseDaemonOptions(['--socket-mode', '0666'], false).socketMode, 0o666);
+  assert.equal(parseDaemonOptions(['--socket-mode=660'], false).socketMode, 0o660);
+  for (const bad of ['rw', '0999', '66', '01777', '']) {
+    assert.throws(() => parseDaemonOptions([`--socket-mode=${bad}`], false), (e: Error) => e.name === 'UsageError' && e.message.startsWith('--socket-mode:'));
+  }
+});

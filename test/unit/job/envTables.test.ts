@@ -76,3 +76,16 @@ test('an instance scope naming no live instance is an error', () => {
   h.engine.envSet(inst('tty', 'tty1'), [['A', '1']], false);
   assert.equal(new Map(h.engine.envList(inst('tty', 'tty1'))).get('A'), '1');
 });
+
+test('set-env with a NUL in the name or value is refused, nothing is stored, and the next start works', async () => {
+  const h = new Harness().add(jobClass('j', { exec: '/j' }));
+  for (const pair of [['Z\0', 'x'], ['Z', 'x\0y'], ['', 'x'], ['A=B', 'x']] as Array<[string, string]>) {
+    assert.throws(() => h.engine.envSet(GLOBAL, [['OK', '1'], pair], false), (e: unknown) => e instanceof EngineError && e.code === 'invalid');
+  }
+  assert.equal(h.engine.jobEnv().has('OK'), false, 'a refused set-env stores none of its pairs');
+  await assert.rejects(h.engine.emit('ev', ['A=x\0'], false), (e: unknown) => e instanceof EngineError && e.code === 'invalid');
+  await assert.rejects(h.engine.start('j', ['A=x\0'], false), (e: unknown) => e instanceof EngineError && e.code === 'invalid');
+  void h.engine.start('j', [], false);
+  h.settle();
+  assert.equal(h.state('j'), 'start/running');
+});

@@ -8,7 +8,8 @@ const parse = (text: string) => parseJob(text, { file: 'bad.conf', name: 'bad' }
 
 test('9,744 bad stanzas and a 1 MiB word: ten errors, one count of the rest, no line over 4 KiB', () => {
   const lines = ['exec sleep 1'];
-  for (let i = 256; i <= 9999; i++) lines.push(`normal exit ${i}`);
+  // The probe's `normal exit 256`…`9999` is valid since normal exit takes any status: unknown stanzas flood alike.
+  for (let i = 256; i <= 9999; i++) lines.push(`frobnicate ${i}`);
   lines.push('w'.repeat(1024 * 1024));
   const r = parse(`${lines.join('\n')}\n`);
   assert.equal(r.spec, undefined);
@@ -18,7 +19,7 @@ test('9,744 bad stanzas and a 1 MiB word: ten errors, one count of the rest, no 
   assert.equal(last.line, 2 + MAX_ERRORS_PER_FILE);
   assert.match(last.format(), /^bad\.conf:12:\d+: 9735 more errors in this file not shown/);
   for (const e of r.errors) assert.ok(e.format().length < 4096, e.format().slice(0, 200));
-  assert.deepEqual(new Set(r.errors.slice(0, -1).map((e) => e.code)), new Set(['bad-exit-status']));
+  assert.deepEqual(new Set(r.errors.slice(0, -1).map((e) => e.code)), new Set(['unknown-stanza']));
 });
 
 test('a 1 MiB token is quoted cut, with its length', () => {
@@ -60,4 +61,11 @@ test('a NUL byte in a comment line is harmless', () => {
   const r = parse('# a\0b\nexec true\n');
   assert.deepEqual(r.errors, []);
   assert.ok(r.spec);
+});
+
+test('a line repeated 5,000 times: ten warnings and one count of the rest', () => {
+  const r = parse(`${'exec sleep 1\n'.repeat(5000)}`);
+  assert.ok(r.spec);
+  assert.equal(r.warnings.length, MAX_ERRORS_PER_FILE + 1);
+  assert.match(r.warnings.at(-1)!.message, /^\d+ more warnings in this file not shown/);
 });

@@ -3,12 +3,18 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { detectContainerMode, realContainerProbes } from './daemon/containerMode.ts';
 import { Daemon } from './daemon/daemon.ts';
+import { ExitWithError, exitWithJobs } from './daemon/exitWith.ts';
 import { mountEarly, realMountOps, type MountReport } from './daemon/earlyMounts.ts';
 import { DAEMON_HELP, parseDaemonOptions, UsageError } from './daemon/options.ts';
 import { resolvePaths } from './daemon/paths.ts';
 import { VERSION } from './daemon/version.ts';
 import * as native from './process/native.ts';
 
+
+function usage(message: string): void {
+  process.stderr.write(`upstart: ${message}\nUsage: upstart [OPTION]...\nTry \`upstart --help' for more information.\n`);
+  process.exitCode = 2;
+}
 
 export async function main(argv: string[]): Promise<void> {
   const pid1 = process.pid === 1;
@@ -17,8 +23,7 @@ export async function main(argv: string[]): Promise<void> {
     options = parseDaemonOptions(argv, pid1);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`upstart: ${err.message}\nUsage: upstart [OPTION]...\nTry \`upstart --help' for more information.\n`);
-    process.exitCode = 2;
+    usage(err.message);
     return;
   }
   if (options.help) {
@@ -35,9 +40,18 @@ export async function main(argv: string[]): Promise<void> {
   const paths = { confdirs: given.confdirs.map((d) => resolve(d)), socket: resolve(given.socket), logdir: resolve(given.logdir) };
   const mode = detectContainerMode(options.container, pid1, realContainerProbes(process.env));
   const container = mode.container;
+  // A machine's PID 1 must never exit: there, the container's "exit with this job" has no meaning.
+  let exitWith = exitWithJobs(options.exitWith, process.env);
+  if (pid1 && !container && exitWith.length > 0) {
+    if (options.exitWith.length > 0) {
+      usage(`--exit-with: PID 1 of a machine never exits (${mode.why}); add --container if this is a container`);
+      return;
+    }
+    exitWith = [];
+  }
   // A machine's PID 1 mounts what it and its jobs cannot do without, before its log opens /dev/kmsg.
   const mounted: MountReport[] = pid1 && !container ? mountEarly(realMountOps(native.mount)) : [];
-  const daemon = new Daemon({ options, paths, pid1, container, env: { ...process.env }, uid });
+  const daemon = new Daemon({ options, paths, pid1, container, exitWith, env: { ...process.env }, uid });
   // The first line says how the daemon chose to be a container's init or not.
   daemon.log.message(`${container ? 'container' : pid1 ? 'machine' : 'not PID 1'}: ${mode.why}`);
   for (const r of mounted) daemon.log.log(r.level, r.msg);
@@ -55,6 +69,8 @@ export async function main(argv: string[]): Promise<void> {
     await daemon.start();
   } catch (err) {
     daemon.log.error(`cannot start: ${(err as Error).message}`);
+    // Refused (a bad --exit-with): the container must not run without the job it is for.
+    if (err instanceof ExitWithError) process.exit(2);
     if (!pid1) {
       process.exitCode = 1;
       process.exit(1);

@@ -46,6 +46,12 @@ export function detectContainerMode(flag: boolean | undefined, pid1: boolean, p:
 
 /** The first hint that the daemon runs in a container, or undefined. */
 export function containerHint(p: ContainerProbes): string | undefined {
+  // First, as it holds for every runtime (docker, podman, containerd, CRI-O, LXC, unshare, bubblewrap):
+  // PID 1 of a namespace someone made. Unreadable (no /proc yet, early in a machine's boot): no
+  // hint; every runtime mounts /proc.
+  const ns = p.readLink('/proc/self/ns/pid');
+  if (ns !== undefined && /^pid:\[\d+\]$/.test(ns) && ns !== INITIAL_PID_NS) return `PID 1 of a PID namespace that is not the machine's first (${ns})`;
+  // Then what runtimes leave behind, for a container sharing the machine's PID namespace (docker --pid=host).
   const c = p.env.container;
   if (c !== undefined) return `container=${c} in the environment`;
   for (const f of ['/.dockerenv', '/run/.containerenv']) if (p.exists(f)) return `${f} exists`;
@@ -53,9 +59,6 @@ export function containerHint(p: ContainerProbes): string | undefined {
   const cg = p.readText('/proc/self/cgroup');
   const m = cg === undefined ? null : RUNTIME_CGROUP.exec(cg);
   if (m) return `/proc/self/cgroup names ${m[1]}`;
-  const ns = p.readLink('/proc/self/ns/pid');
-  // Unreadable (no /proc yet, early in a machine's boot): no hint; every runtime mounts /proc.
-  if (ns !== undefined && /^pid:\[\d+\]$/.test(ns) && ns !== INITIAL_PID_NS) return `PID 1 of a PID namespace that is not the machine's first (${ns})`;
   return undefined;
 }
 

@@ -11,6 +11,7 @@ import { DaemonLog, type LogPriority } from '../log/daemonLog.ts';
 import { JobLogger } from '../log/jobLogger.ts';
 import { Journal } from '../log/journal.ts';
 import type { JobClassSpec, RLimit } from '../model/jobClass.ts';
+import type { OutputSource } from '../log/port.ts';
 import { realClock } from '../platform/clock.ts';
 import { cgroupOf } from '../process/procStat.ts';
 import * as native from '../process/native.ts';
@@ -23,6 +24,9 @@ import { JobCgroups } from './jobCgroups.ts';
 import { realPid1Sys, takeOnDuties } from './pid1.ts';
 import { HANDLED_SIGNALS, signalAction, type SignalAction, type SignalContext } from './signals.ts';
 import { adjustSpawns } from './spawnPolicy.ts';
+import { ContainerOutput, killEveryJob, stdoutWriter, watchExitWith } from './containerInit.ts';
+import { ExitWithError, unknownExitWith } from './exitWith.ts';
+import { jobPath } from './jobPath.ts';
 import { tmpfilesHandler } from './tmpfiles.ts';
 import { VERSION } from './version.ts';
 import { instanceKey, instanceLabel } from '../model/instanceRef.ts';
@@ -31,8 +35,10 @@ export interface DaemonContext {
   options: DaemonOptions;
   paths: DaemonPaths;
   pid1: boolean;
-  /** PID 1 in a container: SIGTERM shuts down instead of re-executing. */
+  /** A container's init (docs/containers.md): SIGTERM shuts down instead of re-executing, output to stdout. */
   container: boolean;
+  /** --exit-with / UPSTART_EXIT_WITH: when one of these stops for good, shut down with its status. */
+  exitWith?: string[];
   env: Record<string, string | undefined>;
   uid: number;
 }
@@ -63,6 +69,10 @@ export class Daemon {
   private readonly sysv: SysvServices;
   private readonly initialJobEnv: Map<string, string>;
   private stopping = false;
+  /** The signal that started the shutdown, if one did (its second coming may force it). */
+  private shutdownSignal: string | undefined;
+  /** The status the daemon exits with: 0, an --exit-with job's, or 1 once forced. */
+  private exitStatus: number | undefined;
   /** RLIMIT_NOFILE as the daemon was started, for jobs (the daemon raises its own). */
   private readonly startNofile: RLimit | undefined = readNofile();
   private sessionFile: string | undefined;
@@ -74,8 +84,15 @@ export class Daemon {
     const o = ctx.options;
     const priority: LogPriority = o.verbosity === 'debug' ? 'debug' : o.verbosity === 'error' ? 'error' : 'message';
     this.log = new DaemonLog({ priority, kmsg: ctx.pid1 && !ctx.container });
+    // A container's init copies job lines to its stdout (docker logs), prefixed `job | `.
+    const out = ctx.container ? new ContainerOutput(stdoutWriter((err) => this.log.warn(`stdout: ${err.message}; job output no longer copied there`)), !o.noOutputPrefix) : undefined;
     // UPSTART_TS_LOG_PUMP=0 reads job output on the event loop instead of native threads (diagnosis, bench/log).
-    this.jobLogger = new JobLogger({ logDir: ctx.paths.logdir, logger: this.log, nativePump: ctx.env.UPSTART_TS_LOG_PUMP !== '0' });
+    this.jobLogger = new JobLogger({
+      logDir: ctx.paths.logdir,
+      logger: this.log,
+      nativePump: ctx.env.UPSTART_TS_LOG_PUMP !== '0',
+      ...(out ? { tap: (source: OutputSource) => out.tap(source) } : {}),
+    });
     this.journal = new Journal({ logDir: ctx.paths.logdir, logger: this.log });
     this.cgroups = new JobCgroups({
       disabled: o.noCgroups,
@@ -84,7 +101,8 @@ export class Daemon {
       log: (level, msg) => this.log.log(level, msg),
     });
     this.port = new NativeProcessPort({
-      sink: this.jobLogger,
+      // In a container, log files only where --logdir asks for them.
+      sink: out ? out.sink(this.jobLogger, o.logdir !== undefined) : this.jobLogger,
       logger: (level, msg) => this.log.log(level, msg),
       onUnowned: (pid) => this.log.debug(`reaped orphan ${pid}`),
       cgroups: () => this.cgroups.get(),
@@ -113,8 +131,8 @@ export class Daemon {
       },
       {
         legacyConditions: o.legacyConditions,
-        // In a container the runtime collects PID 1's output (docker logs): jobs write there by default.
-        defaultConsole: o.defaultConsole ?? (ctx.container ? 'output' : 'log'),
+        // `console log` everywhere; in a container its lines reach stdout through the daemon.
+        defaultConsole: o.defaultConsole ?? 'log',
         sessionEnv,
         inheritedEnv: inherited,
       },
@@ -124,7 +142,17 @@ export class Daemon {
       const table = this.engine.jobEnv();
       for (const [k, v] of Object.entries(inherited)) if (!k.startsWith('UPSTART_')) table.set(k, v);
     }
+    // initctl of this daemon is on the jobs' PATH (after the system's directories).
+    const table = this.engine.jobEnv();
+    table.set('PATH', jobPath(table.get('PATH')));
     this.initialJobEnv = new Map(this.engine.jobEnv());
+    watchExitWith(this.engine, ctx.exitWith ?? [], (r) => {
+      // A shutdown already asked for (docker stop) ends with 0 whatever its stop did to the job.
+      if (this.stopping) return;
+      this.log.message(`${r.job}${r.instance ? ` (${r.instance})` : ''} stopped for good (${r.how}): stopping every job, then exiting ${r.status} (--exit-with)`);
+      this.exitStatus ??= r.status;
+      void this.shutdown();
+    });
     this.engine.subscribe((entry) => {
       this.journal.append(entry);
       if (entry.kind === 'event') this.log.debug(`event ${entry.name}${entry.env.length ? ' ' + entry.env.join(' ') : ''}`);
@@ -137,8 +165,9 @@ export class Daemon {
     const { ctx } = this;
     takeOnDuties(this.signalContext(), realPid1Sys, (level, msg) => this.log.log(level, msg));
 
-    if (ctx.options.mode === 'user') {
-      // A session init makes its own log dir ($XDG_CACHE_HOME/upstart); the system one may be read-only until later.
+    if (ctx.options.mode === 'user' || ctx.container) {
+      // A session init makes its own log dir ($XDG_CACHE_HOME/upstart), and so does a container's init (an image
+      // rarely has /var/log/upstart); a machine's may be read-only until later.
       try {
         mkdirSync(ctx.paths.logdir, { recursive: true, mode: 0o755 });
       } catch (err) {
@@ -150,6 +179,11 @@ export class Daemon {
       onError: (err) => this.log.error(`applying a configuration change: ${(err as Error).message}`),
     });
     this.applyLoad(await this.watcher.ready);
+    const unknown = unknownExitWith(ctx.exitWith ?? [], (name) => this.engine.getClass(name) !== undefined);
+    if (unknown.length > 0) {
+      this.watcher.close();
+      throw new ExitWithError(`--exit-with: no such job: ${unknown.join(', ')} (job files are read from ${ctx.paths.confdirs.join(', ')})`);
+    }
 
     mkdirSync(dirname(ctx.paths.socket), { recursive: true, mode: 0o755 });
     this.server = new ControlServer({
@@ -269,7 +303,17 @@ export class Daemon {
         void this.engine.emit(action.event, [], false).catch(() => undefined);
         return;
       case 'shutdown':
-        this.log.info(`${signal}: stopping every job`);
+        if (this.stopping && action.secondForces && this.shutdownSignal === signal) {
+          this.force(signal);
+          return;
+        }
+        if (this.stopping) {
+          this.log.info(`${signal}: already stopping every job`);
+          return;
+        }
+        this.shutdownSignal = signal;
+        // A container's log is read by people (docker logs): say it there at the default priority.
+        this.log.log(this.ctx.container ? 'message' : 'info', `${signal}: stopping every job${action.secondForces ? ` (${signal} again forces it)` : ''}`);
         void this.shutdown(action.event);
         return;
       case 'ignore':
@@ -307,7 +351,17 @@ export class Daemon {
     }
   }
 
-  /** Emits `event` (if given), stops every job, closes the socket and resolves `exited`. */
+  /** A second SIGINT: every job process is killed now and the daemon exits 1 (or an --exit-with job's status). */
+  private force(signal: string): void {
+    this.exitStatus ??= 1;
+    const n = killEveryJob(this.engine, this.port);
+    this.log.warn(`${signal} again: forcing the shutdown, the processes of ${n} job instances killed`);
+  }
+
+  /**
+   * Emits `event` (if given), stops every job, closes the socket, writes what job output and
+   * journal are left (the journal last, fdatasynced) and resolves `exited`.
+   */
   async shutdown(event?: string): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
@@ -322,8 +376,8 @@ export class Daemon {
     await this.server?.close();
     this.notify?.close();
     await this.jobLogger.close();
-    this.journal.close();
     this.cgroups.close();
-    this.exitResolve(0);
+    await this.journal.close();
+    this.exitResolve(this.exitStatus ?? 0);
   }
 }

@@ -11,6 +11,15 @@ export function exitWithJobs(flags: readonly string[], env: Record<string, strin
   return [...new Set(list)];
 }
 
+/** The daemon refuses to run: an --exit-with job that no job file defines. */
+export class ExitWithError extends Error {
+  readonly code = 'exit-with';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExitWithError';
+  }
+}
+
 /** The names among `jobs` that no loaded job class has, for the refusal at start. */
 export function unknownExitWith(jobs: readonly string[], known: (name: string) => boolean): string[] {
   return jobs.filter((j) => !known(j));

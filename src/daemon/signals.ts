@@ -18,8 +18,12 @@ export type SignalAction =
   | { do: 'reload' }
   /** Emit `event` with no environment, without waiting for it. */
   | { do: 'emit'; event: string }
-  /** Ordered shutdown of every job, then the daemon exits; `event` is emitted first if given. */
-  | { do: 'shutdown'; event?: string }
+  /**
+   * Ordered shutdown of every job, then the daemon exits; `event` is emitted first if given.
+   * `secondForces`: the same signal again during the shutdown forces it (every job process is
+   * killed at once and the daemon exits 1), as docker users expect from Ctrl-C twice.
+   */
+  | { do: 'shutdown'; event?: string; secondForces?: boolean }
   /** Nothing; `why`, if given, is logged as a warning. */
   | { do: 'ignore'; why?: string };
 
@@ -36,6 +40,7 @@ const reload: SignalAction = { do: 'reload' };
 const ignore: SignalAction = { do: 'ignore' };
 const emit = (event: string): SignalAction => ({ do: 'emit', event });
 const sessionEnd: SignalAction = { do: 'shutdown', event: 'session-end' };
+const containerStop: SignalAction = { do: 'shutdown' };
 
 /** init(8)'s signals, and what a session init and a container's PID 1 do instead (docs/decisions.md). */
 export const SIGNAL_TABLE: readonly SignalRow[] = [
@@ -45,6 +50,12 @@ export const SIGNAL_TABLE: readonly SignalRow[] = [
   // A session init: Ctrl-C in its terminal, or its session manager, ends the session.
   { signal: 'SIGINT', mode: 'user', action: sessionEnd },
   { signal: 'SIGTERM', mode: 'user', action: sessionEnd },
+  // A container's init (detected or --container, docs/containers.md): `docker stop` and Kubernetes send
+  // SIGTERM, Ctrl-C on `docker run -it` SIGINT (twice: force), some runtimes SIGQUIT; each stops
+  // every job in order and the daemon exits. A session init keeps its own rows above.
+  { signal: 'SIGTERM', mode: 'system', container: true, action: containerStop },
+  { signal: 'SIGINT', mode: 'system', container: true, action: { do: 'shutdown', secondForces: true } },
+  { signal: 'SIGQUIT', mode: 'system', container: true, action: containerStop },
   // The kernel sends SIGINT on Ctrl-Alt-Del (reboot(CAD_OFF)); what happens is the jobs' business.
   { signal: 'SIGINT', mode: 'system', action: emit('control-alt-delete') },
   // PID 1 of a machine: SIGTERM is Upstart's re-exec request.

@@ -10,24 +10,27 @@ const sessionEnd: SignalAction = { do: 'shutdown', event: 'session-end' };
 const shutdown: SignalAction = { do: 'shutdown' };
 const reexec: SignalAction = { do: 'ignore', why: 'stateful re-exec is not available yet' };
 const none = undefined;
+const containerInt: SignalAction = { do: 'shutdown', secondForces: true };
 
-// Columns: system/machine PID 1, system/container PID 1, system/not PID 1, user/not PID 1, user/PID 1.
+// Columns: system/machine PID 1, system/container PID 1, system/not PID 1, user/not PID 1, user/PID 1,
+// and a container's init that is not PID 1 (--container under `docker run --init`).
 const CONTEXTS: SignalContext[] = [
   { mode: 'system', pid1: true, container: false },
   { mode: 'system', pid1: true, container: true },
   { mode: 'system', pid1: false, container: false },
   { mode: 'user', pid1: false, container: false },
   { mode: 'user', pid1: true, container: true },
+  { mode: 'system', pid1: false, container: true },
 ];
 const EXPECTED: Record<HandledSignal, Array<SignalAction | undefined>> = {
-  SIGHUP: [reload, reload, reload, reload, reload],
-  SIGINT: [emit('control-alt-delete'), emit('control-alt-delete'), emit('control-alt-delete'), sessionEnd, sessionEnd],
-  SIGQUIT: [none, none, none, none, none],
-  SIGTERM: [reexec, shutdown, shutdown, sessionEnd, sessionEnd],
-  SIGWINCH: [emit('keyboard-request'), emit('keyboard-request'), emit('keyboard-request'), emit('keyboard-request'), emit('keyboard-request')],
-  SIGPWR: [emit('power-status-changed'), emit('power-status-changed'), emit('power-status-changed'), emit('power-status-changed'), emit('power-status-changed')],
-  SIGPIPE: [ignore, ignore, ignore, ignore, ignore],
-  SIGUSR1: [ignore, ignore, ignore, ignore, ignore],
+  SIGHUP: [reload, reload, reload, reload, reload, reload],
+  SIGINT: [emit('control-alt-delete'), containerInt, emit('control-alt-delete'), sessionEnd, sessionEnd, containerInt],
+  SIGQUIT: [none, shutdown, none, none, none, shutdown],
+  SIGTERM: [reexec, shutdown, shutdown, sessionEnd, sessionEnd, shutdown],
+  SIGWINCH: [emit('keyboard-request'), emit('keyboard-request'), emit('keyboard-request'), emit('keyboard-request'), emit('keyboard-request'), emit('keyboard-request')],
+  SIGPWR: [emit('power-status-changed'), emit('power-status-changed'), emit('power-status-changed'), emit('power-status-changed'), emit('power-status-changed'), emit('power-status-changed')],
+  SIGPIPE: [ignore, ignore, ignore, ignore, ignore, ignore],
+  SIGUSR1: [ignore, ignore, ignore, ignore, ignore, ignore],
 };
 
 for (const signal of HANDLED_SIGNALS) {

@@ -51,6 +51,17 @@ function readNofile(): RLimit | undefined {
   }
 }
 
+/** What the daemon does once its jobs are stopped: halt, power off or restart the machine (as PID 1), or exit. */
+export type ShutdownAction = 'halt' | 'poweroff' | 'reboot' | 'exit';
+
+export interface ShutdownOptions {
+  /** Said in the log: `SIGTERM`, `runlevel 0`, `session-end`… */
+  reason: string;
+  action: ShutdownAction;
+  /** Emitted first; the jobs whose `stop on` it reaches stop as it says (e.g. `runlevel RUNLEVEL=0 PREVLEVEL=2`). */
+  event?: { name: string; env: string[] };
+}
+
 export class Daemon {
   readonly log: DaemonLog;
   readonly engine: Engine;
@@ -151,7 +162,7 @@ export class Daemon {
       if (this.stopping) return;
       this.log.message(`${r.job}${r.instance ? ` (${r.instance})` : ''} stopped for good (${r.how}): stopping every job, then exiting ${r.status} (--exit-with)`);
       this.exitStatus ??= r.status;
-      void this.shutdown();
+      void this.shutdown({ reason: `--exit-with ${r.job}`, action: 'exit' });
     });
     this.engine.subscribe((entry) => {
       this.journal.append(entry);
@@ -314,7 +325,7 @@ export class Daemon {
         this.shutdownSignal = signal;
         // A container's log is read by people (docker logs): say it there at the default priority.
         this.log.log(this.ctx.container ? 'message' : 'info', `${signal}: stopping every job${action.secondForces ? ` (${signal} again forces it)` : ''}`);
-        void this.shutdown(action.event);
+        void this.shutdown({ reason: signal, action: 'exit', ...(action.event === undefined ? {} : { event: { name: action.event, env: [] } }) });
         return;
       case 'ignore':
         if (action.why !== undefined) this.log.warn(`${signal}: ${action.why}; ignoring`);
@@ -359,17 +370,30 @@ export class Daemon {
   }
 
   /**
-   * Emits `event` (if given), stops every job, closes the socket, writes what job output and
-   * journal are left (the journal last, fdatasynced) and resolves `exited`.
+   * The one way the daemon shuts down (signals, runlevels 0 and 6, session-end, container mode):
+   * the engine's staged shutdown (job/shutdown.ts) with `event` emitted first, bounded by
+   * --shutdown-timeout; then the control socket and logs close and `exited` resolves. A second
+   * call while one runs is logged and joins it.
    */
-  async shutdown(event?: string): Promise<void> {
-    if (this.stopping) return;
+  async shutdown(o: ShutdownOptions): Promise<void> {
+    if (this.stopping) {
+      this.log.info(`${o.reason}: a shutdown is already under way`);
+      return;
+    }
     this.stopping = true;
+    const seconds = this.ctx.options.shutdownTimeout;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<'deadline'>((r) => { timer = setTimeout(() => r('deadline'), seconds * 1000); });
     try {
-      if (event) await this.engine.emit(event, [], true).catch(() => undefined);
-      await this.engine.stopAll();
+      const how = await Promise.race([this.engine.shutdown(o.event === undefined ? {} : { event: o.event }).then(() => 'done' as const), deadline]);
+      if (how === 'deadline') {
+        const left = this.engine.classes().flatMap((c) => this.engine.status(c.name)).map((s) => `${s.job}${s.instance ? ` (${s.instance})` : ''} ${s.goal}/${s.state}`);
+        this.log.warn(`shutdown: still running after ${seconds} s, going on without them: ${left.join(', ')}`);
+      }
     } catch (err) {
       this.log.error(`shutdown: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
     this.watcher?.close();
     if (this.sessionFile) removeSessionFile(this.sessionFile);

@@ -28,6 +28,8 @@ export interface DaemonOptions {
   exitWith: string[];
   /** --no-output-prefix: container mode copies job lines to stdout without `job | `. */
   noOutputPrefix: boolean;
+  /** --shutdown-timeout: seconds a shutdown waits for jobs to stop before it goes on without them. */
+  shutdownTimeout: number;
   version: boolean;
   help: boolean;
 }
@@ -45,7 +47,7 @@ const CONSOLE_MODES: readonly ConsoleMode[] = ['none', 'log', 'output', 'owner']
 /** Options that take a value, by name; the value may follow as `--opt=V` or the next word. */
 const VALUED = new Set([
   '--confdir', '--prepend-confdir', '--append-confdir', '--logdir', '--socket', '--socket-mode',
-  '--default-console', '--startup-event', '--exit-with',
+  '--default-console', '--startup-event', '--exit-with', '--shutdown-timeout',
 ]);
 
 /**
@@ -67,6 +69,7 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
     noCgroups: false,
     exitWith: [],
     noOutputPrefix: false,
+    shutdownTimeout: 90,
     version: false,
     help: false,
   };
@@ -102,6 +105,12 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
         o.defaultConsole = value as ConsoleMode;
         break;
       case '--startup-event': o.startupEvent = value!; break;
+      case '--shutdown-timeout':
+        if (!/^\d+$/.test(value!) || Number(value) < 1 || Number(value) > 86400) {
+          throw new UsageError(`--shutdown-timeout: expected whole seconds from 1 to 86400, found '${value}'`);
+        }
+        o.shutdownTimeout = Number(value);
+        break;
       case '--no-startup-event': o.startupEvent = null; break;
       case '--no-log': o.noLog = true; break;
       case '--no-inherit-env': o.noInheritEnv = true; break;
@@ -160,6 +169,7 @@ Options:
                               (exit code, or 128+N for signal N); repeatable; also
                               UPSTART_EXIT_WITH=JOB[,JOB...]
       --no-output-prefix      container mode: copy job output to stdout without 'JOB | '
+      --shutdown-timeout=SECS stop waiting for jobs this long into a shutdown (default 90)
   -q, --quiet                 errors only
   -v, --verbose, --debug      log job state changes and events
       --version               print the version and exit

@@ -17,6 +17,7 @@ import { adoptProcess, killTimeout, processExited, processReady } from './exits.
 import type { JobRecord } from './job.ts';
 import { JobTable } from './jobTable.ts';
 import { JobMachine, type LogFn, type MachineHost, type MachineWork } from './machine.ts';
+import { advanceShutdown, beginShutdown, type ShutdownHost, type ShutdownRequest, type ShutdownStage } from './shutdown.ts';
 
 /** Longest a drain runs before it lets the event loop serve I/O (ms). */
 export const DRAIN_SLICE_MS = 20;
@@ -46,7 +47,7 @@ export type Work =
   | { kind: 'ready'; spawnedPid: number; pid: number }
   | { kind: 'resume-tmpfiles'; job: number }
   | CommandWork
-  | { kind: 'stop-all' };
+  | { kind: 'shutdown'; request: ShutdownRequest };
 
 export const GLOBAL_ENV: ReadonlyArray<[string, string]> = [['PATH', DEFAULT_PATH], ['TERM', 'linux']];
 
@@ -66,8 +67,11 @@ export class EngineCore implements CommandHost {
   readonly work = new Fifo<Work>();
   private scheduled = false;
   readonly waiters = new Map<number, Waiter>();
-  stopAllWaiters: Array<() => void> = [];
-  /** Set by stopAll(): from then on no condition and no command starts anything. */
+  /** Callers of shutdown(), settled once no job is left. */
+  shutdownWaiters: Array<() => void> = [];
+  /** The staged shutdown, once asked for (shutdown.ts). */
+  shutdownStage: ShutdownStage | undefined;
+  /** Set by the shutdown's stop stage: from then on no condition and no command starts anything. */
   stopping = false;
   readonly subscribers = new Set<(e: JournalEntry) => void>();
   private readonly condHooks: ConditionHooks = {
@@ -216,11 +220,29 @@ export class EngineCore implements CommandHost {
         this.log('error', `engine: ${(err as Error).stack ?? String(err)}`);
       }
     }
-    if (this.table.jobs.size === 0 && this.stopAllWaiters.length > 0) {
-      const ws = this.stopAllWaiters;
-      this.stopAllWaiters = [];
-      for (const r of ws) r();
-    }
+    if (this.shutdownStage !== undefined) this.advanceShutdown();
+  }
+
+  private readonly shutdownHost: ShutdownHost = {
+    jobs: () => this.table.jobs.values(),
+    specOf: (j) => this.table.specOf(j),
+    queueEvent: (name, env) => this.queueEvent(name, env),
+    eventLive: (id) => this.queue.get(id) !== undefined,
+    refuseStarts: () => { this.stopping = true; },
+    stopJob: (j) => {
+      j.stopEnv = [];
+      this.machine.changeGoal(j, 'stop');
+    },
+    log: (level, msg) => this.log(level, msg),
+  };
+
+  /** The drain is idle: the shutdown moves on if its stage is over, and its callers hear when it is done. */
+  private advanceShutdown(): void {
+    this.shutdownStage = advanceShutdown(this.shutdownHost, this.shutdownStage!);
+    if (this.shutdownStage.kind !== 'done') return;
+    const ws = this.shutdownWaiters;
+    this.shutdownWaiters = [];
+    for (const r of ws) r();
   }
 
   private runWork(w: Work): void {
@@ -246,14 +268,9 @@ export class EngineCore implements CommandHost {
       }
       case 'command':
         return this.runCommand(w);
-      case 'stop-all':
-        this.stopping = true;
-        for (const j of [...this.table.jobs.values()]) {
-          if (j.goal !== 'stop') {
-            j.stopEnv = [];
-            this.machine.changeGoal(j, 'stop');
-          }
-        }
+      case 'shutdown':
+        if (this.shutdownStage === undefined) this.shutdownStage = beginShutdown(this.shutdownHost, w.request);
+        else this.log('info', 'shutdown: already under way');
         return;
     }
   }

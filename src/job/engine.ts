@@ -6,6 +6,7 @@ import type { JobEventName } from '../model/condition.ts';
 import { reloadJob, selectInstance, type CommandOp } from './commands.ts';
 import { EngineCore, type EngineDeps, type EngineOptions } from './core.ts';
 import { EnvTables } from './envTables.ts';
+import type { ShutdownRequest } from './shutdown.ts';
 import { restoreEngine, takeSnapshot, type EngineSnapshot } from './snapshot.ts';
 import { whyReport } from './why.ts';
 
@@ -161,12 +162,21 @@ export class Engine implements EngineApi {
     return this.emit('startup', env, false);
   }
 
-  /** Stops every job instance; resolves once none is left (shutdown). */
-  stopAll(): Promise<void> {
+  /**
+   * The staged shutdown (job/shutdown.ts): emits `request.event` if given and lets the jobs it
+   * reaches stop as their `stop on` says, then stops every job left in the order the conditions
+   * imply; resolves once no job is left. A second call joins the first.
+   */
+  shutdown(request: ShutdownRequest = {}): Promise<void> {
     return new Promise((resolve) => {
-      this.core.stopAllWaiters.push(resolve);
-      this.core.enqueue({ kind: 'stop-all' });
+      this.core.shutdownWaiters.push(resolve);
+      this.core.enqueue({ kind: 'shutdown', request });
     });
+  }
+
+  /** Stops every job instance; resolves once none is left (a shutdown with no event). */
+  stopAll(): Promise<void> {
+    return this.shutdown({});
   }
 
   private command(op: CommandOp, job: string, env: string[], wait: boolean): Promise<InstanceStatus> {

@@ -1,8 +1,6 @@
 // initctl graph: what starts and stops what, as GraphViz DOT (like initctl2dot(8)) or JSON nodes and edges.
-import type { Condition } from '../../model/condition.ts';
-import { isJobEvent } from '../../model/condition.ts';
+import { dependencies } from '../../events/dependencies.ts';
 import type { JobClassSpec } from '../../model/jobClass.ts';
-import { splitJobArg } from '../../config/conditionText.ts';
 import { guard, out, outJson, type CommandSpec } from './context.ts';
 
 export interface GraphNode {
@@ -28,20 +26,11 @@ export interface JobGraph {
 const jobId = (name: string): string => `job:${name}`;
 const eventId = (name: string): string => `event:${name}`;
 
-function leaves(c: Condition | undefined, out: Array<Extract<Condition, { kind: 'event' }>> = []): Array<Extract<Condition, { kind: 'event' }>> {
-  if (c === undefined) return out;
-  if (c.kind === 'event') out.push(c);
-  else {
-    leaves(c.left, out);
-    leaves(c.right, out);
-  }
-  return out;
-}
-
 /**
  * Nodes are jobs and plain events; `started foo` in a's `start on` is an edge foo → a labelled
- * `started`. With `only`, just those jobs' conditions and emits are drawn (initctl2dot's
- * --restrict-to-jobs), with whatever they reach.
+ * `started` (a job named by a glob or a variable is drawn as the plain event). With `only`, just
+ * those jobs' conditions and emits are drawn (initctl2dot's --restrict-to-jobs), with whatever
+ * they reach. The conditions are read by events/dependencies.ts, as the shutdown order is.
  */
 export function jobGraph(specs: JobClassSpec[], only?: ReadonlySet<string>): JobGraph {
   const nodes = new Map<string, GraphNode>();
@@ -52,24 +41,21 @@ export function jobGraph(specs: JobClassSpec[], only?: ReadonlySet<string>): Job
     const k = `${e.from}\0${e.to}\0${e.kind}\0${e.label ?? ''}`;
     if (!seen.has(k)) { seen.add(k); edges.push(e); }
   };
-  for (const spec of [...specs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    if (only !== undefined && !only.has(spec.name)) continue;
-    node({ id: jobId(spec.name), kind: 'job', label: spec.name });
-    for (const [kind, cond] of [['start', spec.manual ? undefined : spec.start], ['stop', spec.stop]] as const) {
-      for (const leaf of leaves(cond)) {
-        const job = isJobEvent(leaf.name) ? splitJobArg(leaf).job : undefined;
-        if (job !== undefined && !job.includes('$') && !/[*?[]/.test(job)) {
-          node({ id: jobId(job), kind: 'job', label: job });
-          edge({ from: jobId(job), to: jobId(spec.name), kind, label: leaf.name });
-        } else {
-          node({ id: eventId(leaf.name), kind: 'event', label: leaf.name });
-          edge({ from: eventId(leaf.name), to: jobId(spec.name), kind });
-        }
+  for (const d of dependencies(specs)) {
+    if (only !== undefined && !only.has(d.job)) continue;
+    node({ id: jobId(d.job), kind: 'job', label: d.job });
+    for (const t of d.triggers) {
+      if (t.kind === 'job' && !t.glob) {
+        node({ id: jobId(t.job), kind: 'job', label: t.job });
+        edge({ from: jobId(t.job), to: jobId(d.job), kind: t.on, label: t.event });
+      } else {
+        node({ id: eventId(t.event), kind: 'event', label: t.event });
+        edge({ from: eventId(t.event), to: jobId(d.job), kind: t.on });
       }
     }
-    for (const e of spec.emits) {
+    for (const e of d.emits) {
       node({ id: eventId(e), kind: 'event', label: e });
-      edge({ from: jobId(spec.name), to: eventId(e), kind: 'emits' });
+      edge({ from: jobId(d.job), to: eventId(e), kind: 'emits' });
     }
   }
   return { nodes: [...nodes.values()], edges };

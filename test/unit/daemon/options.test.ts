@@ -86,3 +86,12 @@ test('--socket-mode takes octal permission bits; anything else is a usage error'
     assert.throws(() => parseDaemonOptions([`--socket-mode=${bad}`], false), (e: Error) => e.name === 'UsageError' && e.message.startsWith('--socket-mode:'));
   }
 });
+
+test('--shutdown-timeout takes whole seconds (default 90) and refuses anything else', () => {
+  assert.equal(parseDaemonOptions([], true).shutdownTimeout, 90);
+  assert.equal(parseDaemonOptions(['--shutdown-timeout=5'], true).shutdownTimeout, 5);
+  assert.equal(parseDaemonOptions(['--shutdown-timeout', '600'], true).shutdownTimeout, 600);
+  for (const bad of ['0', '-1', '1.5', 'x', '86401']) {
+    assert.throws(() => parseDaemonOptions([`--shutdown-timeout=${bad}`], false), (e: unknown) => e instanceof UsageError && e.message === `--shutdown-timeout: expected whole seconds from 1 to 86400, found '${bad}'`);
+  }
+});

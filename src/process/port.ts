@@ -13,7 +13,7 @@ export interface SpawnRequest {
   env: string[];
   /**
    * Script text to feed to the shell (argv is then ['/bin/sh', '-e'] or similar). The adapter
-   * passes it so that size is unlimited (a pipe or /dev/fd/N), never on the command line.
+   * passes it so that size is unlimited (a pipe read as /proc/self/fd/N), never on the command line.
    */
   script?: string;
   console: ConsoleMode;

@@ -1,4 +1,4 @@
-// Feeds a job script to its shell through a pipe the shell reads as /dev/fd/N, never blocking the daemon.
+// Feeds a job script to its shell through a pipe the shell reads as /proc/self/fd/N, never blocking the daemon.
 import { writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import * as native from './native.ts';
@@ -10,9 +10,13 @@ export interface ScriptPipe {
   path: string;
 }
 
+/**
+ * /proc/self/fd/N, as Upstart used: a fresh devtmpfs has no /dev/fd link (udev or init makes it
+ * later), while /proc is what PID 1 mounts first. In the shell, /proc/self is the shell itself.
+ */
 export function openScriptPipe(): ScriptPipe {
   const [readFd, writeFd] = native.pipe();
-  return { readFd, writeFd, path: `/dev/fd/${readFd}` };
+  return { readFd, writeFd, path: `/proc/self/fd/${readFd}` };
 }
 
 /**

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { detectContainerMode, realContainerProbes } from './daemon/containerMode.ts';
 import { Daemon } from './daemon/daemon.ts';
 import { ExitWithError, exitWithJobs } from './daemon/exitWith.ts';
-import { mountEarly, realMountOps, type MountReport } from './daemon/earlyMounts.ts';
+import { makeDevLinks, mountEarly, realLinkOps, realMountOps, type MountReport } from './daemon/earlyMounts.ts';
 import { DAEMON_HELP, parseDaemonOptions, UsageError } from './daemon/options.ts';
 import { resolvePaths } from './daemon/paths.ts';
 import { VERSION } from './daemon/version.ts';
@@ -50,7 +50,7 @@ export async function main(argv: string[]): Promise<void> {
     exitWith = [];
   }
   // A machine's PID 1 mounts what it and its jobs cannot do without, before its log opens /dev/kmsg.
-  const mounted: MountReport[] = pid1 && !container ? mountEarly(realMountOps(native.mount)) : [];
+  const mounted: MountReport[] = pid1 && !container ? [...mountEarly(realMountOps(native.mount)), ...makeDevLinks(realLinkOps)] : [];
   const daemon = new Daemon({ options, paths, pid1, container, exitWith, env: { ...process.env }, uid });
   // The first line says how the daemon chose to be a container's init or not.
   daemon.log.message(`${container ? 'container' : pid1 ? 'machine' : 'not PID 1'}: ${mode.why}`);

@@ -1,5 +1,5 @@
-// PID 1 on a machine: the filesystems init and its jobs need (/proc, /sys, /dev, /dev/pts, /run, /tmp), mounted where nobody has yet.
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+// PID 1 on a machine: the filesystems init and its jobs need (/proc, /sys, /dev, /dev/pts, /run, /tmp), mounted where nobody has yet, and /dev's standard links.
+import { accessSync, constants, lstatSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface EarlyMount {
@@ -60,6 +60,44 @@ export function mountEarly(ops: MountOps, mounts: readonly EarlyMount[] = EARLY_
   }
   return out;
 }
+
+/**
+ * The links a fresh devtmpfs lacks and programs expect (bash's and busybox's `<(…)`, `cat
+ * /dev/stdin`, scripts run as /dev/fd/N), made by udev or systemd on other systems.
+ */
+export const DEV_LINKS: ReadonlyArray<{ path: string; target: string }> = [
+  { path: '/dev/fd', target: '/proc/self/fd' },
+  { path: '/dev/stdin', target: '/proc/self/fd/0' },
+  { path: '/dev/stdout', target: '/proc/self/fd/1' },
+  { path: '/dev/stderr', target: '/proc/self/fd/2' },
+];
+
+export interface LinkOps {
+  /** Whether anything (a link too, even a dangling one) is at `path`. */
+  exists(path: string): boolean;
+  /** symlink(2); throws on failure. */
+  symlink(target: string, path: string): void;
+}
+
+/** Makes each of `links` that is missing; one that is there (whatever it is) is left alone. */
+export function makeDevLinks(ops: LinkOps, links = DEV_LINKS): MountReport[] {
+  const out: MountReport[] = [];
+  for (const l of links) {
+    try {
+      if (ops.exists(l.path)) continue;
+      ops.symlink(l.target, l.path);
+      out.push({ level: 'debug', msg: `linked ${l.path} to ${l.target}` });
+    } catch (err) {
+      out.push({ level: 'warn', msg: `cannot link ${l.path} to ${l.target}: ${(err as Error).message}` });
+    }
+  }
+  return out;
+}
+
+export const realLinkOps: LinkOps = {
+  exists: (path) => lstatSync(path, { throwIfNoEntry: false }) !== undefined,
+  symlink: (target, path) => symlinkSync(target, path),
+};
 
 /** The real operations, given the addon's mount(2). */
 export function realMountOps(mount: (source: string, target: string, fstype: string, flags: number, data?: string) => void): MountOps {

@@ -1,10 +1,10 @@
 // PID 1's early mounts: only what is not mounted yet, in order, a failure reported and the rest still mounted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EARLY_MOUNTS, mountEarly, realMountOps, type EarlyMount, type MountOps } from '../../../src/daemon/earlyMounts.ts';
+import { EARLY_MOUNTS, makeDevLinks, mountEarly, realLinkOps, realMountOps, type EarlyMount, type MountOps } from '../../../src/daemon/earlyMounts.ts';
 
 function fakeOps(mounted: string[], failing: string[] = [], readOnly: string[] = []): MountOps & { calls: string[] } {
   const calls: string[] = [];
@@ -52,6 +52,36 @@ test('the real operations: flags as mount(2) bits, data passed on; a plain direc
   try {
     assert.equal(ops.isMountPoint(dir), false);
     assert.equal(ops.isMountPoint(join(dir, 'missing')), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the /dev links a fresh devtmpfs lacks are made; one already there is left alone; a failure is reported', () => {
+  const made: string[] = [];
+  const r = makeDevLinks({
+    exists: (p) => p === '/dev/stdin',
+    symlink: (target, p) => {
+      if (p === '/dev/stderr') throw new Error('EROFS');
+      made.push(`${p} -> ${target}`);
+    },
+  });
+  assert.deepEqual(made, ['/dev/fd -> /proc/self/fd', '/dev/stdout -> /proc/self/fd/1']);
+  assert.deepEqual(r, [
+    { level: 'debug', msg: 'linked /dev/fd to /proc/self/fd' },
+    { level: 'debug', msg: 'linked /dev/stdout to /proc/self/fd/1' },
+    { level: 'warn', msg: 'cannot link /dev/stderr to /proc/self/fd/2: EROFS' },
+  ]);
+});
+
+test('the real link operations: a dangling link counts as there', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'early-links-'));
+  try {
+    const [fd] = makeDevLinks(realLinkOps, [{ path: join(dir, 'fd'), target: join(dir, 'nowhere') }]);
+    assert.equal(fd!.level, 'debug');
+    assert.equal(realLinkOps.exists(join(dir, 'fd')), true);
+    assert.deepEqual(makeDevLinks(realLinkOps, [{ path: join(dir, 'fd'), target: '/proc/self/fd' }]), []);
+    assert.equal(readlinkSync(join(dir, 'fd')), join(dir, 'nowhere'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -18,6 +18,8 @@ function usage(message: string): void {
 
 export async function main(argv: string[]): Promise<void> {
   const pid1 = process.pid === 1;
+  // ps, pgrep and /proc/1/comm show `init`, as Upstart's PID 1 (libuv sets comm with PR_SET_NAME too).
+  if (pid1) process.title = 'init';
   let options;
   try {
     options = parseDaemonOptions(argv, pid1);

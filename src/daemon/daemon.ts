@@ -110,6 +110,7 @@ export class Daemon {
       system: o.mode === 'system',
       baseName: ctx.pid1 ? 'upstart' : `upstart-ts.${process.pid}`,
       log: (level, msg) => this.log.log(level, msg),
+      running: () => this.instancesWithProcesses(),
     });
     this.port = new NativeProcessPort({
       // In a container, log files only where --logdir asks for them.
@@ -331,6 +332,17 @@ export class Daemon {
         if (action.why !== undefined) this.log.warn(`${signal}: ${action.why}; ignoring`);
         return;
     }
+  }
+
+  /** `job` or `job (instance)` of every instance with a live process. */
+  private instancesWithProcesses(): string[] {
+    const out: string[] = [];
+    for (const spec of this.engine.classes()) {
+      for (const st of this.engine.status(spec.name)) {
+        if (st.processes.length > 0) out.push(st.instance === '' ? st.job : `${st.job} (${st.instance})`);
+      }
+    }
+    return out;
   }
 
   /** The notify socket beside the control socket (CONTROL.notify); undefined (logged) if it cannot be bound. */

@@ -1,4 +1,4 @@
-// The daemon's job cgroups: when to make the base cgroup, and when to look again while cgroup v2 is not mounted yet.
+// The daemon's job cgroups: when to make the base cgroup, looking again at each spawn while cgroup v2 is not mounted yet.
 import type { LogLevel } from '../log/daemonLog.ts';
 import { CgroupTree, type NoCgroups } from '../process/cgroupTree.ts';
 import type { LogFn } from '../model/log.ts';
@@ -11,29 +11,27 @@ export interface JobCgroupsOptions {
   /** The base's name: `upstart` in PID 1's cgroup, `upstart-ts.PID` in another daemon's (several may share a cgroup). */
   baseName: string;
   log: (level: LogLevel, msg: string) => void;
-  /** performance.now() (a fake clock in tests). */
-  now?: () => number;
+  /** The instances with live processes (`job` or `job (instance)`), named when the tree comes late. */
+  running?: () => string[];
   /** CgroupTree.create (a fake in tests). */
   create?: (baseName: string, log: LogFn) => CgroupTree | NoCgroups;
 }
 
-/** How long a system init waits before it looks for cgroup v2 again. */
-export const CGROUP_RETRY_MS = 5000;
-
 /**
  * The base of the job cgroups (DESIGN §3.5), made on first use: none with --no-cgroups, without
- * cgroup v2 or without the right to make cgroups there. A system init looks again every 5 s
- * while no cgroup v2 is mounted; other failures are final.
+ * cgroup v2 or without the right to make cgroups there. While no cgroup v2 is mounted, a system
+ * init looks again at every spawn (two small reads of /proc/self), so a boot job's mount counts
+ * from the next process on; other failures are final. Processes already running when the tree
+ * is made stay where they are, and the log names their jobs.
  */
 export class JobCgroups {
   private tree: CgroupTree | undefined;
-  /** now() before which get() does not look again (Infinity: never; 0: not looked yet). */
-  private retryAt = 0;
-  private readonly now: () => number;
+  /** Whether get() looks (again): false once the tree exists or a failure is final. */
+  private looking = true;
+  private missed = false;
   private readonly create: (baseName: string, log: LogFn) => CgroupTree | NoCgroups;
 
   constructor(private readonly o: JobCgroupsOptions) {
-    this.now = o.now ?? (() => performance.now());
     this.create = o.create ?? ((name, log) => CgroupTree.create(name, log));
   }
 
@@ -44,19 +42,23 @@ export class JobCgroups {
 
   /** The tree, making it if it is time to try. */
   get(): CgroupTree | undefined {
-    if (this.tree !== undefined || this.o.disabled) return this.tree;
-    const now = this.now();
-    if (now < this.retryAt) return undefined;
-    const first = this.retryAt === 0;
+    if (this.tree !== undefined || this.o.disabled || !this.looking) return this.tree;
     const tree = this.create(this.o.baseName, (level, msg) => this.o.log(level, msg));
     if (tree instanceof CgroupTree) {
-      this.o.log('debug', `job cgroups under ${tree.dir}`);
       this.tree = tree;
+      this.looking = false;
+      if (!this.missed) this.o.log('debug', `job cgroups under ${tree.dir}`);
+      else {
+        const before = this.o.running?.() ?? [];
+        const left = before.length === 0 ? 'no job process was running without one' : `already running without one, and left there: ${before.join(', ')}`;
+        this.o.log('info', `cgroup v2 is mounted now: job cgroups under ${tree.dir} from the next process on; ${left}`);
+      }
       return tree;
     }
-    this.retryAt = this.o.system && !tree.mounted ? now + CGROUP_RETRY_MS : Infinity;
+    this.looking = this.o.system && !tree.mounted;
     // Usual for a session init without a delegated cgroup; worth saying for the system init.
-    if (first) this.o.log(this.o.system ? 'info' : 'debug', `job processes are not tracked by cgroup: ${tree.why}`);
+    if (!this.missed) this.o.log(this.o.system ? 'info' : 'debug', `job processes are not tracked by cgroup: ${tree.why}${this.looking ? ' (looking again at each spawn)' : ''}`);
+    this.missed = true;
     return undefined;
   }
 

@@ -1,10 +1,10 @@
-// The job cgroups' retry policy: made on first use; a system init looks again every 5 s while cgroup v2 is not mounted; other failures are final.
+// The job cgroups' retry policy: made on first use; a system init looks again at each spawn while cgroup v2 is not mounted; other failures are final.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CGROUP_RETRY_MS, JobCgroups } from '../../../src/daemon/jobCgroups.ts';
+import { JobCgroups } from '../../../src/daemon/jobCgroups.ts';
 import { CgroupTree, type NoCgroups } from '../../../src/process/cgroupTree.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'upstart-jobcgroups-'));
@@ -17,6 +17,7 @@ function world(failure: NoCgroups) {
   const baseName = `base${++worlds}`;
   let t = 0;
   let mounted = false;
+  let running: string[] = [];
   const tries: number[] = [];
   const logs: string[] = [];
   const cg = (system: boolean, disabled = false) => new JobCgroups({
@@ -24,36 +25,48 @@ function world(failure: NoCgroups) {
     system,
     baseName,
     log: (level, msg) => logs.push(`${level}: ${msg}`),
-    now: () => t,
+    running: () => running,
     create: (name, log) => {
       tries.push(t);
       return mounted ? CgroupTree.create(name, log, { mount: root, path: '/' }) : failure;
     },
   });
-  return { cg, tries, logs, advance: (ms: number) => { t += ms; }, mount: () => {
+  return { cg, tries, logs, advance: (n: number) => { t += n; }, run: (names: string[]) => { running = names; }, mount: () => {
     mkdirSync(join(root, baseName));
     writeFileSync(join(root, baseName, 'cgroup.procs'), '');
     mounted = true;
   } };
 }
 
-test('a system init without cgroup v2 looks again only after 5 s, and uses the tree once it is mounted', () => {
+test('a system init without cgroup v2 looks again at every spawn, uses the tree from the mount on, and names what runs outside it', () => {
   const w = world({ why: 'no cgroup v2 hierarchy is mounted', mounted: false });
   const cg = w.cg(true);
   assert.equal(cg.get(), undefined);
+  w.advance(1);
   assert.equal(cg.get(), undefined);
-  w.advance(CGROUP_RETRY_MS - 1);
+  assert.deepEqual(w.tries, [0, 1]);
   w.mount();
-  assert.equal(cg.get(), undefined);
-  assert.deepEqual(w.tries, [0]);
+  w.run(['hostname', 'net (eth0)']);
   w.advance(1);
   const tree = cg.get();
   assert.ok(tree instanceof CgroupTree);
   assert.equal(cg.get(), tree);
   assert.equal(cg.current, tree);
-  assert.deepEqual(w.tries, [0, CGROUP_RETRY_MS]);
-  assert.equal(w.logs[0], 'info: job processes are not tracked by cgroup: no cgroup v2 hierarchy is mounted');
-  assert.equal(w.logs.filter((l) => l.includes('not tracked')).length, 1);
+  assert.deepEqual(w.tries, [0, 1, 2], 'no look once the tree exists');
+  assert.deepEqual(w.logs, [
+    'info: job processes are not tracked by cgroup: no cgroup v2 hierarchy is mounted (looking again at each spawn)',
+    `info: cgroup v2 is mounted now: job cgroups under ${tree.dir} from the next process on; already running without one, and left there: hostname, net (eth0)`,
+  ]);
+  cg.close();
+});
+
+test('a tree made at the first look is said at debug level only', () => {
+  const w = world({ why: 'x', mounted: false });
+  w.mount();
+  const cg = w.cg(true);
+  const tree = cg.get();
+  assert.ok(tree instanceof CgroupTree);
+  assert.deepEqual(w.logs, [`debug: job cgroups under ${tree.dir}`]);
   cg.close();
 });
 
@@ -61,7 +74,7 @@ test('a session init does not look again, and says so only at debug level', () =
   const w = world({ why: 'no cgroup v2 hierarchy is mounted', mounted: false });
   const cg = w.cg(false);
   assert.equal(cg.get(), undefined);
-  w.advance(10 * CGROUP_RETRY_MS);
+  w.advance(1);
   w.mount();
   assert.equal(cg.get(), undefined);
   assert.deepEqual(w.tries, [0]);
@@ -72,7 +85,7 @@ test('a mounted cgroup v2 the daemon may not write to is final, even for a syste
   const w = world({ why: 'cannot create /sys/fs/cgroup/upstart: EACCES', mounted: true });
   const cg = w.cg(true);
   assert.equal(cg.get(), undefined);
-  w.advance(10 * CGROUP_RETRY_MS);
+  w.advance(1);
   assert.equal(cg.get(), undefined);
   assert.deepEqual(w.tries, [0]);
 });

@@ -38,14 +38,15 @@ export const realPid1Sys: Pid1Sys = {
 };
 
 /**
- * What the daemon takes on before it loads jobs. A session init (not PID 1) becomes a child
- * subreaper, so its jobs' orphans come back to it. PID 1 on a machine (not in a container) asks
+ * What the daemon takes on before it loads jobs. A session init, or a container's init that is
+ * not PID 1 (`--container` under `docker run --init`), becomes a child subreaper, so its jobs'
+ * orphans come back to it. PID 1 on a machine (not in a container) asks
  * the kernel to hand it Ctrl-Alt-Del as SIGINT instead of rebooting at once, and the console to
  * send it SIGWINCH for Alt-Up (keyboard-request), as init(8) says. Every daemon raises its own
  * open-file limit (ptys and logs). A failure is logged and the daemon carries on.
  */
 export function takeOnDuties(ctx: SignalContext, sys: Pid1Sys, log: DutyLog): void {
-  if (ctx.mode === 'user' && !ctx.pid1) {
+  if ((ctx.mode === 'user' || ctx.container) && !ctx.pid1) {
     try {
       sys.setChildSubreaper(true);
     } catch (err) {

@@ -2,7 +2,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { descendants, INITCTL, killIfAlive, ROOT, run, UPSTART, waitUntil } from './harness.ts';
@@ -153,4 +153,21 @@ test('refusals: --exit-with an unknown job, an unknown option, --exit-with on a 
   assert.match(help.stdout, /--container/);
   assert.match(help.stdout, /--exit-with=JOB/);
   assert.match(help.stdout, /KUBERNETES_SERVICE_HOST/);
+});
+
+test('examples/container: the job files the Dockerfile copies in pass init-checkconf', async () => {
+  const src = join(ROOT, 'examples', 'container', 'init');
+  const dir = mkdtempSync(join(tmpdir(), 'upstart-ct-ex-'));
+  try {
+    const files = readdirSync(src).filter((f) => f.endsWith('.job'));
+    assert.deepEqual(files.sort(), ['setup.job', 'web.job', 'worker.job']);
+    // As the Dockerfile does: NAME.job becomes /etc/init/NAME.conf.
+    for (const f of files) copyFileSync(join(src, f), join(dir, f.replace(/\.job$/, '.conf')));
+    const r = await run(join(ROOT, 'bin', 'init-checkconf'), files.map((f) => join(dir, f.replace(/\.job$/, '.conf'))));
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal((r.stdout.match(/syntax ok/g) ?? []).length, 3, r.stdout);
+    assert.match(readFileSync(join(ROOT, 'examples', 'container', 'Dockerfile'), 'utf8'), /^ENTRYPOINT \["\/opt\/upstart-ts\/bin\/upstart", "--container"\]$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

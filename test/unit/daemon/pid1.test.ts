@@ -38,6 +38,8 @@ test('PID 1 in a container leaves the keyboard alone', () => {
 test('a session init becomes a child subreaper; a system init that is not PID 1 does not', () => {
   assert.deepEqual(run({ mode: 'user', pid1: false, container: false }).calls, ['subreaper true', 'nofile 65536']);
   assert.deepEqual(run({ mode: 'system', pid1: false, container: false }).calls, ['nofile 65536']);
+  // --container below another PID 1 (docker run --init): the jobs' orphans come back to it.
+  assert.deepEqual(run({ mode: 'system', pid1: false, container: true }).calls, ['subreaper true', 'nofile 65536']);
 });
 
 test('each failure is logged and the next duty is still taken on', () => {

@@ -109,7 +109,80 @@ static socklen_t session_address(const char *session, struct sockaddr_un *addr) 
   return len;
 }
 
-/* install-aliases DIR: DIR/{initctl,start,stop,...} → this executable, each made atomically. */
+static const char *base_name_of(const char *p) {
+  const char *s = strrchr(p, '/');
+  return s ? s + 1 : p;
+}
+
+/* Makes DIR/NAME → target atomically (symlink NAME.new, rename); anything but a symlink at NAME is left alone. */
+static int link_one(const char *dir, const char *name, const char *target) {
+  char path[PATH_MAX], tmp[PATH_MAX];
+  struct stat st;
+  if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path ||
+      snprintf(tmp, sizeof tmp, "%s/%s.new", dir, name) >= (int)sizeof tmp)
+    die("%s: %s", dir, "path too long");
+  if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode)) {
+    fprintf(stderr, "%s: %s exists and is not a symbolic link; left alone\n", program, path);
+    return 1;
+  }
+  unlink(tmp);
+  if (symlink(target, tmp) < 0 || rename(tmp, path) < 0) {
+    fprintf(stderr, "%s: %s: %s\n", program, path, strerror(errno));
+    unlink(tmp);
+    return 1;
+  }
+  return 0;
+}
+
+/* REPO/bin/NAME for this client at REPO/native/build/Release/initctl (or NAME beside it); 0 if absent. */
+static int find_sibling(const char *self, const char *name, char *out, size_t n) {
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", self);
+  char *slash = strrchr(dir, '/');
+  if (!slash) return 0;
+  *slash = '\0';
+  const char *tries[] = {"%s/../../../bin/%s", "%s/%s"};
+  for (int i = 0; i < 2; i++) {
+    char p[PATH_MAX];
+    if (snprintf(p, sizeof p, tries[i], dir, name) >= (int)sizeof p) continue;
+    if (access(p, X_OK) == 0 && realpath(p, out) != NULL && strlen(out) < n) return 1;
+  }
+  return 0;
+}
+
+/*
+ * DIR/service → upstart-service, never silently over the distribution's: a `service` in DIR that is
+ * not ours is left alone (and said); one elsewhere on PATH is named, since DIR may come before it.
+ */
+static int link_service(const char *dir, const char *target) {
+  char path[PATH_MAX], old[PATH_MAX];
+  if (snprintf(path, sizeof path, "%s/service", dir) >= (int)sizeof path) die("%s: %s", dir, "path too long");
+  ssize_t n = readlink(path, old, sizeof old - 1);
+  if (n >= 0) {
+    old[n] = '\0';
+    if (strcmp(base_name_of(old), "upstart-service") != 0) {
+      fprintf(stderr, "%s: %s links to %s, not upstart-service; left alone\n", program, path, old);
+      return 1;
+    }
+  }
+  const char *env_path = getenv("PATH");
+  char *copy = env_path ? strdup(env_path) : NULL;
+  char real_dir[PATH_MAX];
+  if (realpath(dir, real_dir) == NULL) snprintf(real_dir, sizeof real_dir, "%s", dir);
+  for (char *save = NULL, *d = copy ? strtok_r(copy, ":", &save) : NULL; d; d = strtok_r(NULL, ":", &save)) {
+    char other[PATH_MAX], real_other_dir[PATH_MAX];
+    if (realpath(d, real_other_dir) != NULL && !strcmp(real_other_dir, real_dir)) continue;
+    if (snprintf(other, sizeof other, "%s/service", d) >= (int)sizeof other || access(other, X_OK) != 0) continue;
+    char resolved[PATH_MAX];
+    if (realpath(other, resolved) != NULL && !strcmp(resolved, target)) continue;
+    fprintf(stderr, "%s: note: %s/service is upstart-service now; %s stays, and answers where it comes first on PATH\n", program, dir, other);
+    break;
+  }
+  free(copy);
+  return link_one(dir, "service", target);
+}
+
+/* install-aliases DIR: DIR/{initctl,start,stop,...} → this executable, plus service and upstart-rc → theirs. */
 static int install_aliases(const char *dir) {
   char self[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -117,24 +190,11 @@ static int install_aliases(const char *dir) {
   self[n] = '\0';
   if (mkdir(dir, 0755) < 0 && errno != EEXIST) die("%s: %s", dir, strerror(errno));
   int status = 0;
-  for (int i = 0; LINKS[i]; i++) {
-    char path[PATH_MAX], tmp[PATH_MAX];
-    struct stat st;
-    if (snprintf(path, sizeof path, "%s/%s", dir, LINKS[i]) >= (int)sizeof path ||
-        snprintf(tmp, sizeof tmp, "%s/%s.new", dir, LINKS[i]) >= (int)sizeof tmp)
-      die("%s: %s", dir, "path too long");
-    if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode)) {
-      fprintf(stderr, "%s: %s exists and is not a symbolic link; left alone\n", program, path);
-      status = 1;
-      continue;
-    }
-    unlink(tmp);
-    if (symlink(self, tmp) < 0 || rename(tmp, path) < 0) {
-      fprintf(stderr, "%s: %s: %s\n", program, path, strerror(errno));
-      unlink(tmp);
-      status = 1;
-    }
-  }
+  for (int i = 0; LINKS[i]; i++) status |= link_one(dir, LINKS[i], self);
+  char target[PATH_MAX];
+  if (find_sibling(self, "upstart-rc", target, sizeof target)) status |= link_one(dir, "upstart-rc", target);
+  if (find_sibling(self, "upstart-service", target, sizeof target)) status |= link_service(dir, target);
+  else fprintf(stderr, "%s: upstart-service not found beside %s; service not linked\n", program, self);
   return status;
 }
 

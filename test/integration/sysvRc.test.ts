@@ -95,6 +95,24 @@ test('runlevel 2: S scripts with start in dependency order; the job waiting on b
   assert.equal((await d.initctl(['status', 'b'])).stdout, 'b (sysv) start/running\n');
 });
 
+test('upstart-service: b status from its script, a job through init, --status-all for both', async () => {
+  const env = { UPSTART_SESSION: `unix:path=${d.socket}` };
+  const service = (args: string[]): Promise<{ stdout: string; stderr: string; code: number }> => run(join(ROOT, 'bin/upstart-service'), ['--root', root, ...args], env);
+  assert.deepEqual(await service(['b', 'status']), { stdout: 'b is running\n', stderr: '', code: 0 });
+  const job = await service(['after-b', 'status']);
+  assert.match(job.stdout, /^after-b start\/running, process \d+\n$/);
+  assert.equal(job.code, 0);
+  // start of a running job does nothing and succeeds, as in service(8).
+  assert.deepEqual(await service(['after-b', 'start']), { stdout: '', stderr: '', code: 0 });
+  const all = await service(['--status-all']);
+  assert.equal(all.code, 0);
+  assert.equal(all.stdout, ' [ + ]  a\n [ + ]  b\n [ + ]  c\n [ - ]  shadowed\n');
+  assert.deepEqual(await service(['nosuch', 'start']), { stdout: '', stderr: 'nosuch: unrecognized service\n', code: 1 });
+  const usage = await service([]);
+  assert.equal(usage.code, 1);
+  assert.match(usage.stderr, /^Usage: service < option > \| --status-all/);
+});
+
 test('a script that fails or is not executable: reported in its stopped event, and the runlevel goes on', async () => {
   // A second pass at runlevel 3 with two bad scripts and a good one after them.
   mkdirSync(join(root, 'etc', 'rc3.d'));
@@ -122,6 +140,8 @@ test('runlevel 0: K scripts with stop, b before a (b needs a until it has stoppe
   assert.ok(ev.includes('stopped JOB=b INSTANCE= SYSV=1 RESULT=ok PROCESS=main EXIT_STATUS=0'));
   assert.match((await d.initctl(['list'])).stdout, /^b \(sysv\) stop\/waiting$/m);
   assert.equal((await d.initctl(['status', 'b'])).stdout, 'b (sysv) stop/waiting\n');
+  const st = await run(join(ROOT, 'bin/upstart-service'), ['--root', root, 'b', 'status'], { UPSTART_SESSION: `unix:path=${d.socket}` });
+  assert.deepEqual(st, { stdout: 'b is not running\n', stderr: '', code: 3 });
 });
 
 test('upstart-rc: bad arguments are usage errors', async () => {

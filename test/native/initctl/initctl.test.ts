@@ -2,9 +2,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ControlServer } from '../../../src/control/server.ts';
 import { FakeEngine, FakeHooks } from '../../unit/control/fakeEngine.ts';
 import { ME, within } from '../../unit/control/serverHarness.ts';
@@ -105,10 +106,31 @@ test('install-aliases makes links the client dispatches on; bin/initctl passes -
   const sock = join(work, 'e.sock');
   const dir = join(work, 'aliases');
   await withServer(sock, async () => {
-    assert.deepEqual(await run(built.initctl, ['install-aliases', dir]), { stdout: '', stderr: '', status: 0 });
+    // As in a checkout or an npm install: upstart-service and upstart-rc beside the client.
+    const bin = fileURLToPath(new URL('../../../bin', import.meta.url));
+    for (const n of ['upstart-service', 'upstart-rc']) if (!existsSync(join(built.dir, n))) symlinkSync(join(bin, n), join(built.dir, n));
+    // PATH without another `service`, so there is nothing to note.
+    assert.deepEqual(await run(built.initctl, ['install-aliases', dir], { PATH: dir }), { stdout: '', stderr: '', status: 0 });
     for (const n of ['initctl', 'start', 'stop', 'restart', 'reload', 'status']) assert.equal(readlinkSync(join(dir, n)), built.initctl);
+    // service and upstart-rc: links to those programs themselves.
+    assert.equal(readlinkSync(join(dir, 'service')), realpathSync(join(bin, 'upstart-service')));
+    assert.equal(readlinkSync(join(dir, 'upstart-rc')), realpathSync(join(bin, 'upstart-rc')));
     // Again: existing links are replaced, not an error.
-    assert.equal((await run(built.initctl, ['install-aliases', dir])).status, 0);
+    assert.equal((await run(built.initctl, ['install-aliases', dir], { PATH: dir })).status, 0);
+    // Another service on PATH is named, not silently shadowed; a service link in DIR that is not ours stays.
+    const other = join(work, 'distro');
+    mkdirSync(other);
+    writeFileSync(join(other, 'service'), '#!/bin/sh\n', { mode: 0o755 });
+    const noted = await run(built.initctl, ['install-aliases', dir], { PATH: `${dir}:${other}` });
+    assert.equal(noted.status, 0);
+    assert.equal(noted.stderr, `initctl: note: ${dir}/service is upstart-service now; ${other}/service stays, and answers where it comes first on PATH\n`);
+    const theirs = join(work, 'theirs');
+    mkdirSync(theirs);
+    symlinkSync(join(other, 'service'), join(theirs, 'service'));
+    const left = await run(built.initctl, ['install-aliases', theirs], { PATH: theirs });
+    assert.equal(left.status, 1);
+    assert.equal(left.stderr, `initctl: ${theirs}/service links to ${other}/service, not upstart-service; left alone\n`);
+    assert.equal(readlinkSync(join(theirs, 'service')), join(other, 'service'));
     const env = { UPSTART_SESSION: `unix:path=${sock}` };
     assert.deepEqual(await run(join(dir, 'status'), ['foo'], env), { stdout: 'foo start/running, process 1234\n', stderr: '', status: 0 });
     assert.deepEqual(await run(join(dir, 'start'), ['foo'], env), { stdout: '', stderr: 'start: Job is already running: foo\n', status: 1 });

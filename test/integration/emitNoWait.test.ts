@@ -3,7 +3,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDaemon, waitForFile, waitForStatus, type DaemonHandle } from './harness.ts';
+import { startDaemon, waitForFile, waitForStatus, waitUntil, type DaemonHandle } from './harness.ts';
 
 let d: DaemonHandle;
 
@@ -53,6 +53,15 @@ test('emit --no-wait of an event that fails a job still exits 0', async () => {
   await waitForStatus(d, 'fails', 'stop/waiting');
   const r = await d.initctl(['emit', '--no-wait', 'fail-event']);
   assert.equal(r.code, 0, r.stderr);
+  // The task started by the first emit must have failed and stopped, or the second emit finds it still running
+  // (a loaded machine) and starts nothing, so there would be no failure for it to report.
+  await waitUntil('the first failure of fails', async () => {
+    const events = (await d.initctl(['events', '--json'])).stdout.trim().split('\n').filter((l) => l !== '');
+    return events.some((l) => {
+      const e = JSON.parse(l) as { kind: string; name?: string; env?: string[] };
+      return e.kind === 'event' && e.name === 'stopped' && e.env?.includes('JOB=fails') === true;
+    }) || undefined;
+  });
   const w = await d.initctl(['emit', 'fail-event']);
   assert.notEqual(w.code, 0);
 });

@@ -401,6 +401,11 @@ export class Daemon {
       if (how === 'deadline') {
         const left = this.engine.classes().flatMap((c) => this.engine.status(c.name)).map((s) => `${s.job}${s.instance ? ` (${s.instance})` : ''} ${s.goal}/${s.state}`);
         this.log.warn(`shutdown: still running after ${seconds} s, going on without them: ${left.join(', ')}`);
+        // A container's init: a shutdown that did not finish is a forced one (exit 1), and leaves no job behind.
+        if (this.ctx.container) {
+          this.exitStatus ??= 1;
+          killEveryJob(this.engine, this.port);
+        }
       }
     } catch (err) {
       this.log.error(`shutdown: ${(err as Error).message}`);

@@ -100,10 +100,12 @@ test('--no-output-prefix copies the lines as they are', async () => {
   assert.equal(b.out(), 'plain line\n');
 });
 
-test('--exit-with main: main exits 7, the others are stopped (their last lines written), the daemon exits 7', async () => {
+test('--exit-with main: main exits 7, the others are stopped (their last lines written; one only by SIGKILL), the daemon exits 7', async () => {
   const b = box({
     main: "start on started side\nexec sh -c 'echo main working; sleep 0.5; exit 7'\n",
     side: "start on startup\nexec sh -c 'trap \"echo side got TERM; exit 0\" TERM; echo side up; while :; do sleep 0.05; done'\n",
+    // Never exits on SIGTERM: killed after its kill timeout; the status still comes out as main's.
+    stubborn: "start on startup\nkill timeout 1\nexec sh -c 'trap \"\" TERM; while :; do sleep 0.05 || :; done'\n",
   }, ['--exit-with', 'main', '--logdir', '@DIR/log']);
   const t0 = Date.now();
   const code = await b.exited;
@@ -116,7 +118,9 @@ test('--exit-with main: main exits 7, the others are stopped (their last lines w
   // The journal was written to its end: side's stopped event is its last lines.
   const journal = readFileSync(join(b.dir, 'log', 'upstart-events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; name?: string; env?: string[] });
   const stops = journal.filter((e) => e.kind === 'event' && e.name === 'stopped').map((e) => e.env![0]);
-  assert.deepEqual(stops, ['JOB=main', 'JOB=side']);
+  assert.deepEqual(stops.slice(0, 1), ['JOB=main']);
+  assert.deepEqual(stops.slice(1).sort(), ['JOB=side', 'JOB=stubborn']);
+  assert.ok(journal.some((e) => e.kind === 'exit' && (e as { job?: string; signal?: string }).job === 'stubborn' && (e as { signal?: string }).signal === 'KILL'), 'stubborn was killed after its kill timeout');
 });
 
 test('UPSTART_EXIT_WITH; a signal gives 128+N; a requested shutdown gives 0 even with --exit-with', async () => {
@@ -140,6 +144,19 @@ test('a second SIGINT forces: a job that ignores SIGTERM with a long kill timeou
   assert.equal(await b.exited, 1, b.err());
   assert.ok(Date.now() - t0 < 10_000, `forced exit took ${Date.now() - t0} ms`);
   assert.match(b.err(), /SIGINT again: forcing the shutdown, the processes of 1 job instances killed/);
+});
+
+test('--shutdown-timeout passed: the jobs left are killed and the daemon exits 1 (a forced shutdown)', async () => {
+  const b = box({ stubborn: "start on startup\nkill timeout 60\nscript\n  trap '' TERM\n  echo stubborn up\n  while :; do sleep 0.05 || :; done\nend script\n" }, ['--shutdown-timeout', '1']);
+  await listening(b);
+  await waitUntil('stubborn to run', () => b.out().includes('stubborn up'));
+  const pids = descendants(b.proc.pid!);
+  const t0 = Date.now();
+  b.proc.kill('SIGTERM');
+  assert.equal(await b.exited, 1, b.err());
+  assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
+  assert.match(b.err(), /shutdown: still running after 1 s, going on without them: stubborn stop\/killed/);
+  await waitUntil('no job process left', () => pids.every((p) => { try { process.kill(p, 0); return false; } catch { return true; } }), 5000);
 });
 
 test('refusals: --exit-with an unknown job, an unknown option, --exit-with on a machine', async () => {

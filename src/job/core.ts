@@ -153,6 +153,7 @@ export class EngineCore implements CommandHost {
   }
 
   newJob(spec: JobClassSpec, instance: string): JobRecord {
+    this.lastFailures.delete(spec.name);
     const j: JobRecord = {
       id: this.nextId++,
       name: spec.name,
@@ -254,6 +255,11 @@ export class EngineCore implements CommandHost {
       case 'kill-timeout': {
         const j = this.table.jobs.get(w.job);
         if (j) killTimeout(this.machine, j);
+        return;
+      }
+      case 'ready-timeout': {
+        const j = this.table.jobs.get(w.job);
+        if (j) this.machine.readyTimedOut(j);
         return;
       }
       case 'tmpfiles': {
@@ -408,7 +414,13 @@ export class EngineCore implements CommandHost {
     for (const id of this.conds.set({ kind: 'ready', id: job.id }, undefined)) this.queue.release(id, false);
   }
 
+  /** Why each job's last start failed (instance and reason), kept after the instance is gone; a new instance clears it. */
+  readonly lastFailures = new Map<string, string>();
+
   private jobGone(job: JobRecord): void {
+    if (job.failed && job.failReason !== undefined) {
+      this.lastFailures.set(job.name, job.instance === '' ? job.failReason : `(${job.instance}) ${job.failReason}`);
+    }
     for (const id of this.conds.set({ kind: 'stop', id: job.id }, undefined)) this.queue.release(id, false);
     this.disarmReady(job);
     this.machine.forget(job);

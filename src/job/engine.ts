@@ -76,6 +76,10 @@ export class Engine implements EngineApi {
     return list.sort((a, b) => (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0)).map((j) => this.core.statusOf(j));
   }
 
+  lastFailure(job: string): string | undefined {
+    return this.core.lastFailures.get(job);
+  }
+
   /** Which job processes a pid belongs to. */
   jobsUsingPid(pid: number): Array<{ job: string; instance: string; process: string }> {
     const o = this.core.machine.procs.pidIndex.get(pid);

@@ -1,9 +1,9 @@
 // changeGoal / changeState: the effects of entering each job state (events, processes, timers) through ports.
 import { envMerge } from '../events/envList.ts';
 import type { JournalEntry } from '../model/engineApi.ts';
-import type { ConsoleMode, JobClassSpec, ProcessName } from '../model/jobClass.ts';
+import { DEFAULT_READY_TIMEOUT, type ConsoleMode, type JobClassSpec, type ProcessName } from '../model/jobClass.ts';
 import { goalText, type Goal, type JobState } from '../model/state.ts';
-import { stamp, type Clock } from '../platform/clock.ts';
+import { stamp, type Clock, type TimerHandle } from '../platform/clock.ts';
 import type { ProcessPort } from '../process/port.ts';
 import { buildJobEnv, exportedEnv, resultEnv, type EnvContext } from './environment.ts';
 import type { JobRecord } from './job.ts';
@@ -17,6 +17,7 @@ export type { LogFn } from '../model/log.ts';
 /** Work the machine hands back to the engine's queue (async completions). */
 export type MachineWork =
   | { kind: 'kill-timeout'; job: number }
+  | { kind: 'ready-timeout'; job: number }
   | { kind: 'tmpfiles'; job: number; error?: string };
 
 /** What the state machine needs from the engine around it. */
@@ -97,7 +98,38 @@ export class JobMachine {
   clearReady(job: JobRecord): void {
     job.awaitingReady = false;
     delete job.readyExits;
+    this.cancelReadyTimer(job);
     this.host.disarmReady(job);
+  }
+
+  /** Readiness timers by job id (`ready timeout`, DEFAULT_READY_TIMEOUT); the deadline is on the record. */
+  private readonly readyTimers = new Map<number, TimerHandle>();
+
+  /** Arms the readiness timer for a job that waits in spawned, until `deadline` (monotonic ms). */
+  armReadyTimer(job: JobRecord, deadline: number): void {
+    this.readyTimers.get(job.id)?.cancel();
+    job.readyDeadline = deadline;
+    const id = job.id;
+    this.readyTimers.set(id, this.host.clock.setTimer(Math.max(0, deadline - this.host.clock.now()), () => this.host.enqueue({ kind: 'ready-timeout', job: id })));
+  }
+
+  private cancelReadyTimer(job: JobRecord): void {
+    this.readyTimers.get(job.id)?.cancel();
+    this.readyTimers.delete(job.id);
+    delete job.readyDeadline;
+  }
+
+  /** The readiness wait ran out: the main process failed to become ready; the job stops. */
+  readyTimedOut(job: JobRecord): void {
+    if (job.state !== 'spawned' || !job.awaitingReady) return;
+    const spec = this.host.specOf(job);
+    const secs = spec.readyTimeout ?? DEFAULT_READY_TIMEOUT;
+    const what = spec.expect.kind === 'exit' ? `expect exit ${spec.expect.count}` : spec.expect.kind === 'event' ? 'expect CONDITION' : `expect ${spec.expect.kind}`;
+    const reason = `main process: not ready after ${secs} s (${what}; see 'ready timeout')`;
+    this.host.log('warn', `${jobLabel(job)} ${reason}`);
+    this.clearReady(job);
+    this.failJob(job, 'main', reason);
+    this.advance(job);
   }
 
   journalState(job: JobRecord): void {
@@ -184,6 +216,8 @@ export class JobMachine {
       this.clearReady(job);
       return false;
     }
+    const secs = spec.readyTimeout ?? DEFAULT_READY_TIMEOUT;
+    if (secs > 0) this.armReadyTimer(job, this.host.clock.now() + secs * 1000);
     return true;
   }
 
@@ -268,6 +302,7 @@ export class JobMachine {
   }
 
   forget(job: JobRecord): void {
+    this.cancelReadyTimer(job);
     this.procs.forget(job);
   }
 }

@@ -73,6 +73,7 @@ export function restoreEngine(core: EngineCore, snapshot: EngineSnapshot): void 
 
   for (const j of s.jobs) {
     if (j.killDeadline !== undefined) j.killDeadline += shift;
+    if (j.readyDeadline !== undefined) j.readyDeadline += shift;
     if (j.respawnCount > 0) j.respawnSince += shift;
     core.table.add(j);
     for (const p of PROCESS_NAMES) for (const pid of j.pids[p] ?? []) core.machine.procs.pidIndex.set(pid, { job: j, process: p });
@@ -96,6 +97,7 @@ export function restoreEngine(core: EngineCore, snapshot: EngineSnapshot): void 
       core.machine.procs.armKillTimer(j, Math.max(0, j.killDeadline - now), () => core.enqueue({ kind: 'kill-timeout', job: id }));
     }
     if (j.tmpfilesPending) core.work.push({ kind: 'resume-tmpfiles', job: j.id });
+    if (j.state === 'spawned' && j.awaitingReady && j.readyDeadline !== undefined) core.machine.armReadyTimer(j, j.readyDeadline);
   }
   if (core.work.length > 0 || core.queue.pending.length > 0 || core.queue.finishing.length > 0) core.schedule();
 }

@@ -86,6 +86,9 @@ export interface EngineApi {
   /** Instances of one job (empty for a job with none); throws EngineError unknown-job. */
   status(job: string, instance?: string): InstanceStatus[];
 
+  /** Why the job's last instance failed to start or run (`main process: not ready after 90 s …`), until it starts again. */
+  lastFailure?(job: string): string | undefined;
+
   /**
    * start/stop/restart/reload: `env` are KEY=VALUE strings from the command line; resolved when the
    * job reaches its goal (or at once if wait is false). Rejects with EngineError.

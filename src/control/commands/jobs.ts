@@ -115,6 +115,8 @@ export const jobCommands: Record<string, CommandSpec> = {
         list = ctx.engine.status(t.job);
       }
       const shown = list.length > 0 ? list : [waitingStatus(t.job)];
+      // A job with no instance left says why its last one failed (a readiness timeout, say), if it did.
+      const failure = list.length === 0 ? ctx.engine.lastFailure?.(t.job) : undefined;
       if (inv.json) {
         // Each instance's output counters (console log, as JobLogger keeps them) and its cgroup, when there are.
         outJson(ctx, inv, shown.map((s) => {
@@ -125,10 +127,12 @@ export const jobCommands: Record<string, CommandSpec> = {
             ...(ctx.hooks.outputStats ? { output: ctx.hooks.outputStats(s.job, s.instance) } : {}),
             ...(cgroup ? { cgroup } : {}),
             ...(notifyStatus !== undefined ? { notifyStatus } : {}),
+            ...(failure !== undefined ? { lastFailure: failure } : {}),
           };
         }));
       } else {
         printStatuses(ctx, inv, shown);
+        if (failure !== undefined) out(ctx, inv, `\tlast start failed: ${failure}\n`);
       }
       return 0;
     }),

@@ -16,7 +16,7 @@ export interface ConnectionLimits {
   strangerUnreadBytes: number;
   /** Reply bytes all connections together may leave unread; past it the worst offender goes (default 64 MiB). */
   totalUnreadBytes: number;
-  /** Requests are not read from a connection while more than this of its replies is unread (default 256 KiB). */
+  /** Requests are not read from a connection while more than this of its replies is unread (default 64 KiB). */
   readPauseBytes: number;
   /** Requests of one connection answered at once; further ones wait unread (root/owner default 256, strangers 4). */
   maxPendingRequests: number;
@@ -31,7 +31,7 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   maxUnreadBytes: 16 * 1024 * 1024,
   strangerUnreadBytes: 1024 * 1024,
   totalUnreadBytes: 64 * 1024 * 1024,
-  readPauseBytes: 256 * 1024,
+  readPauseBytes: 64 * 1024,
   maxPendingRequests: 256,
   strangerPendingRequests: 4,
 };

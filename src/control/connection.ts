@@ -59,11 +59,9 @@ export class Connection implements Member {
   private pending = 0;
   private peerEnded = false;
   private corked = false;
-  /** Lines read but not yet handled (the socket is paused while any wait). */
-  private queue: string[] = [];
-  private queueHead = 0;
+  /** Bytes read but not yet split into lines: the socket is paused while any wait, so this is at most a chunk or two. */
+  private held: Buffer | undefined;
   private paused = false;
-  private overflowed = false;
   /** Unread bytes as last reported to the host. */
   private counted = 0;
   /** The reply written while nothing was unread may exceed the budget by itself (one big answer to a reader). */
@@ -193,7 +191,7 @@ export class Connection implements Member {
     // A stranger that is idle, or whose requests wait because it does not read its replies, gets
     // idleTimeoutMs; then the first is told and closed, the second dropped as a slow reader.
     const idle = !this.privileged && this.greeted && this.pending === 0 && this.running.size === 0
-      && this.queueHead >= this.queue.length && this.lines.pendingBytes === 0;
+      && this.held === undefined && this.lines.pendingBytes === 0;
     const parked = !this.privileged && this.paused;
     if (!idle && !parked) {
       if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
@@ -211,36 +209,39 @@ export class Connection implements Member {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    const r = this.lines.push(chunk);
-    for (const line of r.lines) this.queue.push(line);
-    if (r.overflow) this.overflowed = true;
+    this.held = this.held === undefined ? chunk : Buffer.concat([this.held, chunk]);
     this.pump();
   }
 
-  /** Handles queued lines while this client keeps up; pauses reading while it does not. */
+  /**
+   * Handles held lines one at a time while this client keeps up; pauses reading while it does not.
+   * Lines are cut from the held bytes only when they are handled, so a client that piles up
+   * thousands of requests costs the bytes it sent, not a string per request.
+   */
   private pump(): void {
     const l = this.o.limits;
     const maxPending = this.privileged ? l.maxPendingRequests : l.strangerPendingRequests;
-    while (!this.closed && this.queueHead < this.queue.length) {
+    while (!this.closed && this.held !== undefined) {
       if (this.pending >= maxPending || this.unread > l.readPauseBytes) break;
-      const line = this.queue[this.queueHead]!;
-      this.queue[this.queueHead++] = '';
-      this.onLine(line);
+      const nl = this.held.indexOf(0x0a);
+      const piece = nl === -1 ? this.held : this.held.subarray(0, nl + 1);
+      this.held = nl === -1 || nl + 1 === this.held.length ? undefined : this.held.subarray(nl + 1);
+      const r = this.lines.push(piece);
+      if (r.overflow) return this.reject('too-long', `request line longer than ${this.o.maxLineBytes} bytes`);
+      for (const line of r.lines) {
+        if (this.closed) return;
+        this.onLine(line);
+      }
     }
     if (this.closed) return;
-    if (this.queueHead < this.queue.length) {
+    if (this.held !== undefined) {
       if (!this.paused) {
         this.paused = true;
         this.socket.pause();
       }
-    } else {
-      this.queue = [];
-      this.queueHead = 0;
-      if (this.overflowed) return this.reject('too-long', `request line longer than ${this.o.maxLineBytes} bytes`);
-      if (this.paused) {
-        this.paused = false;
-        this.socket.resume();
-      }
+    } else if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
     }
     this.updateTimers();
   }
@@ -269,7 +270,7 @@ export class Connection implements Member {
   }
 
   private endIfIdle(): void {
-    if (this.peerEnded && this.pending === 0 && this.queueHead >= this.queue.length && !this.socket.destroyed) {
+    if (this.peerEnded && this.pending === 0 && this.held === undefined && !this.socket.destroyed) {
       this.clearTimers();
       this.socket.end();
     }
@@ -356,8 +357,7 @@ export class Connection implements Member {
     if (!this.socket.destroyed) this.socket.destroy();
     if (!this.gone) {
       this.gone = true;
-      this.queue = [];
-      this.queueHead = 0;
+      this.held = undefined;
       this.host.unreadChanged(this, this.recount());
       this.host.closed(this);
     }

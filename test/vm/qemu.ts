@@ -10,6 +10,8 @@ export interface VmOptions {
   initrd: string;
   append: string;
   memoryMiB?: number;
+  /** Virtual CPUs (TCG runs one host thread each). */
+  cpus?: number;
   /** Every console byte is also written here (for a failed run's report). */
   consoleLog?: string;
 }
@@ -33,7 +35,7 @@ export class Vm {
 
   constructor(o: VmOptions) {
     const args = [
-      '-accel', 'tcg', '-m', String(o.memoryMiB ?? 768), '-smp', '1',
+      '-accel', 'tcg', '-m', String(o.memoryMiB ?? 768), '-smp', String(o.cpus ?? 1),
       '-nographic', '-no-reboot', '-nodefaults', '-serial', 'stdio', '-nic', 'none',
       '-kernel', o.kernel, '-initrd', o.initrd, '-append', o.append,
     ];

@@ -41,6 +41,23 @@ test('corpus: known files parse to the expected shape', { skip: present ? false 
   const rcSysinit = load('upstart__conf__rc-sysinit.conf');
   assert.ok(rcSysinit.start);
   assert.equal(formatCondition(rcSysinit.start), '((filesystem and static-network-up) or failsafe-boot)');
+  // Upstart's tokenizer: the quoted minijail argument continued with a backslash is one argument, the newline one space.
+  const smb = load('smbprovider__etc__init__smbproviderd.conf');
+  assert.match(smb.process.main?.command ?? '', / -k '\/run\/daemon-store\/smbproviderd,\/run\/daemon-store\/smbproviderd, none,MS_BIND\|MS_REC' -S /);
+  for (const f of files) {
+    const spec = load(f);
+    for (const [p, proc] of Object.entries(spec.process)) {
+      if (proc.kind === 'exec') assert.ok(!proc.command.includes('\n'), `${f} ${p}: an exec command is one line, as Upstart makes it`);
+      else {
+        // Upstart's indentation rule: a body left indented on its first line has a line that cut the indentation short.
+        const lines = proc.command.split('\n').slice(0, -1);
+        const first = lines[0] ?? '';
+        if (first === '' || !/^[ \t]/.test(first)) continue;
+        const ind = /^[ \t]*/.exec(first)![0];
+        assert.ok(lines.some((l) => !l.startsWith(ind)), `${f} ${p}: the first line's indentation was left on every line`);
+      }
+    }
+  }
   const adbd = load('arc__adbd__init__arc-adbd.conf');
   assert.ok(adbd.imports.length > 0 || adbd.tmpfiles.length > 0, 'uses a Chromium OS extension');
 });

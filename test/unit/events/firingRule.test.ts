@@ -157,3 +157,40 @@ test('property: on plain events and hand-sent lifecycle events both modes fire e
     { numRuns: 150 },
   );
 });
+
+/** Services that start and keep running: `started X` is a level in default mode and a latch in 1.13, the same until the first fire. */
+const SERVICES = ['s1', 's2', 's3'] as const;
+type Step = { start: (typeof SERVICES)[number] } | { emit: 'A' | 'B' };
+type STree = { leaf: string } | { op: 'and' | 'or'; l: STree; r: STree };
+const sLeaf = fc.constantFrom('A', 'B', ...SERVICES.map((s) => `started ${s}`));
+const sTreeArb: fc.Arbitrary<STree> = fc.letrec<{ t: STree }>((tie) => ({
+  t: fc.oneof({ depthSize: 'small', withCrossShrink: true },
+    fc.record({ leaf: sLeaf }),
+    fc.record({ op: fc.constantFrom('and' as const, 'or' as const), l: tie('t'), r: tie('t') })),
+})).t;
+const sText = (t: STree): string => ('leaf' in t ? t.leaf : `(${sText(t.l)} ${t.op} ${sText(t.r)})`);
+const stepArb: fc.Arbitrary<Step> = fc.oneof(fc.record({ start: fc.constantFrom(...SERVICES) }), fc.record({ emit: fc.constantFrom('A' as const, 'B' as const) }));
+
+/** After which step the task first started (-1: never). */
+function firstFire(tree: STree, steps: Step[], legacy: boolean): number {
+  const h = new Harness({ legacyConditions: legacy }).add(...SERVICES.map((s) => jobClass(s, { exec: `/${s}` })), jobClass('j', { start: sText(tree), task: true, exec: '/j' }));
+  for (let i = 0; i < steps.length; i++) {
+    const st = steps[i]!;
+    if ('start' in st) {
+      if (h.state(st.start) === 'stop/waiting') run(h, st.start);
+    } else {
+      h.emit(st.emit);
+    }
+    if (h.spawnsOf('j').length > 0) return i;
+  }
+  return -1;
+}
+
+test('property: with services that only start, both modes first fire on the same event', () => {
+  fc.assert(
+    fc.property(sTreeArb, fc.array(stepArb, { maxLength: 10 }), (tree, steps) => {
+      assert.equal(firstFire(tree, steps, false), firstFire(tree, steps, true), `start on ${sText(tree)}`);
+    }),
+    { numRuns: 120 },
+  );
+});

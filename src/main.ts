@@ -7,6 +7,7 @@ import { ExitWithError, exitWithJobs } from './daemon/exitWith.ts';
 import { makeDevLinks, mountEarly, realLinkOps, realMountOps, type MountReport } from './daemon/earlyMounts.ts';
 import { DAEMON_HELP, parseDaemonOptions, UsageError } from './daemon/options.ts';
 import { resolvePaths } from './daemon/paths.ts';
+import { loadState, type RestoreLog } from './daemon/restore.ts';
 import { VERSION } from './daemon/version.ts';
 import * as native from './process/native.ts';
 
@@ -52,11 +53,15 @@ export async function main(argv: string[]): Promise<void> {
     exitWith = [];
   }
   // A machine's PID 1 mounts what it and its jobs cannot do without, before its log opens /dev/kmsg.
-  const mounted: MountReport[] = pid1 && !container ? [...mountEarly(realMountOps(native.mount)), ...makeDevLinks(realLinkOps)] : [];
-  const daemon = new Daemon({ options, paths, pid1, container, exitWith, env: { ...process.env }, uid });
+  const mounted: MountReport[] = pid1 && !container && !options.restart ? [...mountEarly(realMountOps(native.mount)), ...makeDevLinks(realLinkOps)] : [];
+  // After a re-exec: the state the old image left in --state-fd (what cannot be used is said once the log is up).
+  const said: Array<Parameters<RestoreLog>> = [];
+  const restored = options.stateFd === undefined ? undefined : loadState(options.stateFd, paths.logdir, (level, msg) => said.push([level, msg]));
+  const daemon = new Daemon({ options, paths, pid1, container, exitWith, env: { ...process.env }, uid, ...(restored ? { restored } : {}) });
   // The first line says how the daemon chose to be a container's init or not.
   daemon.log.message(`${container ? 'container' : pid1 ? 'machine' : 'not PID 1'}: ${mode.why}`);
   for (const r of mounted) daemon.log.log(r.level, r.msg);
+  for (const [level, msg] of said) daemon.log.log(level, msg);
 
   // PID 1 never dies: anything that escapes is logged and the daemon carries on.
   process.on('uncaughtException', (err) => {

@@ -1,7 +1,9 @@
-/* File descriptor control: close-on-exec, non-blocking, pipes, close, isatty. */
+/* File descriptor control: close-on-exec, non-blocking, pipes, memfds, close, isatty. */
 #include "common.h"
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static bool fd_arg(napi_env env, napi_callback_info info, int32_t *fd, napi_value *second) {
@@ -84,6 +86,21 @@ static napi_value js_dup(napi_env env, napi_callback_info info) {
   return make_int(env, n);
 }
 
+/* memfdCreate(name) -> fd of an anonymous memory file, close-on-exec (the re-exec state goes in one). */
+static napi_value js_memfd(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value v;
+  napi_get_cb_info(env, info, &argc, &v, NULL, NULL);
+  if (argc < 1) return throw_type(env, "name is required");
+  char *name = arg_string(env, v, "name");
+  if (!name) return NULL;
+  int fd = memfd_create(name, MFD_CLOEXEC);
+  int e = errno;
+  free(name);
+  if (fd < 0) return throw_syscall(env, "memfd_create", e);
+  return make_int(env, fd);
+}
+
 void register_fds(napi_env env, napi_value exports) {
   set_fn(env, exports, "setCloexec", set_cloexec);
   set_fn(env, exports, "getCloexec", get_cloexec);
@@ -92,4 +109,5 @@ void register_fds(napi_env env, napi_value exports) {
   set_fn(env, exports, "close", js_close);
   set_fn(env, exports, "isatty", js_isatty);
   set_fn(env, exports, "dup", js_dup);
+  set_fn(env, exports, "memfdCreate", js_memfd);
 }

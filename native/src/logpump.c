@@ -195,6 +195,46 @@ static napi_value js_pump_abandon(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * pumpStop(handle, timeoutMs) -> Buffer | null | false, for a re-exec: the thread reads no more and, once any write in
+ * progress has finished, ends; the bytes it had read but not yet handed over are returned (null if none) and are not
+ * delivered to the callback. false: the thread did not end within timeoutMs (a write hangs); it is abandoned.
+ * The master stays open (JS keeps it across execve).
+ */
+static napi_value js_pump_stop(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t timeout_ms = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2) return throw_type(env, "pumpStop(handle, timeoutMs)");
+  pump *p = arg_pump(env, argv[0]);
+  if (!p || !arg_int32(env, argv[1], "timeoutMs", &timeout_ms)) return NULL;
+  pthread_mutex_lock(&p->mu);
+  do_abandon(p, false);
+  pump_wake(p);
+  pthread_mutex_unlock(&p->mu);
+  int64_t until = pump_now_ms() + timeout_ms;
+  napi_value r;
+  for (;;) {
+    pthread_mutex_lock(&p->mu);
+    bool done = p->thread_done;
+    if (done) {
+      if (p->relay_len > 0) {
+        void *data;
+        napi_create_buffer_copy(env, p->relay_len, p->relay, &data, &r);
+        p->relay_len = 0;
+      } else {
+        napi_get_null(env, &r);
+      }
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (done) return r;
+    if (pump_now_ms() >= until) { napi_get_boolean(env, false, &r); return r; }
+    struct timespec ts = { 0, 1000000 };
+    nanosleep(&ts, NULL);
+  }
+}
+
 /* pumpStatus(handle) -> { written, direct, busyMs } (busyMs: how long the current stat/write has taken, 0 if none). */
 static napi_value js_pump_status(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -219,5 +259,6 @@ void register_logpump(napi_env env, napi_value exports) {
   set_fn(env, exports, "pumpClearFile", js_pump_clear_file);
   set_fn(env, exports, "pumpPause", js_pump_pause);
   set_fn(env, exports, "pumpAbandon", js_pump_abandon);
+  set_fn(env, exports, "pumpStop", js_pump_stop);
   set_fn(env, exports, "pumpStatus", js_pump_status);
 }

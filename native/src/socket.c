@@ -1,6 +1,7 @@
 /* Unix socket calls: SO_PEERCRED on a connected socket, and a bound AF_UNIX datagram socket with a receive callback. */
 #include "common.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -122,7 +123,7 @@ static napi_value dgram_ref(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* openDgramSocket(path, callback(data, {pid, uid, gid})) -> { fd, close(), ref(on) }; '@name' is abstract. */
+/* openDgramSocket(path | fd, callback(data, {pid, uid, gid})) -> { fd, close(), ref(on) }; '@name' is abstract; an fd is adopted. */
 static napi_value open_dgram(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -131,6 +132,19 @@ static napi_value open_dgram(napi_env env, napi_callback_info info) {
   napi_valuetype t;
   napi_typeof(env, argv[1], &t);
   if (t != napi_function) return throw_type(env, "callback must be a function");
+  napi_typeof(env, argv[0], &t);
+  int fd = -1;
+  if (t == napi_number) {
+    /* An fd bound before a re-exec: adopted as it is. */
+    int32_t given;
+    if (!arg_int32(env, argv[0], "fd", &given)) return NULL;
+    int fl = fcntl(given, F_GETFL);
+    if (fl < 0) return throw_syscall(env, "fcntl", errno);
+    if (fcntl(given, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(given, F_SETFD, FD_CLOEXEC) < 0) return throw_syscall(env, "fcntl", errno);
+    fd = given;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+  } else {
   char *path = arg_string(env, argv[0], "path");
   if (!path) return NULL;
   struct sockaddr_un addr;
@@ -143,11 +157,12 @@ static napi_value open_dgram(napi_env env, napi_callback_info info) {
   if (path[0] == '@') { addr.sun_path[0] = '\0'; alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen); }
   free(path);
 
-  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_syscall(env, "socket", errno);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
   if (bind(fd, (struct sockaddr *)&addr, alen) < 0) { int e = errno; close(fd); return throw_syscall(env, "bind", e); }
+  }
 
   dgram *d = calloc(1, sizeof *d);
   if (!d) { close(fd); return throw_syscall(env, "calloc", ENOMEM); }

@@ -36,6 +36,11 @@ export interface DaemonHooks {
    * CPU time it has used — when the daemon tracks it by cgroup; undefined otherwise.
    */
   cgroupStats?(job: string, instance: string): CgroupStats | undefined;
+  /**
+   * `initctl reexec [--with-state FILE]`: resolves once the state is ready and checked; the daemon
+   * then execs itself (after the reply has left). Rejects (EngineError) when it cannot hand over now.
+   */
+  reexec?(withState?: string): Promise<void>;
   /** `initctl status --json`: the last STATUS= the instance's processes sent on $NOTIFY_SOCKET, if any. */
   notifyStatus?(job: string, instance: string): string | undefined;
   /** SysV init scripts run as services for upstart-rc (docs/sysv.md); without it their requests are unsupported. */

@@ -34,6 +34,8 @@ export interface ControlServerOptions {
   log?: (level: 'debug' | 'warn' | 'error', message: string) => void;
   /** A name for the hello reply (default `upstart-ts`). */
   serverName?: string;
+  /** After a re-exec: the listening socket's fd, still open and bound to `path` (adopted as it is). */
+  adoptFd?: number;
 }
 
 /** Refusals of one uid are logged once per this many ms, with a count of the ones in between. */
@@ -89,7 +91,8 @@ export class ControlServer {
   /** Starts listening; a stale socket file at the path is replaced. Rejects if the path cannot be bound. */
   async listen(): Promise<void> {
     const abstract = this.options.path.startsWith('\0');
-    if (!abstract) {
+    const adopt = this.options.adoptFd;
+    if (!abstract && adopt === undefined) {
       try {
         unlinkSync(this.options.path);
       } catch {
@@ -107,13 +110,21 @@ export class ControlServer {
     server.on('error', (err) => this.cfg.log?.('error', `control: ${err.message}`));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.path, () => {
+      const done = (): void => {
         server.off('error', reject);
         resolve();
-      });
+      };
+      if (adopt !== undefined) server.listen({ fd: adopt }, done);
+      else server.listen(this.options.path, done);
     });
-    if (!abstract) chmodSync(this.options.path, this.options.socketMode ?? 0o666);
+    if (!abstract && adopt === undefined) chmodSync(this.options.path, this.options.socketMode ?? 0o666);
     this.server = server;
+  }
+
+  /** The listening socket's fd (kept across a re-exec). */
+  get fd(): number | undefined {
+    const fd = (this.server as unknown as { _handle?: { fd?: number } } | undefined)?._handle?.fd;
+    return typeof fd === 'number' && fd >= 0 ? fd : undefined;
   }
 
   private accept(socket: Socket): void {

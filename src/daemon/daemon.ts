@@ -5,7 +5,7 @@ import { loadConfDirs, watchConfDirs, type ConfChange, type ConfWatcher, type Lo
 import { ControlServer } from '../control/server.ts';
 import type { DaemonHooks } from '../control/hooks.ts';
 import { SysvServices } from './sysvServices.ts';
-import { Engine } from '../job/engine.ts';
+import { Engine, type EngineDeps } from '../job/engine.ts';
 import { EngineError } from '../model/engineApi.ts';
 import { DaemonLog, type LogPriority } from '../log/daemonLog.ts';
 import { JobLogger } from '../log/jobLogger.ts';
@@ -15,12 +15,16 @@ import type { OutputSource } from '../log/port.ts';
 import { realClock } from '../platform/clock.ts';
 import { cgroupOf } from '../process/procStat.ts';
 import * as native from '../process/native.ts';
+import { CgroupTree } from '../process/cgroupTree.ts';
 import { NativeProcessPort } from '../process/nativePort.ts';
+import { msSince, type StateEnvelope } from '../state/envelope.ts';
+import { Reexec } from './handover.ts';
+import { readoptFromCgroups } from './restore.ts';
 import type { DaemonOptions } from './options.ts';
 import type { DaemonPaths } from './paths.ts';
 import { listSessions, removeSessionFile, sessionDir, writeSessionFile } from './sessions.ts';
 import { NotifyListener } from './notifySocket.ts';
-import { JobCgroups } from './jobCgroups.ts';
+import { JobCgroups, sessionCgroupBase } from './jobCgroups.ts';
 import { realPid1Sys, takeOnDuties } from './pid1.ts';
 import { HANDLED_SIGNALS, signalAction, type SignalAction, type SignalContext } from './signals.ts';
 import { adjustSpawns } from './spawnPolicy.ts';
@@ -41,6 +45,8 @@ export interface DaemonContext {
   exitWith?: string[];
   env: Record<string, string | undefined>;
   uid: number;
+  /** After a re-exec: the state the old image handed over (already checked). */
+  restored?: StateEnvelope;
 }
 
 function readNofile(): RLimit | undefined {
@@ -79,6 +85,7 @@ export class Daemon {
   /** SysV init scripts run for upstart-rc, as services (docs/sysv.md). */
   private readonly sysv: SysvServices;
   private readonly initialJobEnv: Map<string, string>;
+  private readonly reexec: Reexec;
   private stopping = false;
   /** The signal that started the shutdown, if one did (its second coming may force it). */
   private shutdownSignal: string | undefined;
@@ -104,21 +111,32 @@ export class Daemon {
       nativePump: ctx.env.UPSTART_TS_LOG_PUMP !== '0',
       ...(out ? { tap: (source: OutputSource) => out.tap(source) } : {}),
     });
-    this.journal = new Journal({ logDir: ctx.paths.logdir, logger: this.log });
+    const state = ctx.restored;
+    // Old monotonic times + shift = new ones: CLOCK_MONOTONIC (the same in both images) says how long the exec took.
+    const shift = state === undefined ? 0 : realClock.now() - msSince(state) - state.parts.engine.takenAt;
+    this.journal = new Journal({ logDir: ctx.paths.logdir, logger: this.log, ...(state ? { restore: { wire: state.parts.journal, shift } } : {}) });
     this.cgroups = new JobCgroups({
       disabled: o.noCgroups,
       system: o.mode === 'system',
-      baseName: ctx.pid1 ? 'upstart' : `upstart-ts.${process.pid}`,
+      baseName: ctx.pid1 ? 'upstart' : sessionCgroupBase(ctx.paths.socket),
       log: (level, msg) => this.log.log(level, msg),
       running: () => this.instancesWithProcesses(),
     });
+    if (state?.parts.cgroups) {
+      const tree = CgroupTree.adopt(state.parts.cgroups, (level, msg) => this.log.log(level, msg));
+      if (tree !== undefined) this.cgroups.adopt(tree);
+      else this.log.warn(`re-exec: the job cgroups under ${state.parts.cgroups.dir} are gone`);
+    }
+    const outputs = state === undefined ? undefined : this.jobLogger.adopt(state.parts.logs);
     this.port = new NativeProcessPort({
       // In a container, log files only where --logdir asks for them.
       sink: out ? out.sink(this.jobLogger, o.logdir !== undefined) : this.jobLogger,
       logger: (level, msg) => this.log.log(level, msg),
       onUnowned: (pid) => this.log.debug(`reaped orphan ${pid}`),
       cgroups: () => this.cgroups.get(),
+      ...(state && outputs ? { restore: { wire: state.parts.process, outputs } } : {}),
     });
+    for (const [job, instance, text] of state?.parts.daemon.notifyStatus ?? []) this.notifyStatus.set(instanceKey(job, instance), text);
     this.sysv = new SysvServices({
       serviceEvent: (name, service, env, wait) => this.engine.serviceEvent(name, service, env, wait),
       isJob: (name) => this.engine.getClass(name) !== undefined,
@@ -129,35 +147,53 @@ export class Daemon {
     const sessionEnv = [`UPSTART_SESSION=unix:path=${ctx.paths.socket}`];
     const inherited: Record<string, string> = {};
     for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) inherited[k] = v;
-    this.engine = new Engine(
-      {
-        process: adjustSpawns(this.port, {
-          noLog: o.noLog,
-          nofile: this.startNofile,
-          notifySocket: () => this.notify?.path,
-          gone: (job, instance) => this.notifyStatus.delete(instanceKey(job, instance)),
-        }),
-        clock: realClock,
-        log: (level, msg) => this.log.log(level, msg),
-        tmpfiles: tmpfilesHandler((argv, env) => this.port.runHelper(argv, env)),
-      },
-      {
-        legacyConditions: o.legacyConditions,
-        // `console log` everywhere; in a container its lines reach stdout through the daemon.
-        defaultConsole: o.defaultConsole ?? 'log',
-        sessionEnv,
-        inheritedEnv: inherited,
-      },
-    );
-    // A session init hands its own environment to its jobs (init(8) --no-inherit-env turns that off).
-    if (o.mode === 'user' && !o.noInheritEnv) {
+    const deps: EngineDeps = {
+      process: adjustSpawns(this.port, {
+        noLog: o.noLog,
+        nofile: this.startNofile,
+        notifySocket: () => this.notify?.path,
+        gone: (job, instance) => this.notifyStatus.delete(instanceKey(job, instance)),
+      }),
+      clock: realClock,
+      log: (level, msg) => this.log.log(level, msg),
+      tmpfiles: tmpfilesHandler((argv, env) => this.port.runHelper(argv, env)),
+    };
+    const engineOpts = {
+      legacyConditions: o.legacyConditions,
+      // `console log` everywhere; in a container its lines reach stdout through the daemon.
+      defaultConsole: o.defaultConsole ?? ('log' as const),
+      sessionEnv,
+      inheritedEnv: inherited,
+    };
+    if (state !== undefined) {
+      // The job environment tables come with the state; reset-env goes back to what the first image started with.
+      this.engine = Engine.fromSnapshot(deps, { ...state.parts.engine, takenAt: realClock.now() - shift }, engineOpts);
+      this.initialJobEnv = new Map(state.parts.daemon.defaultJobEnv);
+    } else {
+      this.engine = new Engine(deps, engineOpts);
+      // A session init hands its own environment to its jobs (init(8) --no-inherit-env turns that off).
+      if (o.mode === 'user' && !o.noInheritEnv) {
+        const table = this.engine.jobEnv();
+        for (const [k, v] of Object.entries(inherited)) if (!k.startsWith('UPSTART_')) table.set(k, v);
+      }
+      // initctl of this daemon is on the jobs' PATH (after the system's directories).
       const table = this.engine.jobEnv();
-      for (const [k, v] of Object.entries(inherited)) if (!k.startsWith('UPSTART_')) table.set(k, v);
+      table.set('PATH', jobPath(table.get('PATH')));
+      this.initialJobEnv = new Map(this.engine.jobEnv());
     }
-    // initctl of this daemon is on the jobs' PATH (after the system's directories).
-    const table = this.engine.jobEnv();
-    table.set('PATH', jobPath(table.get('PATH')));
-    this.initialJobEnv = new Map(this.engine.jobEnv());
+    this.reexec = new Reexec({
+      engine: this.engine,
+      port: this.port,
+      jobLogger: this.jobLogger,
+      journal: this.journal,
+      cgroups: () => this.cgroups.current,
+      controlFd: () => this.server?.fd,
+      notifyFd: () => this.notify?.fd,
+      notifyStatus: this.notifyStatus,
+      defaultJobEnv: this.initialJobEnv,
+      stopping: () => this.stopping,
+      log: (level, msg) => this.log.log(level, msg),
+    });
     watchExitWith(this.engine, ctx.exitWith ?? [], (r) => {
       // A shutdown already asked for (docker stop) ends with 0 whatever its stop did to the job.
       if (this.stopping) return;
@@ -190,7 +226,17 @@ export class Daemon {
     this.watcher = watchConfDirs(ctx.paths.confdirs, (change) => this.applyChange(change), {
       onError: (err) => this.log.error(`applying a configuration change: ${(err as Error).message}`),
     });
-    this.applyLoad(await this.watcher.ready);
+    const state = ctx.restored;
+    this.applyLoad(await this.watcher.ready, state !== undefined);
+    // Without a state (a first start, a daemon that was killed, a state that could not be used):
+    // jobs still running in their cgroups are taken back, not started a second time.
+    if (state === undefined) {
+      const tree = this.cgroups.get();
+      if (tree !== undefined) {
+        const n = readoptFromCgroups(tree, this.engine, this.port, (level, msg) => this.log.log(level, msg));
+        if (n > 0) this.log.message(`re-adopted ${n} running job instance(s) from their cgroups`);
+      }
+    }
     const unknown = unknownExitWith(ctx.exitWith ?? [], (name) => this.engine.getClass(name) !== undefined);
     if (unknown.length > 0) {
       this.watcher.close();
@@ -208,9 +254,10 @@ export class Daemon {
       socketMode: ctx.options.socketMode ?? (ctx.options.mode === 'system' ? 0o666 : 0o600),
       peerCred: native.peerCred,
       log: (level, msg) => this.log.log(level, msg),
+      ...(state ? { adoptFd: state.parts.daemon.controlFd } : {}),
     });
     await this.server.listen();
-    this.notify = this.openNotifySocket();
+    this.notify = this.openNotifySocket(state?.parts.daemon.notifyFd);
     if (ctx.options.mode === 'user') {
       try {
         this.sessionFile = writeSessionFile(sessionDir(ctx.env, ctx.uid), process.pid, `unix:path=${ctx.paths.socket}`);
@@ -220,7 +267,11 @@ export class Daemon {
     }
     this.installSignals();
     this.log.message(`${VERSION} ${ctx.options.mode} mode: socket ${ctx.paths.socket}, logs in ${ctx.paths.logdir}`);
-    if (ctx.options.startupEvent !== null) {
+    if (state !== undefined) {
+      this.log.message(`re-executed: carried on from the state of ${state.version} (format ${state.format}), ${state.parts.engine.jobs.length} job instance(s)`);
+    }
+    // --restart: a re-exec; the system is up already, so there is no second startup event.
+    if (ctx.options.startupEvent !== null && !ctx.options.restart) {
       void this.engine.emit(ctx.options.startupEvent, [], false).catch((err: Error) => {
         this.log.warn(`${ctx.options.startupEvent}: ${err.message}`);
       });
@@ -231,12 +282,18 @@ export class Daemon {
     this.applyLoad(await loadConfDirs(this.ctx.paths.confdirs));
   }
 
-  /** Makes the engine's classes exactly those of a whole load (running instances keep theirs). */
-  private applyLoad({ classes, errors }: LoadResult): void {
+  /**
+   * Makes the engine's classes exactly those of a whole load (running instances keep theirs).
+   * onlyChanged (after a re-exec): a class whose job file is as the state has it is left alone,
+   * so its start condition keeps the events it has seen.
+   */
+  private applyLoad({ classes, errors }: LoadResult, onlyChanged = false): void {
     for (const e of errors) this.log.error(String(e));
     const seen = new Set<string>();
     for (const spec of classes.values()) {
       seen.add(spec.name);
+      const cur = onlyChanged ? this.engine.getClass(spec.name) : undefined;
+      if (cur !== undefined && JSON.stringify(cur) === JSON.stringify(spec)) continue;
       this.addClass(spec);
     }
     for (const spec of this.engine.classes()) {
@@ -287,6 +344,7 @@ export class Daemon {
       outputStats: (job, instance) => this.jobLogger.stats(job, instance),
       cgroupStats: (job, instance) => this.cgroups.current?.stats(job, instance),
       notifyStatus: (job, instance) => this.notifyStatus.get(instanceKey(job, instance)),
+      reexec: (withState) => this.reexec.request(withState),
       sysv: { run: (r) => this.sysv.run(r), list: () => this.sysv.list(), status: (name) => this.sysv.status(name) },
     };
   }
@@ -328,6 +386,10 @@ export class Daemon {
         this.log.log(this.ctx.container ? 'message' : 'info', `${signal}: stopping every job${action.secondForces ? ` (${signal} again forces it)` : ''}`);
         void this.shutdown({ reason: signal, action: 'exit', ...(action.event === undefined ? {} : { event: { name: action.event, env: [] } }) });
         return;
+      case 'reexec':
+        this.log.info(`${signal}: re-executing`);
+        this.reexec.request().catch((err: Error) => this.log.error(`${signal}: ${err.message}`));
+        return;
       case 'ignore':
         if (action.why !== undefined) this.log.warn(`${signal}: ${action.why}; ignoring`);
         return;
@@ -345,8 +407,8 @@ export class Daemon {
     return out;
   }
 
-  /** The notify socket beside the control socket (CONTROL.notify); undefined (logged) if it cannot be bound. */
-  private openNotifySocket(): NotifyListener | undefined {
+  /** The notify socket beside the control socket (CONTROL.notify); undefined (logged) if it cannot be bound. adoptFd: the one kept across a re-exec. */
+  private openNotifySocket(adoptFd?: number): NotifyListener | undefined {
     const control = this.ctx.paths.socket;
     const path = control.startsWith('\0') ? `@${control.slice(1)}.notify` : `${control}.notify`;
     try {
@@ -367,6 +429,7 @@ export class Daemon {
         },
         log: (level, msg) => this.log.log(level, msg),
         open: (p, cb) => native.openDgramSocket(p, cb),
+        ...(adoptFd === undefined ? {} : { adoptFd }),
       });
     } catch (err) {
       this.log.warn(`no notify socket (jobs cannot say READY=1): ${(err as Error).message}`);

@@ -1,4 +1,5 @@
 // The daemon's job cgroups: when to make the base cgroup, looking again at each spawn while cgroup v2 is not mounted yet.
+import { createHash } from 'node:crypto';
 import type { LogLevel } from '../log/daemonLog.ts';
 import { CgroupTree, type NoCgroups } from '../process/cgroupTree.ts';
 import type { LogFn } from '../model/log.ts';
@@ -8,13 +9,18 @@ export interface JobCgroupsOptions {
   disabled: boolean;
   /** A system init looks again while no cgroup v2 is mounted (a boot job may mount it). */
   system: boolean;
-  /** The base's name: `upstart` in PID 1's cgroup, `upstart-ts.PID` in another daemon's (several may share a cgroup). */
+  /** The base's name: `upstart` in PID 1's cgroup, sessionCgroupBase() in another daemon's (several may share a cgroup). */
   baseName: string;
   log: (level: LogLevel, msg: string) => void;
   /** The instances with live processes (`job` or `job (instance)`), named when the tree comes late. */
   running?: () => string[];
   /** CgroupTree.create (a fake in tests). */
   create?: (baseName: string, log: LogFn) => CgroupTree | NoCgroups;
+}
+
+/** The job cgroup base of a daemon that is not PID 1: stable across restarts (named by its control socket, not its pid), distinct per daemon. */
+export function sessionCgroupBase(socket: string): string {
+  return `upstart-ts.${createHash('sha256').update(socket).digest('hex').slice(0, 12)}`;
 }
 
 /**
@@ -38,6 +44,11 @@ export class JobCgroups {
   /** The tree if it exists already (never tries to make it). */
   get current(): CgroupTree | undefined {
     return this.tree;
+  }
+
+  /** After a re-exec: the tree the old image made. */
+  adopt(tree: CgroupTree): void {
+    this.tree = tree;
   }
 
   /** The tree, making it if it is time to try. */

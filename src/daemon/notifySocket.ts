@@ -51,18 +51,25 @@ export interface NotifyListenerOptions {
   /** A job's process said STATUS=TEXT (what `initctl status --json` shows as notifyStatus). */
   onStatus?(owner: NotifyOwner, text: string): void;
   log(level: 'debug' | 'warn', msg: string): void;
-  /** The addon's datagram socket (injected for tests). */
-  open(path: string, cb: (data: Buffer, sender: { pid: number }) => void): { close(): void; ref(on: boolean): void };
+  /** The addon's datagram socket (injected for tests): bound to a path, or (after a re-exec) adopted from an fd. */
+  open(path: string | number, cb: (data: Buffer, sender: { pid: number }) => void): { close(): void; ref(on: boolean): void; fd?: number };
+  /** After a re-exec: the socket bound before it, still open (CLOEXEC cleared for the exec). */
+  adoptFd?: number;
 }
 
 /** Listens on the notify socket until close(); the socket file is made 0666 so jobs running as any user can reach it. */
 export class NotifyListener {
-  private readonly sock: { close(): void; ref(on: boolean): void };
+  private readonly sock: { close(): void; ref(on: boolean): void; fd?: number };
   /** Where jobs send (NOTIFY_SOCKET); '@name' is an abstract socket. */
   readonly path: string;
 
   constructor(private readonly o: NotifyListenerOptions) {
     this.path = o.path;
+    if (o.adoptFd !== undefined) {
+      this.sock = o.open(o.adoptFd, (data, sender) => this.onDatagram(data, sender.pid));
+      this.sock.ref(false);
+      return;
+    }
     if (!o.path.startsWith('@')) {
       try {
         unlinkSync(o.path);
@@ -73,6 +80,11 @@ export class NotifyListener {
     this.sock = o.open(o.path, (data, sender) => this.onDatagram(data, sender.pid));
     this.sock.ref(false);
     if (!o.path.startsWith('@')) chmodSync(o.path, 0o666);
+  }
+
+  /** The socket's fd (kept across a re-exec), when the socket has one. */
+  get fd(): number | undefined {
+    return this.sock.fd;
   }
 
   private onDatagram(data: Buffer, pid: number): void {

@@ -22,6 +22,10 @@ export interface DaemonOptions {
   legacyConditions: boolean;
   /** --no-cgroups: job processes are not put in cgroups of their own (DESIGN §3.5). */
   noCgroups: boolean;
+  /** --restart: this image was exec'd by a re-exec (init(8)); the system is up: no startup event. */
+  restart: boolean;
+  /** --state-fd=FD: the re-exec state, in an fd inherited across execve. */
+  stateFd?: number;
   /** --container (true) / --no-container (false); undefined = detect (src/daemon/containerMode.ts). */
   container?: boolean;
   /** --exit-with JOB, in the order given (repeatable); empty = none given on the command line. */
@@ -47,13 +51,13 @@ const CONSOLE_MODES: readonly ConsoleMode[] = ['none', 'log', 'output', 'owner']
 /** Options that take a value, by name; the value may follow as `--opt=V` or the next word. */
 const VALUED = new Set([
   '--confdir', '--prepend-confdir', '--append-confdir', '--logdir', '--socket', '--socket-mode',
-  '--default-console', '--startup-event', '--exit-with', '--shutdown-timeout',
+  '--default-console', '--startup-event', '--exit-with', '--shutdown-timeout', '--state-fd',
 ]);
 
 /**
  * Parses argv. `isPid1` selects system mode unless --user is given (as init(8): PID 1 is
  * the system init). Options Upstart accepts but that mean nothing here (--no-dbus,
- * --no-sessions, --session, --restart) are accepted and ignored.
+ * --no-sessions, --session) are accepted and ignored.
  */
 export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): DaemonOptions {
   const o: DaemonOptions = {
@@ -72,6 +76,7 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
     shutdownTimeout: 90,
     version: false,
     help: false,
+    restart: false,
   };
   let explicitMode: Mode | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -130,7 +135,14 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
       case '--no-output-prefix': o.noOutputPrefix = true; break;
       case '--version': o.version = true; break;
       case '-h': case '--help': o.help = true; break;
-      case '--no-dbus': case '--no-sessions': case '--session': case '--restart': break;
+      case '--restart': o.restart = true; break;
+      case '--state-fd': {
+        const n = Number(value);
+        if (!/^\d+$/.test(value ?? '') || n < 3) throw new UsageError(`--state-fd: expected a file descriptor number (3 or more), found '${value}'`);
+        o.stateFd = n;
+        break;
+      }
+      case '--no-dbus': case '--no-sessions': case '--session': break;
       default:
         // The kernel passes its own words (e.g. `single`, `splash`) to PID 1: ignore them there.
         if (isPid1 && !arg.startsWith('-')) break;

@@ -24,6 +24,8 @@ export type SignalAction =
    * killed at once and the daemon exits 1), as docker users expect from Ctrl-C twice.
    */
   | { do: 'shutdown'; event?: string; secondForces?: boolean }
+  /** Stateful re-exec (as `initctl reexec`). */
+  | { do: 'reexec' }
   /** Nothing; `why`, if given, is logged as a warning. */
   | { do: 'ignore'; why?: string };
 
@@ -59,7 +61,7 @@ export const SIGNAL_TABLE: readonly SignalRow[] = [
   // The kernel sends SIGINT on Ctrl-Alt-Del (reboot(CAD_OFF)); what happens is the jobs' business.
   { signal: 'SIGINT', mode: 'system', action: emit('control-alt-delete') },
   // PID 1 of a machine: SIGTERM is Upstart's re-exec request.
-  { signal: 'SIGTERM', mode: 'system', pid1: true, container: false, action: { do: 'ignore', why: 'stateful re-exec is not available yet' } },
+  { signal: 'SIGTERM', mode: 'system', pid1: true, container: false, action: { do: 'reexec' } },
   // Not PID 1, or PID 1 of a container (docker stop).
   { signal: 'SIGTERM', mode: 'system', action: { do: 'shutdown' } },
   { signal: 'SIGPIPE', action: ignore },

@@ -400,6 +400,26 @@ export class EngineCore implements CommandHost {
     this.conds.set(owner, job.stop);
   }
 
+  /**
+   * A daemon that started without a usable state finds `pid` still running in the cgroup of
+   * JOB (INSTANCE): the instance is taken as start/running with that main process (no events are
+   * emitted, nothing is spawned), its `stop on` armed. False if the class is unknown, the
+   * instance is already known, or the pid belongs to another job.
+   */
+  adoptRunning(name: string, instance: string, pid: number): boolean {
+    const spec = this.table.current(name);
+    if (spec === undefined || this.table.instance(name, instance) !== undefined || this.machine.procs.pidIndex.has(pid)) return false;
+    const j = this.newJob(spec, instance);
+    j.goal = 'start';
+    j.state = 'running';
+    j.env = [`UPSTART_JOB=${name}`, `UPSTART_INSTANCE=${instance}`];
+    this.machine.procs.track(j, 'main', pid);
+    this.armStop(j);
+    const c = this.clock;
+    this.journal({ t: c.now(), wall: c.wallNow(), kind: 'state', job: name, instance, goal: 'start', state: 'running' });
+    return true;
+  }
+
   private armReady(job: JobRecord): boolean {
     const ex = this.table.specOf(job).expect;
     if (ex.kind !== 'event') return false;

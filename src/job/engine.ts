@@ -8,6 +8,7 @@ import { EngineCore, type EngineDeps, type EngineOptions } from './core.ts';
 import { EnvTables } from './envTables.ts';
 import type { ShutdownRequest } from './shutdown.ts';
 import { restoreEngine, takeSnapshot, type EngineSnapshot } from './snapshot.ts';
+import { checkEngineSnapshot } from './snapshotCheck.ts';
 import { whyReport } from './why.ts';
 
 /** A variable name set-env accepts (as initctl(8)'s set-env checks its arguments). */
@@ -27,7 +28,7 @@ export class Engine implements EngineApi {
 
   /** A new engine that carries on from a snapshot: same classes, instances, conditions, queued events and timers. */
   static fromSnapshot(deps: EngineDeps, snap: EngineSnapshot, opts: EngineOptions = {}): Engine {
-    if (snap?.version !== 1) throw new EngineError('invalid', `Unsupported engine state version: ${String(snap?.version)}`);
+    checkEngineSnapshot(snap);
     const e = new Engine(deps, { ...opts, legacyConditions: snap.legacyConditions });
     restoreEngine(e.core, snap);
     return e;
@@ -36,6 +37,11 @@ export class Engine implements EngineApi {
   /** Plain-data copy of the whole state (for stateful re-exec and debugging); Engine.fromSnapshot reads it back. */
   snapshot(): EngineSnapshot {
     return takeSnapshot(this.core);
+  }
+
+  /** Takes a process found running in JOB (INSTANCE)'s cgroup as that instance's main process (see EngineCore.adoptRunning). */
+  adoptRunning(job: string, instance: string, pid: number): boolean {
+    return this.core.adoptRunning(job, instance, pid);
   }
 
   /** Conditions updated so far (for the benchmark). */

@@ -67,6 +67,23 @@ export class FdReader {
     if (!this.done) this.stream?.resume();
   }
 
+  /** The fd this reader owns. */
+  get master(): number {
+    return this.fd;
+  }
+
+  /** For a re-exec: stops reading without closing the fd or calling `end`; returns what was read but not yet delivered. */
+  handOver(): Buffer {
+    if (this.done || this.stream === null) return Buffer.alloc(0);
+    this.done = true;
+    this.stream.pause();
+    const left: Buffer[] = [];
+    for (let c = this.stream.read() as Buffer | null; c !== null; c = this.stream.read() as Buffer | null) left.push(c);
+    // The handle must not close the fd: it is kept across execve (or handed to a new reader).
+    (this.stream as unknown as { _handle?: { readStop?: () => void } })._handle?.readStop?.();
+    return Buffer.concat(left);
+  }
+
   /** Reads what the kernel still holds for a pty whose slave side is closed (never blocks: fd is non-blocking). */
   private drainPty(): void {
     const buf = Buffer.allocUnsafe(65536);

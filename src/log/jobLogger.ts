@@ -7,6 +7,7 @@ import { pumpAvailable, PumpReader } from './pumpReader.ts';
 import { LogFile } from './logFile.ts';
 import { logName } from '../model/instanceRef.ts';
 import type { OutputTap } from './linePrefix.ts';
+import type { LogsWire } from './loggerState.ts';
 import type { DiagnosticLogger, OutputSink, OutputSource, OutputStats } from './port.ts';
 
 export interface JobLoggerOptions {
@@ -41,6 +42,7 @@ export const DEFAULT_HIGH_WATER = 4 * 1024 * 1024;
 export const DEFAULT_STALL_MS = 5000;
 
 interface Entry {
+  source: OutputSource;
   file: LogFile;
   readers: Set<FdReader | PumpReader>;
   paused: boolean;
@@ -70,6 +72,8 @@ export class JobLogger implements OutputSink {
   private readonly nativePump: boolean;
   private readonly tap: ((source: OutputSource) => OutputTap) | undefined;
   private stallCheck: ReturnType<typeof setInterval> | null = null;
+  /** During a hand-over: each entry's stopped masters and the bytes taken from its file. */
+  private readonly handing = new Map<Entry, { masters: number[]; pending: Buffer[] }>();
 
   constructor(opts: JobLoggerOptions) {
     this.logDir = opts.logDir;
@@ -179,6 +183,68 @@ export class JobLogger implements OutputSink {
     if (e && e.file.idle) this.entries.delete(key);
   }
 
+  /**
+   * For a re-exec, first step: every reader stops (its master stays open), what they had read
+   * goes to the files and what can be written is written within `timeoutMs`. Returns why it
+   * cannot hand over (a reader or a write that does not finish), undefined when it can; either
+   * way finishHandOver() must follow (and adopt() its wire if the exec does not happen).
+   */
+  async prepareHandOver(timeoutMs: number): Promise<string | undefined> {
+    const deadline = performance.now() + timeoutMs;
+    if (this.stallCheck !== null) clearInterval(this.stallCheck);
+    this.stallCheck = null;
+    let why = this.stopReaders(deadline);
+    for (const e of this.entries.values()) {
+      const pending = await e.file.takeQueued(deadline);
+      if (pending === null) why ??= `${e.file.path}: a write is still in progress`;
+      else if (pending.length > 0) this.handing.get(e)!.pending.push(pending);
+    }
+    return why;
+  }
+
+  /** Last step, synchronous, right before execve: readers attached since the first step stop too; the wire names every master and unwritten byte. */
+  finishHandOver(): LogsWire {
+    this.stopReaders(performance.now() + 1000);
+    const wire: LogsWire = { entries: [] };
+    for (const [e, h] of this.handing) {
+      const pending = Buffer.concat([...h.pending, e.file.takeQueuedNow()]);
+      if (h.masters.length === 0 && pending.length === 0) continue;
+      wire.entries.push({ ...e.source, masters: h.masters, pending: pending.toString('base64') });
+    }
+    this.handing.clear();
+    return wire;
+  }
+
+  private stopReaders(deadline: number): string | undefined {
+    let why: string | undefined;
+    for (const e of this.entries.values()) {
+      let h = this.handing.get(e);
+      if (h === undefined) this.handing.set(e, h = { masters: [], pending: [] });
+      for (const r of [...e.readers]) {
+        const left = r instanceof PumpReader ? r.handOver(Math.max(1, Math.round(deadline - performance.now()))) : r.handOver();
+        if (left === false) why ??= `${e.file.path}: its reader did not stop (a write hangs)`;
+        else e.file.append(left);
+        if (r instanceof PumpReader) e.directDone += r.directWritten();
+        e.readers.delete(r);
+        e.file.release();
+        h.masters.push(r.master);
+      }
+    }
+    return why;
+  }
+
+  /** The other side of a hand-over (the new image, or this one when the exec failed): queues each file's pending bytes and reads its masters again; returns each master's output promise. */
+  adopt(wire: LogsWire): Map<number, Promise<void>> {
+    const out = new Map<number, Promise<void>>();
+    for (const w of wire.entries) {
+      const source = { job: w.job, instance: w.instance };
+      const pending = Buffer.from(w.pending, 'base64');
+      if (pending.length > 0) this.entryFor(source).file.append(pending);
+      for (const m of w.masters) out.set(m, this.attach(source, m));
+    }
+    return out;
+  }
+
   /** Writes what can be written, closes every log and stops retrying (daemon shutdown or re-exec). */
   async close(): Promise<void> {
     this.closed = true;
@@ -191,7 +257,7 @@ export class JobLogger implements OutputSink {
     const key = logName(source.job, source.instance);
     let e = this.entries.get(key);
     if (e && !this.closed) return e;
-    const entry: Entry = { file: undefined as unknown as LogFile, readers: new Set(), paused: false, directDone: 0 };
+    const entry: Entry = { source: { job: source.job, instance: source.instance }, file: undefined as unknown as LogFile, readers: new Set(), paused: false, directDone: 0 };
     entry.file = new LogFile({
       path: join(this.logDir, key),
       bufferLimit: this.bufferLimit,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { JournalEntry } from '../model/engineApi.ts';
 import { realClock, stamp, type Clock } from '../platform/clock.ts';
 import { LogFile } from './logFile.ts';
+import { JOURNAL_CARRIED, type JournalWire } from './journalState.ts';
 import { JOURNAL_FILE_NAME } from './logName.ts';
 import type { DiagnosticLogger } from './port.ts';
 
@@ -22,6 +23,8 @@ export interface JournalOptions {
   maxFileBytes?: number;
   clock?: Clock;
   logger?: DiagnosticLogger;
+  /** After a re-exec: the ring and unwritten lines the old image handed over (times re-based by `shift` ms). */
+  restore?: { wire: JournalWire; shift: number };
 }
 
 export interface JournalStats {
@@ -71,6 +74,12 @@ export class Journal {
         ...(opts.logger ? { logger: opts.logger } : {}),
       });
     this.file?.hold();
+    if (opts.restore) {
+      for (const e of opts.restore.wire.entries) this.push({ ...e, t: e.t + opts.restore.shift });
+      this.appended = opts.restore.wire.appended;
+      const pending = Buffer.from(opts.restore.wire.pending, 'base64');
+      if (pending.length > 0) this.file?.append(pending);
+    }
     if (this.file) {
       const path = this.file.path;
       stat(path).then((s) => { this.fileBytes += s.size; }, () => { /* not there yet */ });
@@ -84,10 +93,26 @@ export class Journal {
     return entry;
   }
 
-  append(entry: JournalEntry): void {
+  private push(entry: JournalEntry): void {
     this.ring[this.next] = entry;
     this.next = (this.next + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
+  }
+
+  /** For a re-exec, right before execve: the newest entries and the lines queued for the file (a line being written at that moment is not among them). */
+  handOverNow(): JournalWire {
+    const pending = this.file ? this.file.takeQueuedNow() : Buffer.alloc(0);
+    return { entries: this.entries().slice(-JOURNAL_CARRIED), appended: this.appended, pending: pending.toString('base64') };
+  }
+
+  /** A re-exec that did not happen: the lines handed over are queued for the file again. */
+  takeBack(wire: JournalWire): void {
+    const pending = Buffer.from(wire.pending, 'base64');
+    if (pending.length > 0) this.file?.append(pending);
+  }
+
+  append(entry: JournalEntry): void {
+    this.push(entry);
     this.appended++;
     if (this.file) {
       const line = Buffer.from(`${JSON.stringify(entry)}\n`);

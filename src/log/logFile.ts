@@ -113,6 +113,26 @@ export class LogFile {
     return new Promise((resolve) => this.waiters.push({ seq: this.seqIn, resolve }));
   }
 
+  /**
+   * For a re-exec: once what can be written is written (or `deadline`, performance.now() ms,
+   * passed), removes and returns the bytes still queued (the disk cannot take them now); null if
+   * an fs operation is still in flight at the deadline (handing over then could write a byte twice).
+   */
+  async takeQueued(deadline: number): Promise<Buffer | null> {
+    await Promise.race([this.settled(), new Promise((r) => setTimeout(r, Math.max(0, deadline - performance.now())))]);
+    while (this.busy && performance.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    if (this.busy || this.inFlight > 0) return null;
+    return this.takeQueuedNow();
+  }
+
+  /** Removes and returns the bytes queued now (not those of a write in flight). */
+  takeQueuedNow(): Buffer {
+    const b = Buffer.concat(this.queue.take(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
+    this.seqIn -= b.length;
+    this.checkWaiters();
+    return b;
+  }
+
   /** The disk may be writable now (initctl notify-disk-writeable): retry at once. */
   kick(): void {
     if (this.parked) this.retry();

@@ -84,6 +84,25 @@ export class PumpReader {
     else if (this.handle !== null && !this.done) native!.pumpPause(this.handle, false);
   }
 
+  /** The pty master this reader owns. */
+  get master(): number {
+    return this.fd;
+  }
+
+  /**
+   * For a re-exec: reading stops for good without closing the master or calling `end`; returns
+   * the bytes read but not yet delivered, or false if the thread could not be stopped in time.
+   */
+  handOver(timeoutMs: number): Buffer | false {
+    if (this.done) return Buffer.alloc(0);
+    this.done = true;
+    if (this.fallback) return this.fallback.handOver();
+    if (this.handle === null) return Buffer.alloc(0);
+    const left = native!.pumpStop(this.handle, timeoutMs);
+    this.handle = null;
+    return left === false ? false : (left ?? Buffer.alloc(0));
+  }
+
   /** The thread is stuck (a hung disk): it reads no more; the event loop reads the rest. */
   abandon(): void {
     if (this.handle === null || this.done || this.fallback) return;

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSyn
 import { join } from 'node:path';
 import { cgroupName } from '../model/instanceRef.ts';
 import type { LogFn } from '../model/log.ts';
+import type { CgroupsWire } from './cgroupState.ts';
 
 export interface CgroupOwner {
   job: string;
@@ -83,6 +84,50 @@ export class CgroupTree {
       return { why: `cannot move processes into ${dir}: ${(err as Error).message}`, mounted: true };
     }
     return new CgroupTree(dir, path, log);
+  }
+
+  /** The tree's part of the re-exec state. */
+  toWire(): CgroupsWire {
+    return { dir: this.dir, path: this.path, names: [...this.names].map(([name, o]) => [name, o.job, o.instance]) };
+  }
+
+  /** After a re-exec: the tree the old image made (its base must still be there). */
+  static adopt(w: CgroupsWire, log: LogFn): CgroupTree | undefined {
+    if (!isDir(w.dir)) return undefined;
+    const t = new CgroupTree(w.dir, w.path, log);
+    for (const [name, job, instance] of w.names) t.names.set(name, { job, instance });
+    return t;
+  }
+
+  /** The directories under the base now (a restarted daemon looks for survivors in them). */
+  dirNames(): string[] {
+    try {
+      return readdirSync(this.dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Live processes in the directory NAME under the base. */
+  pidsIn(name: string): number[] {
+    const out: number[] = [];
+    collectPids(join(this.dir, name), out);
+    return out.filter((p) => p !== process.pid);
+  }
+
+  /** Records that directory NAME (found, not made) is the instance's. */
+  claim(name: string, owner: CgroupOwner): void {
+    this.names.set(name, { ...owner });
+  }
+
+  /** Removes directory NAME if it is empty (a dead daemon's leftover); false if it is not. */
+  removeIfEmpty(name: string): boolean {
+    try {
+      rmdirSync(join(this.dir, name));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The instance's directory, made if needed; undefined (logged) if it cannot be made. */

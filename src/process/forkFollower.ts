@@ -47,6 +47,11 @@ export class ForkFollower {
     return undefined;
   }
 
+  /** Whether any process is being followed now (a re-exec waits until none is: ptrace does not carry over). */
+  get busy(): boolean {
+    return this.traced.size > 0 || this.intermediates.size > 0 || this.finals.size > 0 || this.earlyStops.size > 0;
+  }
+
   has(pid: number): boolean {
     return this.traced.has(pid) || this.intermediates.has(pid) || this.finals.has(pid);
   }

@@ -154,13 +154,15 @@ interface NativeAddon {
   ptraceDetach(pid: number, signal: number): void;
   ptraceGetEventMsg(pid: number): number;
   peerCred(fd: number): PeerCred;
-  openDgramSocket(path: string, cb: DgramCallback): DgramSocket;
+  openDgramSocket(path: string | number, cb: DgramCallback): DgramSocket;
   pumpStart(master: number, cb: (ev: PumpEvent) => void): PumpHandle;
   pumpSetFile(h: PumpHandle, fd: number, path: string): void;
   pumpClearFile(h: PumpHandle): void;
   pumpPause(h: PumpHandle, on: boolean): void;
   pumpAbandon(h: PumpHandle): void;
   pumpStatus(h: PumpHandle): PumpStatus;
+  pumpStop(h: PumpHandle, timeoutMs: number): Buffer | null | false;
+  memfdCreate(name: string): number;
   constants: {
     rlimit: Record<RLimitName, number>;
     ptraceOption: Record<'TRACESYSGOOD' | 'TRACEFORK' | 'TRACEVFORK' | 'TRACECLONE' | 'TRACEEXEC' | 'TRACEEXIT' | 'EXITKILL', number>;
@@ -280,6 +282,8 @@ export const closeFd = (fd: number): void => addon.close(fd);
 export const isatty = (fd: number): boolean => addon.isatty(fd);
 /** A close-on-exec duplicate numbered >= 3. */
 export const dupFd = (fd: number): number => addon.dup(fd);
+/** memfd_create(name, MFD_CLOEXEC): an anonymous memory file (the re-exec state). */
+export const memfdCreate = (name: string): number => addon.memfdCreate(name);
 
 /** kill(2); throws SyscallError (ESRCH for a missing process). */
 export function kill(pid: number, signal: string | number): void {
@@ -358,12 +362,19 @@ export const pumpClearFile = (h: PumpHandle): void => addon.pumpClearFile(h);
 export const pumpPause = (h: PumpHandle, on: boolean): void => addon.pumpPause(h, on);
 export const pumpAbandon = (h: PumpHandle): void => addon.pumpAbandon(h);
 export const pumpStatus = (h: PumpHandle): PumpStatus => addon.pumpStatus(h);
+/**
+ * For a re-exec: the thread stops reading and ends (after any write in progress); returns the bytes it read but had not
+ * handed over (null: none), or false if it did not end within timeoutMs. The master stays open.
+ */
+export const pumpStop = (h: PumpHandle, timeoutMs: number): Buffer | null | false => addon.pumpStop(h, timeoutMs);
 
 /** SO_PEERCRED of a connected Unix socket (e.g. `socket._handle.fd`). */
 export const peerCred = (fd: number): PeerCred => addon.peerCred(fd);
 
 /** An AF_UNIX SOCK_DGRAM socket bound to `path` ('@name' = abstract); each datagram goes to `cb`. */
-export function openDgramSocket(path: string, cb: DgramCallback): DgramSocket {
-  if (typeof path !== 'string' || path.length === 0) fail('path must be a non-empty string');
+export function openDgramSocket(path: string | number, cb: DgramCallback): DgramSocket {
+  if (typeof path === 'number') {
+    if (!isInt(path, 0)) fail('fd must be a file descriptor');
+  } else if (typeof path !== 'string' || path.length === 0) fail('path must be a non-empty string');
   return addon.openDgramSocket(path, cb);
 }

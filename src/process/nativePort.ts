@@ -10,6 +10,7 @@ import { parentOf, processGroupOf } from './procStat.ts';
 import * as native from './native.ts';
 import type { ChildStatus, SpawnSpec, Stdio } from './native.ts';
 import type { ExitInfo, ProcessEvents, ProcessPort, SpawnRequest, SpawnResult } from './port.ts';
+import type { ProcessWire } from './portState.ts';
 import { feedScript, openScriptPipe, type ScriptPipe } from './scriptFeed.ts';
 import { SpawnError } from './spawnError.ts';
 import { SyscallError } from './syscallError.ts';
@@ -33,6 +34,11 @@ export interface NativeProcessPortOptions {
   cgroups?: () => CgroupTree | undefined;
   /** Longest wait for a process's output to reach the log after it exits (default 2000 ms). */
   flushDeadlineMs?: number;
+  /**
+   * After a re-exec: the processes the old image owned (set before the reaper starts, so an exit
+   * during the exec is reported), each with the output promise of its adopted pty master.
+   */
+  restore?: { wire: ProcessWire; outputs: ReadonlyMap<number, Promise<void>> };
 }
 
 export const DEFAULT_FLUSH_DEADLINE_MS = 2000;
@@ -40,6 +46,8 @@ export const DEFAULT_FLUSH_DEADLINE_MS = 2000;
 /** A process whose exit we report; `output` settles when its pty reached EOF in the sink. */
 interface Owned {
   output: Promise<void> | undefined;
+  /** The pty master its output is read from (kept open across a re-exec). */
+  master?: number;
   awaitingStop: boolean;
   /** Its instance, when it runs in the instance's cgroup. */
   inst?: { job: string; instance: string };
@@ -67,11 +75,15 @@ export function toExitInfo(s: ChildStatus, pid = s.pid): ExitInfo | undefined {
  */
 export class NativeProcessPort implements ProcessPort {
   private events: ProcessEvents | undefined;
+  /** Exits reaped before the engine registered (a re-exec's first drain): delivered by setEvents. */
+  private held: ExitInfo[] = [];
   private readonly owned = new Map<number, Owned>();
   private readonly follower: ForkFollower;
   private readonly log: LogFn;
   private readonly flushDeadlineMs: number;
   private pendingReports = 0;
+  /** Exits reaped and waiting for their output to reach the log (a re-exec carries them). */
+  private readonly reporting = new Set<ExitInfo>();
   private closed = false;
   /** Instances (by cgroup name key) whose whole cgroup was signalled by a stop: survivors are killed when they are gone. */
   private readonly swept = new Set<string>();
@@ -85,12 +97,73 @@ export class NativeProcessPort implements ProcessPort {
     this.log = opts.logger ?? (() => {});
     this.flushDeadlineMs = opts.flushDeadlineMs ?? DEFAULT_FLUSH_DEADLINE_MS;
     this.follower = new ForkFollower((level, msg) => this.log(level, msg));
+    if (opts.restore) this.restoreFrom(opts.restore.wire, opts.restore.outputs);
     native.startReaper((statuses) => this.onStatuses(statuses));
     this.updateRef();
   }
 
   setEvents(events: ProcessEvents): void {
     this.events = events;
+    const held = this.held;
+    this.held = [];
+    if (held.length > 0) queueMicrotask(() => { for (const info of held) events.exited(info); });
+  }
+
+  /** Why a re-exec cannot hand over now (helpers, processes followed through forks); undefined when it can. */
+  busy(): string | undefined {
+    if (this.helpers.size > 0) return `${this.helpers.size} helper program(s) running`;
+    if (this.follower.busy) return 'a job process is being followed through its forks (expect fork/daemon)';
+    return undefined;
+  }
+
+  /** The port's part of the re-exec state: every process it reports on, and the stopped instances still to sweep. */
+  toWire(): ProcessWire {
+    const owned: ProcessWire['owned'] = [];
+    for (const [pid, o] of this.owned) {
+      const w: ProcessWire['owned'][number] = { pid, awaitingStop: o.awaitingStop };
+      if (o.master !== undefined) w.master = o.master;
+      if (o.inst !== undefined) w.inst = { ...o.inst };
+      if (o.expectExit) w.expectExit = true;
+      owned.push(w);
+    }
+    return { owned, swept: [...this.swept].map((k) => k.split('\0') as [string, string]), exited: [...this.reporting] };
+  }
+
+  /** A failed execve: the processes' output is read by new readers (their promises replace the old ones). */
+  replaceOutputs(outputs: ReadonlyMap<number, Promise<void>>): void {
+    for (const o of this.owned.values()) if (o.master !== undefined && outputs.has(o.master)) o.output = outputs.get(o.master);
+  }
+
+  /** Adopts a process that is not our child (found in its cgroup after a crash); `gone` is called by the caller's watch. */
+  private restoreFrom(wire: ProcessWire, outputs: ReadonlyMap<number, Promise<void>>): void {
+    for (const w of wire.owned) {
+      const o: Owned = { output: w.master === undefined ? undefined : outputs.get(w.master), awaitingStop: w.awaitingStop };
+      if (w.master !== undefined) o.master = w.master;
+      if (w.inst !== undefined) o.inst = { ...w.inst };
+      if (w.expectExit) o.expectExit = true;
+      this.owned.set(w.pid, o);
+    }
+    for (const [job, instance] of wire.swept) this.swept.add(instanceKey(job, instance));
+    // Reaped by the old image, their output now in the log: reported first.
+    this.held.push(...wire.exited);
+  }
+
+  /** Owns a pid (re-adopted from its cgroup) as if spawned: its exit is reported to the engine. */
+  own(pid: number, inst: { job: string; instance: string }): void {
+    this.owned.set(pid, { output: undefined, awaitingStop: false, inst });
+    this.updateRef();
+  }
+
+  /** A re-adopted process that is not our child ended (seen by polling): reported with an unknown status, as exit 0. */
+  lost(pid: number): void {
+    if (!this.owned.delete(pid)) return;
+    this.report({ pid, kind: 'exited', status: 0 }, undefined);
+    this.updateRef();
+  }
+
+  /** The pids owned now (re-adoption polls those that are not its children). */
+  ownedPids(): number[] {
+    return [...this.owned.keys()];
   }
 
   /** Stops the reaper (tests, shutdown). Tracked processes are no longer reported. */
@@ -121,7 +194,9 @@ export class NativeProcessPort implements ProcessPort {
       if (cg !== undefined) spec.cgroups = [cg, ...(spec.cgroups ?? [])];
       const pid = this.spawnIn(spec, cg, req);
       let output: Promise<void> | undefined;
+      let master: number | undefined;
       if (pty) {
+        master = pty.master;
         native.closeFd(pty.slave);
         output = this.attach(req, pty.master);
         pty = undefined;
@@ -133,6 +208,7 @@ export class NativeProcessPort implements ProcessPort {
         feedScript(writeFd, req.script!, (err) => this.log('warn', `${req.job}: cannot feed the ${req.process} script: ${err.message}`));
       }
       const owned: Owned = { output, awaitingStop: req.expect.kind === 'stop' };
+      if (master !== undefined) owned.master = master;
       // A new main process: an earlier stop's sweep (restart) is done with.
       if (req.process === 'main') this.swept.delete(instanceKey(req.job, req.instance));
       if (cg !== undefined) {
@@ -328,15 +404,18 @@ export class NativeProcessPort implements ProcessPort {
   /** Reports an exit once the process's output is flushed (or the deadline passed). */
   private report(info: ExitInfo, output: Promise<void> | undefined): void {
     if (!output) {
-      this.events?.exited(info);
+      if (this.events) this.events.exited(info);
+      else this.held.push(info);
       return;
     }
     this.pendingReports += 1;
+    this.reporting.add(info);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), this.flushDeadlineMs); });
     void Promise.race([output.then(() => 'flushed' as const), deadline]).then((how) => {
       clearTimeout(timer);
       this.pendingReports -= 1;
+      if (!this.reporting.delete(info)) return; // handed over to a re-exec that did not happen, and reported since
       if (how === 'late') this.log('debug', `process ${info.pid}: output still open ${this.flushDeadlineMs} ms after exit; reporting the exit anyway`);
       this.updateRef();
       this.events?.exited(info);

@@ -12,6 +12,16 @@ export function statField(pid: number, n: number): number | undefined {
   }
 }
 
+/** The state letter of a process (R, S, Z, ...); undefined when it is gone. */
+export function stateOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The parent of a live process. */
 export const parentOf = (pid: number): number | undefined => statField(pid, 1);
 

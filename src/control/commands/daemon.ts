@@ -71,6 +71,21 @@ export const daemonCommands: Record<string, CommandSpec> = {
   },
   'notify-dbus-address': notifyAddress('dbus', 'Inform Upstart of D-Bus address to connect to.', 'missing D-Bus address'),
   'notify-cgroup-manager-address': notifyAddress('cgroup-manager', 'Inform Upstart of cgroup manager address to connect to.', 'missing cgroup manager address'),
+  reexec: {
+    summary: 'Re-execute the init daemon, keeping every job (stateful re-exec).',
+    usage: '[--with-state=FILE]',
+    options: [{ key: 'withState', long: 'with-state', takesArg: true }],
+    mutates: true,
+    run: (ctx, inv) => guard(ctx, inv, async () => {
+      needArgs(inv, 0, 0, '');
+      const file = inv.opts.withState;
+      if (file === true) throw new EngineError('invalid', '--with-state needs a FILE');
+      if (file !== undefined && !file.startsWith('/')) throw new EngineError('invalid', `--with-state: the daemon reads FILE itself, so it must be an absolute path: ${file}`);
+      if (ctx.hooks.reexec === undefined) throw new EngineError('invalid', 're-exec is not available in this daemon');
+      await ctx.hooks.reexec(file);
+      return 0;
+    }),
+  },
   'list-sessions': {
     summary: 'List all sessions.',
     usage: '',

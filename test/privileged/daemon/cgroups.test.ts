@@ -3,6 +3,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { sessionCgroupBase } from '../../../src/daemon/jobCgroups.ts';
 import { CgroupTree, findOwnCgroup } from '../../../src/process/cgroupTree.ts';
 import { alive, killIfAlive, startDaemon, waitForFile, waitUntil, type DaemonHandle } from '../../integration/harness.ts';
 
@@ -19,8 +20,8 @@ if (why) console.log(`# skipping job cgroups: ${why}`);
 const skip = why || false;
 
 const own = findOwnCgroup();
-/** The cgroup directory a daemon with this pid makes for its jobs. */
-const baseOf = (daemonPid: number): string => join(own!.mount, own!.path, `upstart-ts.${daemonPid}`);
+/** The cgroup directory a daemon on this socket makes for its jobs. */
+const baseOf = (socket: string): string => join(own!.mount, own!.path, sessionCgroupBase(socket));
 const cgroupOf = (pid: number): string => readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'))!.slice(3);
 
 let d: DaemonHandle;
@@ -49,7 +50,7 @@ test('stop reaches every process in the job cgroup, including one that left its 
   assert.equal(r.code, 0, r.stderr);
   const stray = Number((await waitForFile(out)).trim());
   strays.push(stray);
-  assert.equal(cgroupOf(stray), `${own!.path === '/' ? '' : own!.path}/upstart-ts.${d.proc.pid}/escaper`);
+  assert.equal(cgroupOf(stray), `${own!.path === '/' ? '' : own!.path}/${sessionCgroupBase(d.socket)}/escaper`);
   // status --json knows every process of the job, the one that left its process group too.
   const st = JSON.parse((await d.initctl(['status', '--json', 'escaper'])).stdout) as Array<{ processes: Array<{ pid: number }>; cgroup?: { path: string; pids: number[]; cpuUsec?: number } }>;
   assert.equal(st[0]!.cgroup?.path, cgroupOf(stray));
@@ -57,7 +58,7 @@ test('stop reaches every process in the job cgroup, including one that left its 
   assert.equal(typeof st[0]!.cgroup!.cpuUsec, 'number');
   assert.equal((await d.initctl(['stop', 'escaper'])).code, 0);
   await waitUntil('the setsid sleep ends with the job', () => !alive(stray), 10_000);
-  await waitUntil('the job cgroup is removed once the job is gone', () => !existsSync(join(baseOf(d.proc.pid!), 'escaper')), 10_000);
+  await waitUntil('the job cgroup is removed once the job is gone', () => !existsSync(join(baseOf(d.socket), 'escaper')), 10_000);
 });
 
 test('expect exit 2: ready after the two exits of a double fork; the grandchild is the main process', { skip }, async () => {
@@ -82,7 +83,7 @@ test('expect fork: a stop still reaches the followed process\'s helper in anothe
 });
 
 test('the daemon removes its cgroups when it exits', { skip }, async () => {
-  const base = baseOf(d.proc.pid!);
+  const base = baseOf(d.socket);
   assert.ok(existsSync(base), base);
   await d.stop();
   assert.equal(existsSync(base), false, `${base} holds ${existsSync(base) ? readdirSync(base).join(' ') : ''}`);
@@ -95,7 +96,7 @@ test('--no-cgroups: no cgroups are made, and a process that left the job process
     assert.equal((await plain.initctl(['start', 'escaper', `OUT=${out}`])).code, 0);
     const stray = Number((await waitForFile(out)).trim());
     strays.push(stray);
-    assert.equal(existsSync(baseOf(plain.proc.pid!)), false);
+    assert.equal(existsSync(baseOf(plain.socket)), false);
     assert.equal((await plain.initctl(['stop', 'escaper'])).code, 0);
     assert.ok(alive(stray), 'the setsid sleep is not part of the job without cgroups');
   } finally {

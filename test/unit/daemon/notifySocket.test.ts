@@ -41,8 +41,8 @@ test('the listener: READY=1 and STATUS= from a job process are reported; other f
     open: (p, cb) => {
       deliver = cb;
       // Stands in for the bound socket file, so the chmod has something to act on.
-      writeFileSync(p, '', { mode: 0o600 });
-      return { close: () => rmSync(p, { force: true }), ref: () => {} };
+      writeFileSync(String(p), '', { mode: 0o600 });
+      return { close: () => rmSync(String(p), { force: true }), ref: () => {} };
     },
   });
   assert.equal(l.path, path);

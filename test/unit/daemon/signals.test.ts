@@ -8,7 +8,7 @@ const ignore: SignalAction = { do: 'ignore' };
 const emit = (event: string): SignalAction => ({ do: 'emit', event });
 const sessionEnd: SignalAction = { do: 'shutdown', event: 'session-end' };
 const shutdown: SignalAction = { do: 'shutdown' };
-const reexec: SignalAction = { do: 'ignore', why: 'stateful re-exec is not available yet' };
+const reexec: SignalAction = { do: 'reexec' };
 const none = undefined;
 const containerInt: SignalAction = { do: 'shutdown', secondForces: true };
 

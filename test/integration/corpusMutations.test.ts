@@ -36,7 +36,10 @@ const at = (n: number, r: () => number): number => Math.floor(r() * Math.max(1, 
 const MUTATIONS: Record<string, Mutation> = {
   flip: (b, r) => {
     const c = Buffer.from(b);
-    for (let i = 0; i < 1 + at(8, r); i++) c[at(c.length, r)] ^= 1 << at(8, r);
+    for (let i = 0; i < 1 + at(8, r); i++) {
+      const j = at(c.length, r);
+      c[j] = (c[j] ?? 0) ^ (1 << at(8, r));
+    }
     return c;
   },
   cut: (b, r) => {

@@ -42,8 +42,9 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const target = fileURLToPath(new URL('../../bin/initctl', import.meta.url));
-    const { errors } = installAliases(dir, target);
-    for (const e of errors) process.stderr.write(`${program}: ${e}\n`);
+    const bin = (name: string): string => fileURLToPath(new URL(`../../bin/${name}`, import.meta.url));
+    const { errors, notes } = installAliases(dir, target, { rc: bin('upstart-rc'), service: bin('upstart-service'), path: process.env.PATH ?? '' });
+    for (const e of [...notes, ...errors]) process.stderr.write(`${program}: ${e}\n`);
     process.exitCode = errors.length > 0 ? 1 : 0;
     return;
   }

@@ -52,8 +52,11 @@ export interface SysvHooks {
   run(r: SysvRunRequest): Promise<SysvRunResult>;
   /** Every script run so far, by name. */
   list(): SysvStatus[];
-  /** `initctl status NAME` of a script run so far (from its status action); undefined if none of that name. */
-  status(name: string): Promise<SysvStatusAnswer | undefined>;
+  /**
+   * `initctl status NAME` of a script run so far; undefined if none of that name. With `ask`, from its
+   * status action (run as init's user, so only for peers who may change state); else the state init saw.
+   */
+  status(name: string, ask: boolean): Promise<SysvStatusAnswer | undefined>;
 }
 
 export interface CgroupStats {

@@ -345,7 +345,7 @@ export class Daemon {
       cgroupStats: (job, instance) => this.cgroups.current?.stats(job, instance),
       notifyStatus: (job, instance) => this.notifyStatus.get(instanceKey(job, instance)),
       reexec: (withState) => this.reexec.request(withState),
-      sysv: { run: (r) => this.sysv.run(r), list: () => this.sysv.list(), status: (name) => this.sysv.status(name) },
+      sysv: { run: (r) => this.sysv.run(r), list: () => this.sysv.list(), status: (name, ask) => this.sysv.status(name, ask) },
     };
   }
 

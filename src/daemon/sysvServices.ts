@@ -33,15 +33,15 @@ export class SysvServices {
     return this.table.get(name);
   }
 
-  /** The status line of a known script, from its `status` action where that answers (LSB exit codes). */
-  async status(name: string): Promise<SysvStatusAnswer | undefined> {
+  /** The status line of a known script; with `ask`, from its `status` action where that answers (LSB exit codes). */
+  async status(name: string, ask = true): Promise<SysvStatusAnswer | undefined> {
     const s = this.table.get(name);
     if (s === undefined) return undefined;
     let goal = s.goal;
     let state: SysvStatus['state'] = s.state;
     let statusExit: number | undefined;
     let statusOutput: string | undefined;
-    if (!this.busy.has(name)) {
+    if (ask && !this.busy.has(name)) {
       try {
         const r = await this.deps.runHelper([s.script, 'status'], this.scriptEnv([]), 30_000);
         statusOutput = r.output;

@@ -97,7 +97,7 @@ export const jobCommands: Record<string, CommandSpec> = {
       const t = target(ctx, inv);
       // A SysV init script upstart-rc ran (docs/sysv.md): answered from its status action.
       if (!t.self && t.env.length === 0 && ctx.engine.getClass(t.job) === undefined && ctx.hooks.sysv !== undefined) {
-        const answer = await ctx.hooks.sysv.status(t.job);
+        const answer = await ctx.hooks.sysv.status(t.job, ctx.denial === undefined);
         if (answer !== undefined) {
           if (inv.json) outJson(ctx, inv, [{ ...answer.status, sysv: { statusExit: answer.statusExit ?? null, statusOutput: answer.statusOutput ?? '' } }]);
           else printStatuses(ctx, inv, [answer.status]);

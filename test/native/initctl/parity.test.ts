@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ControlServer } from '../../../src/control/server.ts';
 import { FakeEngine, FakeHooks } from '../../unit/control/fakeEngine.ts';
@@ -78,7 +78,10 @@ test('same output and status from the C and the Node client', { skip }, async ()
 
 test('install-aliases from the Node client links to bin/initctl', async () => {
   const dir = join(work, 'links');
-  const r = await runNode(['install-aliases', dir], {});
+  // Node's own directory on PATH (for tsx), and no other `service` there: nothing to note.
+  const r = await runNode(['install-aliases', dir], { PATH: dirname(process.execPath) });
   assert.deepEqual(r, { stdout: '', stderr: '', status: 0 });
   for (const n of ['initctl', 'start', 'stop', 'restart', 'reload', 'status']) assert.equal(readlinkSync(join(dir, n)), join(root, 'bin/initctl'));
+  assert.equal(readlinkSync(join(dir, 'service')), join(root, 'bin/upstart-service'));
+  assert.equal(readlinkSync(join(dir, 'upstart-rc')), join(root, 'bin/upstart-rc'));
 });

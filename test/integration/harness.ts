@@ -1,6 +1,6 @@
 // Runs the real daemon (bin/upstart, session mode) on a temp confdir, logdir and socket, and drives it with bin/initctl.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,6 +135,18 @@ export function alive(pid: number): boolean {
 }
 
 /** argv of a process, or undefined when it is gone. */
+/**
+ * Whether `pid` runs this node binary: how to find a daemon that is PID 1 of a namespace, whose
+ * command line is only `init` once it has set its process title.
+ */
+export function runsNode(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`) === realpathSync(process.execPath);
+  } catch {
+    return false;
+  }
+}
+
 export function cmdline(pid: number): string[] | undefined {
   try {
     const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cmdline, descendants, killIfAlive, run, UPSTART, INITCTL, waitUntil } from '../../integration/harness.ts';
+import { descendants, runsNode, killIfAlive, run, UPSTART, INITCTL, waitUntil } from '../../integration/harness.ts';
 
 const UNSHARE = '/usr/bin/unshare';
 const NSENTER = '/usr/bin/nsenter';
@@ -59,7 +59,7 @@ function container(jobs: Record<string, string>, args: string[]): Ns {
   const n: Ns = {
     dir, unshare, exited, out: () => out, err: () => err,
     daemon: () => waitUntil('the daemon as PID 1 of its namespace', () => descendants(unshare.pid!).find((p) => {
-      if (!cmdline(p)?.includes(UPSTART)) return false;
+      if (!runsNode(p)) return false;
       try { return /^NSpid:\s+\d+\s+1$/m.test(readFileSync(`/proc/${p}/status`, 'utf8')); } catch { return false; }
     })),
   };

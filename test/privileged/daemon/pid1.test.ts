@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alive, children, cmdline, descendants, INITCTL, killIfAlive, procState, run, UPSTART, waitUntil } from '../../integration/harness.ts';
+import { alive, children, cmdline, descendants, INITCTL, killIfAlive, procState, run, runsNode, UPSTART, waitUntil } from '../../integration/harness.ts';
 
 const why = process.getuid?.() !== 0 ? 'needs root (unshare --pid)' : spawnSync('unshare', ['--version']).status !== 0 ? 'needs unshare (util-linux)' : '';
 if (why) console.log(`# skipping the daemon as PID 1: ${why}`);
@@ -58,11 +58,13 @@ test('the daemon as PID 1 in a PID namespace', { skip: why || false, timeout: 12
   unshare.stdout!.resume();
   const exited = new Promise<number | null>((r) => unshare!.once('exit', (code) => r(code)));
 
-  const daemon = await waitUntil('the daemon process under unshare', () => children(unshare!.pid!).find((p) => cmdline(p)?.includes(UPSTART)));
+  const daemon = await waitUntil('the daemon process under unshare', () => children(unshare!.pid!).find(runsNode));
   await waitUntil('the daemon to listen', () => err.includes(' mode: socket ') || unshare!.exitCode !== null, 30_000);
   assert.equal(unshare.exitCode, null, err);
-  // It is PID 1 of its namespace (NSpid: host pid, then 1).
+  // It is PID 1 of its namespace (NSpid: host pid, then 1), and ps calls it init.
   assert.match(readFileSync(`/proc/${daemon}/status`, 'utf8'), /^NSpid:\s+\d+\s+1$/m);
+  assert.equal(readFileSync(`/proc/${daemon}/comm`, 'utf8'), 'init\n');
+  assert.deepEqual(cmdline(daemon)?.filter((a) => a !== ''), ['init']);
 
   // Jobs run; initctl answers from the host (pids are the namespace's).
   const svc = await waitUntil('svc to run', async () => {

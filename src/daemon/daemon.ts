@@ -19,7 +19,7 @@ import { CgroupTree } from '../process/cgroupTree.ts';
 import { NativeProcessPort } from '../process/nativePort.ts';
 import { msSince, type StateEnvelope } from '../state/envelope.ts';
 import { Reexec } from './handover.ts';
-import { readoptFromCgroups } from './restore.ts';
+import { findInheritedListener, readoptFromCgroups } from './restore.ts';
 import type { DaemonOptions } from './options.ts';
 import type { DaemonPaths } from './paths.ts';
 import { listSessions, removeSessionFile, sessionDir, writeSessionFile } from './sessions.ts';
@@ -244,6 +244,8 @@ export class Daemon {
     }
 
     mkdirSync(dirname(ctx.paths.socket), { recursive: true, mode: 0o755 });
+    // A re-exec without a usable state still finds the listening socket it kept (clients may be queued on it).
+    const adoptControl = state?.parts.daemon.controlFd ?? (ctx.options.restart ? findInheritedListener(ctx.paths.socket) : undefined);
     this.server = new ControlServer({
       path: ctx.paths.socket,
       engine: this.engine,
@@ -254,7 +256,7 @@ export class Daemon {
       socketMode: ctx.options.socketMode ?? (ctx.options.mode === 'system' ? 0o666 : 0o600),
       peerCred: native.peerCred,
       log: (level, msg) => this.log.log(level, msg),
-      ...(state ? { adoptFd: state.parts.daemon.controlFd } : {}),
+      ...(adoptControl === undefined ? {} : { adoptFd: adoptControl }),
     });
     await this.server.listen();
     this.notify = this.openNotifySocket(state?.parts.daemon.notifyFd);

@@ -1,5 +1,5 @@
 // Stateful re-exec, the old image's side: quiesce, gather every owner's part, check it reads back, keep exactly its fds, execve.
-import { readFileSync, writeSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import type { Engine } from '../job/engine.ts';
 import type { JobLogger } from '../log/jobLogger.ts';
 import type { Journal } from '../log/journal.ts';
@@ -101,6 +101,12 @@ export class Reexec {
       const state = this.gather(logs, journal);
       const text = encodeState(state);
       decodeState(text); // what the new image will read must read back here first
+      // UPSTART_TS_STATE_COPY=FILE: a copy of the state handed over (recovery drills, test fixtures).
+      const copyTo = process.env.UPSTART_TS_STATE_COPY;
+      if (copyTo) {
+        writeFileSync(`${copyTo}.new`, text, { mode: 0o600 });
+        renameSync(`${copyTo}.new`, copyTo);
+      }
       memfd = native.memfdCreate('upstart-state');
       const body = this.withState === undefined ? Buffer.from(text) : readFileSync(this.withState);
       for (let off = 0; off < body.length;) off += writeSync(memfd, body, off, body.length - off);

@@ -1,5 +1,5 @@
 // Stateful re-exec, the new image's side: reading the state fd, keeping a state it cannot use, and re-adopting jobs from their cgroups.
-import { closeSync, fstatSync, mkdirSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../job/engine.ts';
 import { parseCgroupName } from '../model/instanceRef.ts';
@@ -59,6 +59,38 @@ export function loadState(fd: number, logdir: string, log: RestoreLog): StateEnv
     log('warn', `re-exec: the state cannot be used (${why}); starting without it and re-adopting jobs from their cgroups${kept ? `; the state is in ${kept}` : ''}`);
     return undefined;
   }
+}
+
+/**
+ * After a re-exec whose state could not be used: the listening socket the old image kept open for
+ * `path` (found by its inode in /proc/net/unix), so that clients which connected during the exec
+ * are answered; undefined if there is none. Its close-on-exec is set again.
+ */
+export function findInheritedListener(path: string): number | undefined {
+  let inode: string | undefined;
+  try {
+    for (const line of readFileSync('/proc/net/unix', 'utf8').split('\n').slice(1)) {
+      // Num RefCount Protocol Flags Type St Inode Path; Flags 00010000 = listening.
+      const f = line.trim().split(/\s+/);
+      if (f.length >= 8 && f[7] === path && (parseInt(f[3]!, 16) & 0x10000) !== 0) inode = f[6];
+    }
+    if (inode === undefined) return undefined;
+    for (const name of readdirSync('/proc/self/fd')) {
+      const fd = Number(name);
+      if (fd < 3) continue;
+      try {
+        if (readlinkSync(`/proc/self/fd/${name}`) === `socket:[${inode}]`) {
+          native.setCloexec(fd, true);
+          return fd;
+        }
+      } catch {
+        // closed meanwhile (the fd readdir itself used)
+      }
+    }
+  } catch {
+    // no /proc/net/unix: bind afresh
+  }
+  return undefined;
 }
 
 /** Whether pid is alive (not gone, not a zombie). */

@@ -64,7 +64,7 @@ export class Connection implements Member {
   private paused = false;
   /** Unread bytes as last reported to the host. */
   private counted = 0;
-  /** The reply written while nothing was unread may exceed the budget by itself (one big answer to a reader). */
+  /** Unread bytes the budget does not count: answers to requests, and what was sent while the client kept up. */
   private grace = 0;
 
   constructor(
@@ -122,7 +122,10 @@ export class Connection implements Member {
     }
     const before = this.socket.writableLength;
     this.socket.write(encodeLine(r), () => this.flushed());
-    if (before === 0) this.grace = this.socket.writableLength;
+    // Answers to requests are few (reading pauses at maxPending) and always allowed; stream items
+    // (subscription events, command output) only while the client is keeping up.
+    const stream = r.type === 'event' || r.type === 'output';
+    if (!stream || before <= this.o.limits.readPauseBytes) this.grace += this.socket.writableLength - before;
     this.host.unreadChanged(this, this.recount());
     if (this.closed) return;
     const limit = this.privileged ? this.o.limits.maxUnreadBytes : this.o.limits.strangerUnreadBytes;
@@ -132,7 +135,7 @@ export class Connection implements Member {
   /** A write reached the kernel: the budget is recounted and reading may go on. */
   private flushed(): void {
     if (this.gone) return;
-    if (this.unread === 0) this.grace = 0;
+    if (this.unread <= this.o.limits.readPauseBytes) this.grace = 0;
     this.host.unreadChanged(this, this.recount());
     if (this.paused) this.pump();
   }

@@ -147,15 +147,18 @@ test('a stranger that never reads: reading pauses, memory stays bounded, it is d
     let peak = 0;
     const probe = setInterval(() => (peak = Math.max(peak, h.server.unreadBytes)), 5);
     try {
-      await within(r.closed, 10_000, 'the non-reader dropped');
+      // It does not read, so it does not see the hang-up either: watch the daemon's side.
+      await waitFor(() => h.server.unreadBytes > 0, 10_000, 'replies queued');
+      await waitFor(() => h.server.connectionCount === 0, 10_000, 'the non-reader dropped');
     } finally {
       clearInterval(probe);
     }
     const lines = h.logs.filter((l) => l.includes('stopped reading'));
     assert.equal(lines.length, 1, h.logs.join('\n'));
     assert.match(lines[0]!, /uid 65534 \(pid 4242\)/);
-    // One journal reply is ~150 KB; the daemon held at most the budget plus that one reply.
-    assert.ok(peak < 256 * 1024 + 400 * 1024, `peak unread ${peak}`);
+    // Reading paused at 64 KiB unread: the daemon held at most the answers to the 4 requests it had taken (~126 KB each).
+    assert.ok(peak < 64 * 1024 + 4 * 140 * 1024, `peak unread ${peak}`);
+    assert.match(lines[0]!, /its requests waited 1500 ms/);
     assert.equal(h.server.unreadBytes, 0);
   } finally {
     for (const x of raws) x.socket.destroy();
@@ -189,6 +192,53 @@ test('the daemon-wide budget drops the stranger with the most unread, and the ow
     assert.ok(h.logs.some((l) => /stopped reading its replies \(.*all clients together/.test(l)), h.logs.join('\n'));
   } finally {
     for (const x of raws) x.socket.destroy();
+    await h.close();
+  }
+});
+
+for (const [who, uid] of [['the owner', ME.uid], ['a stranger', STRANGER]] as const) {
+  test(`${who} pipelining 3,000 big requests and reading gets every reply, in order, and is not cut off`, async () => {
+    const h = await serverAs({ limits: { strangerUnreadBytes: 64 * 1024 } });
+    for (let i = 0; i < 500; i++) h.hooks.past.push({ t: i, wall: 0, kind: 'event', name: `e${i}`, env: [] });
+    try {
+      h.as.uid = uid;
+      const r = new Raw(h.path);
+      r.write(HELLO + Array.from({ length: 3000 }, (_, k) => `{"type":"journal","id":${k + 1}}\n`).join(''));
+      // Half-close: the answers already asked for still come, then the daemon ends the connection.
+      r.socket.end();
+      await within(r.closed, 60_000, 'all replies and the close');
+      const ids = r.lines.slice(1).map((l) => (JSON.parse(l) as { id: number; type: string }));
+      assert.equal(ids.length, 3000);
+      assert.ok(ids.every((x, i) => x.type === 'result' && x.id === i + 1));
+      assert.deepEqual(h.logs, []);
+    } finally {
+      await h.close();
+    }
+  });
+}
+
+test('a stranger subscribed but not reading is dropped at its budget with one log line; a reading one is not', async () => {
+  const h = await serverAs({ limits: { strangerUnreadBytes: 128 * 1024 } });
+  try {
+    const slow = (await greet(h, STRANGER)).raw;
+    const fast = (await greet(h, STRANGER)).raw;
+    slow.write('{"type":"subscribe","id":1}\n');
+    fast.write('{"type":"subscribe","id":1}\n');
+    await waitFor(() => h.engine.listenerCount === 2, 5000, 'both subscribed');
+    slow.socket.pause();
+    // 6,000 events of ~130 bytes: 780 KB, six times the slow one's budget; the fast one is given time to read.
+    for (let i = 0; i < 6000; i++) {
+      h.engine.journal({ t: i, wall: 0, kind: 'event', name: `event-${i}`, env: ['PADDING=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'] });
+      if (i % 100 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    await waitFor(() => h.engine.listenerCount === 1, 10_000, 'the slow subscriber dropped');
+    const lines = h.logs.filter((l) => l.includes('stopped reading'));
+    assert.equal(lines.length, 1, h.logs.join('\n'));
+    await waitFor(() => fast.lines.length === 1 + 6000, 20_000, 'every event for the reading subscriber');
+    assert.equal(h.engine.listenerCount, 1);
+    slow.socket.destroy();
+    fast.socket.destroy();
+  } finally {
     await h.close();
   }
 });

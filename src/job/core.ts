@@ -434,11 +434,15 @@ export class EngineCore implements CommandHost {
     for (const id of this.conds.set({ kind: 'ready', id: job.id }, undefined)) this.queue.release(id, false);
   }
 
-  /** Why each job's last start failed (instance and reason), kept after the instance is gone; a new instance clears it. */
+  /**
+   * Why each job's last start timed out waiting for readiness (instance and reason), kept after
+   * the instance is gone for status to show; a new instance clears it. Other failures are not
+   * kept: status stays Upstart's `JOB stop/waiting` for them.
+   */
   readonly lastFailures = new Map<string, string>();
 
   private jobGone(job: JobRecord): void {
-    if (job.failed && job.failReason !== undefined) {
+    if (job.readyTimeoutHit === true && job.failReason !== undefined) {
       this.lastFailures.set(job.name, job.instance === '' ? job.failReason : `(${job.instance}) ${job.failReason}`);
     }
     for (const id of this.conds.set({ kind: 'stop', id: job.id }, undefined)) this.queue.release(id, false);

@@ -52,6 +52,8 @@ export interface JobRecord {
   tmpfilesPending?: boolean;
   /** Waiting in spawned for readiness: the port's ready() (expect stop/fork/daemon), N exits (expect exit N) or a condition (expect CONDITION). */
   awaitingReady?: boolean;
+  /** The start failed because the readiness wait ran out (status says so after the instance is gone). */
+  readyTimeoutHit?: boolean;
   /** Monotonic ms when the readiness wait runs out (`ready timeout`), while awaitingReady. */
   readyDeadline?: number;
   /** expect exit N: clean exits of main-slot processes seen while waiting in spawned. */

@@ -128,6 +128,7 @@ export class JobMachine {
     const reason = `main process: not ready after ${secs} s (${what}; see 'ready timeout')`;
     this.host.log('warn', `${jobLabel(job)} ${reason}`);
     this.clearReady(job);
+    if (!job.failed) job.readyTimeoutHit = true;
     this.failJob(job, 'main', reason);
     this.advance(job);
   }
@@ -147,6 +148,7 @@ export class JobMachine {
         delete job.failedProcess;
         delete job.lastExit;
         delete job.failReason;
+        delete job.readyTimeoutHit;
         job.stopEnv = [];
         job.env = buildJobEnv(spec, this.host.envCtx, job.startEnv, job.instance);
         this.host.armStop(job);

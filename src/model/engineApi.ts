@@ -86,7 +86,7 @@ export interface EngineApi {
   /** Instances of one job (empty for a job with none); throws EngineError unknown-job. */
   status(job: string, instance?: string): InstanceStatus[];
 
-  /** Why the job's last instance failed to start or run (`main process: not ready after 90 s …`), until it starts again. */
+  /** Why the job's last instance failed to get ready (`main process: not ready after 90 s …`), until it starts again. */
   lastFailure?(job: string): string | undefined;
 
   /**

@@ -6,8 +6,9 @@ export const PROCESS_NAMES = ['main', 'pre-start', 'post-start', 'pre-stop', 'po
 export type ProcessName = (typeof PROCESS_NAMES)[number];
 
 /**
- * One process stanza. `exec` holds the command line as written (after continuation joining);
- * `script` holds the body with the common leading whitespace removed and a trailing newline.
+ * One process stanza. `exec` holds the command line as Upstart reads it (quotes kept, each newline
+ * with its blanks one space); `script` holds the body with the first line's indentation removed
+ * (Upstart's rule, src/config/scanner.ts) and each line ending in a newline.
  */
 export interface ProcessSpec {
   kind: 'exec' | 'script';

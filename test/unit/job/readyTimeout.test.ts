@@ -53,6 +53,15 @@ test('ready timeout N sets the limit; a job ready in time keeps running past it'
   assert.equal(h.state('quick'), 'start/running', 'its timer went when it became ready');
 });
 
+test('other failures leave no status line: status stays Upstart\'s', () => {
+  const h = new Harness().add(jobClass('f', { exec: '/f' }));
+  void h.engine.start('f', [], false);
+  h.settle();
+  h.exit(h.pid('f'), 3);
+  assert.equal(h.state('f'), 'stop/waiting');
+  assert.equal(h.engine.lastFailure('f'), undefined);
+});
+
 test('ready timeout 0: no limit', () => {
   const h = new Harness().add(jobClass('d', { exec: '/d', expect: { kind: 'fork' }, readyTimeout: 0 }));
   void h.engine.start('d', [], false);

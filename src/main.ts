@@ -84,5 +84,6 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
   const code = await daemon.exited;
+  daemon.log.reportSuppressed(); // a rate-limited log says what it dropped, even at the end
   process.exit(code);
 }

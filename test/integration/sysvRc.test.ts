@@ -58,7 +58,7 @@ before(async () => {
   install('b', script('b', 'a', 'sleep 0.3'), ['2S02b', '0K01b']);
   install('c', script('c', ''), ['2S02c', '0K01c']);
   install('shadowed', script('shadowed', ''), ['2S03shadowed', '0K01shadowed']);
-  d.writeJob('rc', `start on runlevel [0123456]\nexport RUNLEVEL\nexport PREVLEVEL\ntask\nexec ${process.execPath} ${join(ROOT, 'bin/upstart-rc')} --root ${root} $RUNLEVEL\n`);
+  d.writeJob('rc', `start on runlevel [0123]\nexport RUNLEVEL\nexport PREVLEVEL\ntask\nexec ${process.execPath} ${join(ROOT, 'bin/upstart-rc')} --root ${root} $RUNLEVEL\n`);
   d.writeJob('after-b', 'start on started b\nexec sleep 6902\n');
   d.writeJob('shadowed', 'exec sleep 6903\n');
   await d.initctl(['reload-configuration']);
@@ -127,6 +127,24 @@ test('a script that fails or is not executable: reported in its stopped event, a
   assert.ok(ev.includes('stopped JOB=noexec INSTANCE= SYSV=1 RESULT=failed PROCESS=main SYSV_REASON=not executable'));
   assert.ok(ev.includes('started JOB=late INSTANCE= SYSV=1'));
   assert.match(readFileSync(join(d.logdir, 'rc.log'), 'utf8'), /S01broken: start failed: exited with status 7/);
+});
+
+test('starting blocks: a job on starting h starts before h runs; a hanging script is killed at --timeout and reported', async () => {
+  mkdirSync(join(root, 'etc', 'rc4.d'));
+  install('h', script('h', ''), ['4S01h']);
+  install('hang', script('hang', '', 'exec sleep 6904'), ['4S02hang']);
+  install('next', script('next', ''), ['4S03next']);
+  d.writeJob('before-h', `start on starting h\npre-start exec sleep 0.3\nexec sleep 6905\n`);
+  // rc (runlevels 0-3) leaves runlevel 4 to this one, with a short timeout.
+  d.writeJob('rc4', `start on runlevel 4\ntask\nexec ${process.execPath} ${join(ROOT, 'bin/upstart-rc')} --timeout 1 --root ${root} 4\n`);
+  await d.initctl(['reload-configuration']);
+  const r = await d.initctl(['emit', 'runlevel', 'RUNLEVEL=4', 'PREVLEVEL=N']);
+  assert.equal(r.code, 0, r.stderr);
+  const ev = await events();
+  // h's script ran only once before-h was running: its started event comes before h's.
+  assert.ok(ev.indexOf('started JOB=before-h INSTANCE=') < ev.indexOf('started JOB=h INSTANCE= SYSV=1'), ev.join('\n'));
+  assert.ok(ev.includes('stopped JOB=hang INSTANCE= SYSV=1 RESULT=failed PROCESS=main EXIT_SIGNAL=KILL SYSV_REASON=timed out after 1 s'), ev.join('\n'));
+  assert.ok(ev.includes('started JOB=next INSTANCE= SYSV=1'), 'the runlevel went on past the hung script');
 });
 
 test('runlevel 0: K scripts with stop, b before a (b needs a until it has stopped)', async () => {

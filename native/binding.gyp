@@ -4,6 +4,7 @@
       "target_name": "upstart_native",
       "sources": [
         "src/addon.c",
+        "src/state.c",
         "src/util.c",
         "src/errors.c",
         "src/spawn_spec.c",

@@ -9,7 +9,7 @@ import { DAEMON_HELP, parseDaemonOptions, UsageError } from './daemon/options.ts
 import { resolvePaths } from './daemon/paths.ts';
 import { loadState, type RestoreLog } from './daemon/restore.ts';
 import { VERSION } from './daemon/version.ts';
-import * as native from './process/native.ts';
+import * as native from './sys/index.ts';
 
 
 function usage(message: string): void {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type ControlClient } from '../../src/control/client.ts';
-import { openpty } from '../../src/process/native.ts';
+import { openpty } from '../../src/sys/index.ts';
 
 const SIZE = Number(process.env.BENCH_LOG_BYTES ?? 256 * 1024 * 1024);
 const ROUNDS = Number(process.env.BENCH_LOG_ROUNDS ?? 3);

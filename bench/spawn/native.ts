@@ -1,5 +1,5 @@
 // bench/spawn worker: N sequential spawns of /bin/true through the native addon, each reaped by the SIGCHLD reaper.
-import * as native from '../../src/process/native.ts';
+import * as native from '../../src/sys/index.ts';
 
 const n = Number(process.argv[2] ?? 2000);
 let resolveExit: (() => void) | undefined;

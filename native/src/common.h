@@ -15,11 +15,14 @@ typedef struct addon_state {
   napi_ref spawn_error_ctor;   /* SpawnError(stage, errno, file, strerror) */
   struct reaper *reaper;       /* the one SIGCHLD reaper, NULL until started */
   void *child_stack;           /* spawn's clone stack, mapped once and reused (spawn is synchronous) */
+  bool reaper_cgroups;         /* reaperCgroups(true): exit records carry the child's cgroup v2 path */
 } addon_state;
 
 #define CHILD_STACK_SIZE (256 * 1024)
 
+/* state.c: the instance's state (made by addon.c's init, freed with the instance). */
 addon_state *state_of(napi_env env);
+addon_state *state_new(napi_env env);
 
 /* Throws a pending JS exception; each returns NULL so callers can `return throw_...`. */
 napi_value throw_syscall(napi_env env, const char *syscall, int err);

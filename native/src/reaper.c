@@ -9,9 +9,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* reaperCgroups(true): each exit record also names the child's cgroup v2 path, read while it is a zombie. */
-static bool with_cgroups = false;
-
 typedef struct reaper {
   uv_signal_t sig;
   napi_env env;
@@ -101,7 +98,7 @@ static void drain_with_cgroups(napi_env env, napi_value *arr, uint32_t *n) {
 static napi_value drain(napi_env env) {
   napi_value arr = NULL;
   uint32_t n = 0;
-  if (with_cgroups) {
+  if (state_of(env)->reaper_cgroups) {
     drain_with_cgroups(env, &arr, &n);
     return arr;
   }
@@ -214,7 +211,7 @@ static napi_value reap_now(napi_env env, napi_callback_info info) {
 static napi_value reaper_cgroups(napi_env env, napi_callback_info info) {
   bool on = false;
   if (!the_bool(env, info, &on)) return NULL;
-  with_cgroups = on;
+  state_of(env)->reaper_cgroups = on;
   return NULL;
 }
 

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { chooseSocket } from '../control/address.ts';
 import { connect, ControlError, type ControlClient } from '../control/client.ts';
 import { HelperRuns } from '../process/helperRuns.ts';
-import * as native from '../process/native.ts';
+import * as native from '../sys/index.ts';
 import { toExitInfo } from '../process/nativePort.ts';
 
 const USAGE = 'Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]\n';

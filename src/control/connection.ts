@@ -10,12 +10,9 @@ import {
   type ErrorCode, type Reply, type Request,
 } from './protocol.ts';
 import { answerTyped } from './typed.ts';
+import type { PeerCred } from '../sys/socket.ts';
 
-export interface PeerCred {
-  pid: number;
-  uid: number;
-  gid: number;
-}
+export type { PeerCred } from '../sys/socket.ts';
 
 /** What every connection of one server shares. */
 export interface ConnectionConfig {

@@ -14,7 +14,7 @@ import type { JobClassSpec, RLimit } from '../model/jobClass.ts';
 import type { OutputSource } from '../log/port.ts';
 import { realClock } from '../platform/clock.ts';
 import { cgroupOf } from '../process/procStat.ts';
-import * as native from '../process/native.ts';
+import * as native from '../sys/index.ts';
 import { CgroupTree } from '../process/cgroupTree.ts';
 import { NativeProcessPort } from '../process/nativePort.ts';
 import { msSince, type StateEnvelope } from '../state/envelope.ts';

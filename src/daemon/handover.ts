@@ -7,7 +7,7 @@ import type { JournalWire } from '../log/journalState.ts';
 import type { LogsWire } from '../log/loggerState.ts';
 import { EngineError } from '../model/engineApi.ts';
 import type { CgroupTree } from '../process/cgroupTree.ts';
-import * as native from '../process/native.ts';
+import * as native from '../sys/index.ts';
 import type { NativeProcessPort } from '../process/nativePort.ts';
 import { decodeState, encodeState, keptFds, STATE_FORMAT, type StateEnvelope } from '../state/envelope.ts';
 import { VERSION } from './version.ts';

@@ -1,7 +1,7 @@
 // PID-1 duties at start: child subreaper for a session init, Ctrl-Alt-Del and Alt-Up to init on a machine, a raised fd limit.
 import { readFileSync } from 'node:fs';
 import type { LogLevel } from '../log/daemonLog.ts';
-import * as native from '../process/native.ts';
+import * as native from '../sys/index.ts';
 import type { SignalContext } from './signals.ts';
 
 /** The system interfaces these duties use (the addon and /proc in the daemon; fakes in tests). */

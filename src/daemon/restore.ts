@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Engine } from '../job/engine.ts';
 import { parseCgroupName } from '../model/instanceRef.ts';
 import type { CgroupTree } from '../process/cgroupTree.ts';
-import * as native from '../process/native.ts';
+import * as native from '../sys/index.ts';
 import type { NativeProcessPort } from '../process/nativePort.ts';
 import { parentOf, stateOf } from '../process/procStat.ts';
 import { decodeState, keptFds, type StateEnvelope } from '../state/envelope.ts';

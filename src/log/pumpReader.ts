@@ -1,14 +1,14 @@
 // PumpReader: reads a pty master on a native thread (native/src/logpump.c), writing straight to the log while it may.
 import { closeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import type { PumpHandle, PumpEvent } from '../process/native.ts';
+import type { PumpHandle, PumpEvent } from '../sys/index.ts';
 import { FdReader, type FdReaderHandlers } from './fdReader.ts';
 
-type Native = typeof import('../process/native.ts');
+type Native = typeof import('../sys/index.ts');
 
 let native: Native | null = null;
 try {
-  native = await import('../process/native.ts');
+  native = await import('../sys/index.ts');
 } catch {
   // No addon (not built): readers fall back to FdReader.
 }

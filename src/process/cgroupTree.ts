@@ -1,9 +1,22 @@
 // Job cgroups (DESIGN §3.5): one cgroup v2 directory per job instance, under the daemon's own cgroup, when it can make them.
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupName } from '../model/instanceRef.ts';
 import type { LogFn } from '../model/log.ts';
 import type { CgroupsWire } from './cgroupState.ts';
+import { errCode, realFs, type Fs } from '../sys/fs.ts';
+
+/** What the tree asks of the system: its files, a way to signal a pid, and the daemon's own pid (never signalled). */
+export interface CgroupSys {
+  fs: Fs;
+  kill(pid: number, signal: string): void;
+  ownPid: number;
+}
+
+export const realCgroupSys: CgroupSys = {
+  fs: realFs,
+  kill: (pid, signal) => process.kill(pid, `SIG${signal}` as NodeJS.Signals),
+  ownPid: process.pid,
+};
 
 export interface CgroupOwner {
   job: string;
@@ -17,12 +30,12 @@ export interface NoCgroups {
 }
 
 /** Where cgroup v2 is mounted and the daemon's own cgroup path in it, from /proc (undefined without cgroup v2). */
-export function findOwnCgroup(procSelf = '/proc/self'): { mount: string; path: string } | undefined {
+export function findOwnCgroup(procSelf = '/proc/self', fs: Fs = realFs): { mount: string; path: string } | undefined {
   let mounts: string;
   let groups: string;
   try {
-    mounts = readFileSync(join(procSelf, 'mountinfo'), 'utf8');
-    groups = readFileSync(join(procSelf, 'cgroup'), 'utf8');
+    mounts = fs.readFile(join(procSelf, 'mountinfo'));
+    groups = fs.readFile(join(procSelf, 'cgroup'));
   } catch {
     return undefined;
   }
@@ -61,29 +74,31 @@ export class CgroupTree {
     /** The base's path as /proc/PID/cgroup shows it, e.g. /upstart-ts.1234. */
     readonly path: string,
     private readonly log: LogFn,
+    private readonly sys: CgroupSys,
   ) {}
 
   /**
    * Makes the base directory BASENAME in the daemon's own cgroup, or returns why it cannot:
    * no cgroup v2, or no right to make (or move processes into) cgroups there.
    */
-  static create(baseName: string, log: LogFn, own = findOwnCgroup()): CgroupTree | NoCgroups {
+  static create(baseName: string, log: LogFn, own = findOwnCgroup(), sys: CgroupSys = realCgroupSys): CgroupTree | NoCgroups {
+    const { fs } = sys;
     if (own === undefined) return { why: 'no cgroup v2 hierarchy is mounted', mounted: false };
     const path = `${own.path === '/' ? '' : own.path}/${baseName}`;
     const dir = join(own.mount, path);
     try {
-      mkdirSync(dir);
+      fs.mkdir(dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return { why: `cannot create ${dir}: ${(err as Error).message}`, mounted: true };
+      if (errCode(err) !== 'EEXIST') return { why: `cannot create ${dir}: ${(err as Error).message}`, mounted: true };
     }
     try {
       // Moving a process needs write access to cgroup.procs; check now rather than fail a spawn.
-      writeFileSync(join(dir, 'cgroup.procs'), '', { flag: 'r+' });
+      fs.writeFile(join(dir, 'cgroup.procs'), '', 'r+');
     } catch (err) {
-      try { rmdirSync(dir); } catch { /* not ours to remove */ }
+      try { fs.rmdir(dir); } catch { /* not ours to remove */ }
       return { why: `cannot move processes into ${dir}: ${(err as Error).message}`, mounted: true };
     }
-    return new CgroupTree(dir, path, log);
+    return new CgroupTree(dir, path, log, sys);
   }
 
   /** The tree's part of the re-exec state. */
@@ -92,9 +107,9 @@ export class CgroupTree {
   }
 
   /** After a re-exec: the tree the old image made (its base must still be there). */
-  static adopt(w: CgroupsWire, log: LogFn): CgroupTree | undefined {
-    if (!isDir(w.dir)) return undefined;
-    const t = new CgroupTree(w.dir, w.path, log);
+  static adopt(w: CgroupsWire, log: LogFn, sys: CgroupSys = realCgroupSys): CgroupTree | undefined {
+    if (!sys.fs.isDir(w.dir)) return undefined;
+    const t = new CgroupTree(w.dir, w.path, log, sys);
     for (const [name, job, instance] of w.names) t.names.set(name, { job, instance });
     return t;
   }
@@ -102,7 +117,7 @@ export class CgroupTree {
   /** The directories under the base now (a restarted daemon looks for survivors in them). */
   dirNames(): string[] {
     try {
-      return readdirSync(this.dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+      return this.sys.fs.subdirs(this.dir);
     } catch {
       return [];
     }
@@ -111,8 +126,8 @@ export class CgroupTree {
   /** Live processes in the directory NAME under the base. */
   pidsIn(name: string): number[] {
     const out: number[] = [];
-    collectPids(join(this.dir, name), out);
-    return out.filter((p) => p !== process.pid);
+    collectPids(this.sys.fs, join(this.dir, name), out);
+    return out.filter((p) => p !== this.sys.ownPid);
   }
 
   /** Records that directory NAME (found, not made) is the instance's. */
@@ -123,7 +138,7 @@ export class CgroupTree {
   /** Removes directory NAME if it is empty (a dead daemon's leftover); false if it is not. */
   removeIfEmpty(name: string): boolean {
     try {
-      rmdirSync(join(this.dir, name));
+      this.sys.fs.rmdir(join(this.dir, name));
       return true;
     } catch {
       return false;
@@ -135,9 +150,9 @@ export class CgroupTree {
     const name = cgroupName(job, instance);
     const dir = join(this.dir, name);
     try {
-      mkdirSync(dir);
+      this.sys.fs.mkdir(dir);
     } catch (err) {
-      const exists = (err as NodeJS.ErrnoException).code === 'EEXIST' && isDir(dir);
+      const exists = errCode(err) === 'EEXIST' && this.sys.fs.isDir(dir);
       if (!exists) {
         this.log('warn', `${job}: no cgroup of its own (${(err as Error).message}); its processes are tracked without one`);
         return undefined;
@@ -157,8 +172,8 @@ export class CgroupTree {
   /** Live processes in the instance's cgroup and its sub-cgroups. */
   pids(job: string, instance: string): number[] {
     const out: number[] = [];
-    collectPids(join(this.dir, cgroupName(job, instance)), out);
-    return out.filter((p) => p !== process.pid);
+    collectPids(this.sys.fs, join(this.dir, cgroupName(job, instance)), out);
+    return out.filter((p) => p !== this.sys.ownPid);
   }
 
   /** The instance's cgroup as /proc/PID/cgroup shows it, its pids and its CPU time; undefined if it has none. */
@@ -167,7 +182,7 @@ export class CgroupTree {
     if (!this.names.has(name)) return undefined;
     const out: { path: string; pids: number[]; cpuUsec?: number } = { path: `${this.path}/${name}`, pids: this.pids(job, instance) };
     try {
-      const m = /^usage_usec (\d+)$/m.exec(readFileSync(join(this.dir, name, 'cpu.stat'), 'utf8'));
+      const m = /^usage_usec (\d+)$/m.exec(this.sys.fs.readFile(join(this.dir, name, 'cpu.stat')));
       if (m) out.cpuUsec = Number(m[1]);
     } catch {
       // no cpu.stat (an old kernel): pids only
@@ -180,7 +195,7 @@ export class CgroupTree {
     const dir = join(this.dir, cgroupName(job, instance));
     if (signal === 'KILL') {
       try {
-        writeFileSync(join(dir, 'cgroup.kill'), '1');
+        this.sys.fs.writeFile(join(dir, 'cgroup.kill'), '1', 'r+');
         return -1;
       } catch {
         // Before Linux 5.14: one by one below.
@@ -189,7 +204,7 @@ export class CgroupTree {
     let n = 0;
     for (const pid of this.pids(job, instance)) {
       try {
-        process.kill(pid, `SIG${signal}` as NodeJS.Signals);
+        this.sys.kill(pid, signal);
         n++;
       } catch {
         // Gone meanwhile.
@@ -202,9 +217,9 @@ export class CgroupTree {
   release(job: string, instance: string): boolean {
     const name = cgroupName(job, instance);
     try {
-      rmdirSync(join(this.dir, name));
+      this.sys.fs.rmdir(join(this.dir, name));
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      const code = errCode(err);
       if (code === 'EBUSY') return false;
       if (code !== 'ENOENT') this.log('debug', `cannot remove the cgroup of ${job}: ${(err as Error).message}`);
     }
@@ -216,30 +231,22 @@ export class CgroupTree {
   close(): void {
     for (const { job, instance } of [...this.names.values()]) this.release(job, instance);
     try {
-      rmdirSync(this.dir);
+      this.sys.fs.rmdir(this.dir);
     } catch (err) {
       this.log('debug', `cgroup ${this.dir} left in place: ${(err as Error).message}`);
     }
   }
 }
 
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function collectPids(dir: string, out: number[]): void {
+function collectPids(fs: Fs, dir: string, out: number[]): void {
   let text: string;
   let subdirs: string[];
   try {
-    text = readFileSync(join(dir, 'cgroup.procs'), 'utf8');
-    subdirs = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    text = fs.readFile(join(dir, 'cgroup.procs'));
+    subdirs = fs.subdirs(dir);
   } catch {
     return; // gone meanwhile
   }
   for (const l of text.split('\n')) if (l !== '') out.push(Number(l));
-  for (const e of subdirs) collectPids(join(dir, e), out);
+  for (const e of subdirs) collectPids(fs, join(dir, e), out);
 }

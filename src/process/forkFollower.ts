@@ -1,6 +1,6 @@
 // ForkFollower: expect fork/daemon via ptrace — follows a traced child through N forks to the daemon's pid.
-import type { ChildStatus } from './native.ts';
-import * as native from './native.ts';
+import type { ChildStatus } from '../sys/reaper.ts';
+import type { Ptrace } from '../sys/ports.ts';
 import type { LogFn } from '../model/log.ts';
 
 const SIGTRAP = 5;
@@ -33,7 +33,10 @@ export class ForkFollower {
   private readonly finals = new Map<number, Follow>();
   private readonly earlyStops = new Set<number>();
 
-  constructor(private readonly log: LogFn) {}
+  constructor(
+    private readonly log: LogFn,
+    private readonly ptrace: Ptrace,
+  ) {}
 
   /** Starts following a child spawned with traceMe; `forks` is 1 for expect fork, 2 for expect daemon. */
   follow(spawned: number, forks: number): void {
@@ -69,13 +72,13 @@ export class ForkFollower {
     }
     if (s.kind === 'trapped' && !t.optionsSet) {
       t.optionsSet = true;
-      this.try(() => native.ptraceSetOptions(s.pid, native.PTRACE_O.TRACEFORK | native.PTRACE_O.TRACEEXEC));
-      this.try(() => native.ptraceCont(s.pid, 0));
+      this.try(() => this.ptrace.ptraceSetOptions(s.pid, this.ptrace.PTRACE_O.TRACEFORK | this.ptrace.PTRACE_O.TRACEEXEC));
+      this.try(() => this.ptrace.ptraceCont(s.pid, 0));
       return { kind: 'consumed' };
     }
     if (s.kind === 'event') {
-      if (s.event === native.PTRACE_EVENT.FORK) return this.onFork(s.pid, t.follow);
-      this.try(() => native.ptraceCont(s.pid, 0));
+      if (s.event === this.ptrace.PTRACE_EVENT.FORK) return this.onFork(s.pid, t.follow);
+      this.try(() => this.ptrace.ptraceCont(s.pid, 0));
       return { kind: 'consumed' };
     }
     if (s.kind === 'stopped' && t.awaitingFirstStop && s.signal === SIGSTOP) {
@@ -85,7 +88,7 @@ export class ForkFollower {
     }
     if (s.kind === 'stopped' || s.kind === 'trapped') {
       // A signal for the tracee: deliver it.
-      this.try(() => native.ptraceCont(s.pid, s.kind === 'trapped' ? SIGTRAP : s.signal));
+      this.try(() => this.ptrace.ptraceCont(s.pid, s.kind === 'trapped' ? SIGTRAP : s.signal));
       return { kind: 'consumed' };
     }
     return { kind: 'consumed' };
@@ -94,7 +97,7 @@ export class ForkFollower {
   private onFork(parent: number, follow: Follow): FollowDecision {
     let child: number;
     try {
-      child = native.ptraceGetEventMsg(parent);
+      child = this.ptrace.ptraceGetEventMsg(parent);
     } catch (err) {
       this.log('warn', `expect fork: cannot read the new pid of ${parent}: ${(err as Error).message}`);
       return { kind: 'consumed' };
@@ -103,7 +106,7 @@ export class ForkFollower {
     // The parent has done its part: let it go (a daemon's parent usually exits right away).
     this.traced.delete(parent);
     this.intermediates.add(parent);
-    this.try(() => native.ptraceDetach(parent, 0));
+    this.try(() => this.ptrace.ptraceDetach(parent, 0));
     const entry = { follow, awaitingFirstStop: true, optionsSet: true };
     this.traced.set(child, entry);
     let decision: FollowDecision = { kind: 'consumed' };
@@ -126,9 +129,9 @@ export class ForkFollower {
   private releaseNewChild(pid: number, follow: Follow): void {
     if (follow.final === pid) {
       this.traced.delete(pid);
-      this.try(() => native.ptraceDetach(pid, 0));
+      this.try(() => this.ptrace.ptraceDetach(pid, 0));
     } else {
-      this.try(() => native.ptraceCont(pid, 0));
+      this.try(() => this.ptrace.ptraceCont(pid, 0));
     }
   }
 

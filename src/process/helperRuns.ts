@@ -1,6 +1,6 @@
 // Short helper programs the daemon runs for itself (not jobs), such as systemd-tmpfiles: spawned through the addon, output collected.
 import { FdReader } from '../log/fdReader.ts';
-import * as native from './native.ts';
+import * as native from '../sys/index.ts';
 import type { ExitInfo } from './port.ts';
 
 export interface HelperResult {

@@ -7,13 +7,14 @@ import { ForkFollower } from './forkFollower.ts';
 import { HelperRuns, type HelperResult } from './helperRuns.ts';
 import { oomScoreAllowed } from './oomScore.ts';
 import { parentOf, processGroupOf } from './procStat.ts';
-import * as native from './native.ts';
-import type { ChildStatus, SpawnSpec, Stdio } from './native.ts';
+import * as realSys from '../sys/index.ts';
+import type { ChildStatus, Pty, SpawnSpec, Stdio } from '../sys/index.ts';
+import type { ProcessSys } from '../sys/ports.ts';
 import type { ExitInfo, ProcessEvents, ProcessPort, SpawnRequest, SpawnResult } from './port.ts';
 import type { ProcessWire } from './portState.ts';
 import { feedScript, openScriptPipe, type ScriptPipe } from './scriptFeed.ts';
-import { SpawnError } from './spawnError.ts';
-import { SyscallError } from './syscallError.ts';
+import { SpawnError } from '../sys/spawnError.ts';
+import { SyscallError } from '../sys/syscallError.ts';
 import { instanceKey } from '../model/instanceRef.ts';
 import type { LogFn } from '../model/log.ts';
 
@@ -39,6 +40,8 @@ export interface NativeProcessPortOptions {
    * during the exec is reported), each with the output promise of its adopted pty master.
    */
   restore?: { wire: ProcessWire; outputs: ReadonlyMap<number, Promise<void>> };
+  /** The system calls below the port (default: the addon, src/sys/). */
+  sys?: ProcessSys;
 }
 
 export const DEFAULT_FLUSH_DEADLINE_MS = 2000;
@@ -81,6 +84,7 @@ export class NativeProcessPort implements ProcessPort {
   private readonly follower: ForkFollower;
   private readonly log: LogFn;
   private readonly flushDeadlineMs: number;
+  private readonly sys: ProcessSys;
   private pendingReports = 0;
   /** Exits reaped and waiting for their output to reach the log (a re-exec carries them). */
   private readonly reporting = new Set<ExitInfo>();
@@ -96,9 +100,10 @@ export class NativeProcessPort implements ProcessPort {
   constructor(private readonly opts: NativeProcessPortOptions) {
     this.log = opts.logger ?? (() => {});
     this.flushDeadlineMs = opts.flushDeadlineMs ?? DEFAULT_FLUSH_DEADLINE_MS;
-    this.follower = new ForkFollower((level, msg) => this.log(level, msg));
+    this.sys = opts.sys ?? realSys;
+    this.follower = new ForkFollower((level, msg) => this.log(level, msg), this.sys);
     if (opts.restore) this.restoreFrom(opts.restore.wire, opts.restore.outputs);
-    native.startReaper((statuses) => this.onStatuses(statuses));
+    this.sys.startReaper((statuses) => this.onStatuses(statuses));
     this.updateRef();
   }
 
@@ -170,16 +175,16 @@ export class NativeProcessPort implements ProcessPort {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    native.stopReaper();
+    this.sys.stopReaper();
   }
 
   spawn(req: SpawnRequest): SpawnResult {
-    let pty: native.Pty | undefined;
+    let pty: Pty | undefined;
     let script: ScriptPipe | undefined;
     try {
       const spec = this.buildSpec(req);
       if (req.console === 'log') {
-        pty = native.openpty({ raw: true });
+        pty = this.sys.openpty({ raw: true });
         spec.stdio = [pty.slave, pty.slave, pty.slave];
         // Not for expect fork/daemon/exit: when the process that forked exits, the kernel would
         // send SIGHUP to the tty's foreground group, which the daemon it forked is still in.
@@ -197,12 +202,12 @@ export class NativeProcessPort implements ProcessPort {
       let master: number | undefined;
       if (pty) {
         master = pty.master;
-        native.closeFd(pty.slave);
+        this.sys.closeFd(pty.slave);
         output = this.attach(req, pty.master);
         pty = undefined;
       }
       if (script) {
-        native.closeFd(script.readFd);
+        this.sys.closeFd(script.readFd);
         const writeFd = script.writeFd;
         script = undefined;
         feedScript(writeFd, req.script!, (err) => this.log('warn', `${req.job}: cannot feed the ${req.process} script: ${err.message}`));
@@ -222,8 +227,8 @@ export class NativeProcessPort implements ProcessPort {
       this.updateRef();
       return { ok: true, pid };
     } catch (err) {
-      if (pty) { native.closeFd(pty.master); native.closeFd(pty.slave); }
-      if (script) { native.closeFd(script.readFd); native.closeFd(script.writeFd); }
+      if (pty) { this.sys.closeFd(pty.master); this.sys.closeFd(pty.slave); }
+      if (script) { this.sys.closeFd(script.readFd); this.sys.closeFd(script.writeFd); }
       return failure(err);
     }
   }
@@ -242,8 +247,8 @@ export class NativeProcessPort implements ProcessPort {
       // A job process leads its own group; a daemon followed through forks is in the group it
       // ended up in (its first parent's, or one it made with setsid), never ours.
       const pgid = group ? processGroupOf(pid) : undefined;
-      if (pgid !== undefined && pgid !== ownProcessGroup()) native.killGroup(pgid, signal);
-      else native.kill(pid, signal);
+      if (pgid !== undefined && pgid !== ownProcessGroup()) this.sys.killGroup(pgid, signal);
+      else this.sys.kill(pid, signal);
     } catch (err) {
       if (err instanceof SyscallError && err.code === 'ESRCH') return;
       this.log('warn', `cannot send ${signal} to ${group ? 'group ' : ''}${pid}: ${(err as Error).message}`);
@@ -266,7 +271,7 @@ export class NativeProcessPort implements ProcessPort {
   private cgroups(): CgroupTree | undefined {
     const tree = this.opts.cgroups?.();
     if (tree !== undefined && !this.reaperNamesCgroups) {
-      native.reaperCgroups(true);
+      this.sys.reaperCgroups(true);
       this.reaperNamesCgroups = true;
     }
     return tree;
@@ -279,15 +284,15 @@ export class NativeProcessPort implements ProcessPort {
     return p;
   }
 
-  /** native.spawn; a cgroup we could make but not join costs the tracking, never the process. */
+  /** sys.spawn; a cgroup we could make but not join costs the tracking, never the process. */
   private spawnIn(spec: SpawnSpec, cg: string | undefined, req: SpawnRequest): number {
     try {
-      return native.spawn(spec);
+      return this.sys.spawn(spec);
     } catch (err) {
       if (!(cg !== undefined && err instanceof SpawnError && err.stage === 'cgroup')) throw err;
       this.log('warn', `${req.job}: cannot join its cgroup (${err.message}); running it without one`);
       spec.cgroups = spec.cgroups?.filter((d) => d !== cg);
-      return native.spawn(spec);
+      return this.sys.spawn(spec);
     }
   }
 
@@ -326,7 +331,7 @@ export class NativeProcessPort implements ProcessPort {
       const c = this.opts.consoleFd;
       const fds: [Stdio, Stdio, Stdio] = c === undefined ? ['inherit', 'inherit', 'inherit'] : [c, c, c];
       spec.stdio = fds;
-      if (req.console === 'owner' && native.isatty(c ?? 0)) spec.controllingTty = true;
+      if (req.console === 'owner' && this.sys.isatty(c ?? 0)) spec.controllingTty = true;
     }
     return spec;
   }
@@ -424,7 +429,7 @@ export class NativeProcessPort implements ProcessPort {
 
   /** The reaper keeps the loop alive only while some process or report is outstanding. */
   private updateRef(): void {
-    if (!this.closed) native.reaperRef(this.owned.size > 0 || this.pendingReports > 0 || this.helpers.size > 0);
+    if (!this.closed) this.sys.reaperRef(this.owned.size > 0 || this.pendingReports > 0 || this.helpers.size > 0);
   }
 }
 

@@ -1,7 +1,7 @@
 // Feeds a job script to its shell through a pipe the shell reads as /proc/self/fd/N, never blocking the daemon.
 import { writeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import * as native from './native.ts';
+import * as native from '../sys/index.ts';
 
 /** The pipe for one script: the child keeps `readFd` (argv gets `path`), the daemon writes into `writeFd`. */
 export interface ScriptPipe {

@@ -11,11 +11,11 @@ import { FakeClock } from '../../../src/platform/fakeClock.ts';
 import { tempDir, waitFor, within, writeToFd } from '../../unit/log/helpers.ts';
 import { OUTPUT_SCENARIOS, expectedOf, type Expected } from './outputScenarios.ts';
 
-type Native = typeof import('../../../src/process/native.ts');
+type Native = typeof import('../../../src/sys/index.ts');
 let native: Native | null = null;
 let whyNot = '';
 try {
-  native = await import('../../../src/process/native.ts');
+  native = await import('../../../src/sys/index.ts');
 } catch (err) {
   whyNot = `native addon not loadable (${(err as Error).message}); run npm run build:native`;
 }

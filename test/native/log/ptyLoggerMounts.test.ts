@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import { JobLogger } from '../../../src/log/jobLogger.ts';
 import { tempDir, waitFor, within, writeToFd } from '../../unit/log/helpers.ts';
 
-type Native = typeof import('../../../src/process/native.ts');
+type Native = typeof import('../../../src/sys/index.ts');
 let native: Native | null = null;
 let skip: string | false = false;
 if (process.getuid?.() !== 0) skip = 'needs root (mounts a tmpfs)';
 else {
   try {
-    native = await import('../../../src/process/native.ts');
+    native = await import('../../../src/sys/index.ts');
   } catch (err) {
     skip = `native addon not loadable (${(err as Error).message})`;
   }

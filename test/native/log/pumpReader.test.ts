@@ -7,13 +7,13 @@ import { closeSync, constants, openSync, readFileSync, readSync, renameSync, wri
 import { join } from 'node:path';
 import { tempDir, waitFor, within, writeToFd } from '../../unit/log/helpers.ts';
 
-type Native = typeof import('../../../src/process/native.ts');
+type Native = typeof import('../../../src/sys/index.ts');
 type PumpModule = typeof import('../../../src/log/pumpReader.ts');
 let native: Native | null = null;
 let pump: PumpModule | null = null;
 let skip: string | false = false;
 try {
-  native = await import('../../../src/process/native.ts');
+  native = await import('../../../src/sys/index.ts');
   pump = await import('../../../src/log/pumpReader.ts');
 } catch (err) {
   skip = `native addon not loadable (${(err as Error).message}); run npm run build:native`;

@@ -2,7 +2,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OutputSink, OutputSource } from '../../../src/log/port.ts';
-import * as native from '../../../src/process/native.ts';
+import * as native from '../../../src/sys/index.ts';
 import { NativeProcessPort } from '../../../src/process/nativePort.ts';
 import type { ExitInfo, SpawnRequest } from '../../../src/process/port.ts';
 import { readAll, SH_ENV } from './helpers/reap.ts';

@@ -5,8 +5,8 @@ import { createConnection, createServer, Socket as NetSocket, type Socket } from
 import { mkdtempSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as native from '../../../src/process/native.ts';
-import { SyscallError } from '../../../src/process/syscallError.ts';
+import * as native from '../../../src/sys/index.ts';
+import { SyscallError } from '../../../src/sys/syscallError.ts';
 import { nextStatus, readAll, run, SH_ENV, stopReaping, waitEnd } from './helpers/reap.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'upstart-native-'));

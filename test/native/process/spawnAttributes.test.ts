@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as native from '../../../src/process/native.ts';
+import * as native from '../../../src/sys/index.ts';
 import { PROBE, parseProbe, statFields } from './helpers/probe.ts';
 import { readAll, run, SH_ENV, stopReaping, waitEnd } from './helpers/reap.ts';
 

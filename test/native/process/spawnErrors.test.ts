@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as native from '../../../src/process/native.ts';
-import type { SpawnSpec } from '../../../src/process/native.ts';
-import { SpawnError } from '../../../src/process/spawnError.ts';
+import * as native from '../../../src/sys/index.ts';
+import type { SpawnSpec } from '../../../src/sys/index.ts';
+import { SpawnError } from '../../../src/sys/spawnError.ts';
 import { allStatuses, SH_ENV, stopReaping, waitEnd } from './helpers/reap.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'upstart-spawnerr-'));

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import * as native from '../../../src/process/native.ts';
-import { SpawnError } from '../../../src/process/spawnError.ts';
+import * as native from '../../../src/sys/index.ts';
+import { SpawnError } from '../../../src/sys/spawnError.ts';
 import { PROBE, parseProbe } from '../../native/process/helpers/probe.ts';
 import { run, SH_ENV, stopReaping } from '../../native/process/helpers/reap.ts';
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SysvServices, type SysvDeps } from '../../../src/daemon/sysvServices.ts';
 import type { HelperResult } from '../../../src/process/helperRuns.ts';
-import { SpawnError } from '../../../src/process/spawnError.ts';
+import { SpawnError } from '../../../src/sys/spawnError.ts';
 
 type Outcome = HelperResult | Error;
 

@@ -3,8 +3,8 @@ import { readSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { isatty, ReadStream as TtyReadStream } from 'node:tty';
 import type { Readable } from 'node:stream';
-import * as native from '../../../../src/process/native.ts';
-import type { ChildStatus, SpawnSpec } from '../../../../src/process/native.ts';
+import * as native from '../../../../src/sys/index.ts';
+import type { ChildStatus, SpawnSpec } from '../../../../src/sys/index.ts';
 
 const seen = new Map<number, ChildStatus[]>();
 const waiters = new Map<number, Array<(s: ChildStatus) => void>>();

@@ -1,0 +1,112 @@
+// Starting processes: the spawn options, their validation into the addon's form, spawn and execve.
+import type { RLimit, RLimitName } from '../model/jobClass.ts';
+import { RLIMIT_NAMES } from '../model/jobClass.ts';
+import { addon, fail, isInt, limitNumber, strings } from './addon.ts';
+
+/** stdio for one of fds 0/1/2: inherit the daemon's, /dev/null, or a given fd (a pty slave, a log pipe). */
+export type Stdio = 'inherit' | 'null' | number;
+
+export interface SpawnSpec {
+  /** The file to exec; defaults to argv[0]. Without '/', PATH from `env` is searched (after chroot). */
+  file?: string;
+  argv: string[];
+  /** KEY=VALUE strings. */
+  env: string[];
+  cwd?: string;
+  chroot?: string;
+  umask?: number;
+  nice?: number;
+  oomScoreAdj?: number;
+  rlimits?: Partial<Record<RLimitName, RLimit>>;
+  /** User name (or numeric uid): sets uid, gid (unless `group`) and supplementary groups as initgroups does. */
+  user?: string;
+  /** Group name (or numeric gid). */
+  group?: string;
+  /** New session (and process group) via setsid. */
+  setsid?: boolean;
+  /** Make stdio[0] the controlling tty (needs setsid and a tty on fd 0). */
+  controllingTty?: boolean;
+  stdio?: [Stdio, Stdio, Stdio];
+  /** cgroup directories to join before exec (the child writes itself into each cgroup.procs). */
+  cgroups?: string[];
+  /** PTRACE_TRACEME before exec: the child stops with SIGTRAP after exec. */
+  traceMe?: boolean;
+  /** fds (>= 3) that stay open across exec (close-on-exec is cleared in the child only). */
+  keepFds?: number[];
+}
+
+/** The spec as native/src/spawn_spec.c reads it. */
+export interface RawSpawnSpec {
+  file: string;
+  argv: string[];
+  envp: string[];
+  cwd?: string;
+  chroot?: string;
+  umask?: number;
+  nice?: number;
+  oomScoreAdj?: number;
+  rlimits?: [number, number, number][];
+  user?: string;
+  group?: string;
+  setsid?: boolean;
+  controllingTty?: boolean;
+  stdio: [number, number, number];
+  cgroups?: string[];
+  traceMe?: boolean;
+  keepFds?: number[];
+}
+
+function stdioFd(v: Stdio, i: number): number {
+  if (v === 'inherit') return -1;
+  if (v === 'null') return -2;
+  if (!isInt(v, 0)) fail(`stdio[${i}] must be 'inherit', 'null' or a file descriptor`);
+  return v;
+}
+
+/** Validates a spawn spec and converts it to the addon's form; throws TypeError naming the bad field. */
+export function toRawSpec(spec: SpawnSpec): RawSpawnSpec {
+  const argv = strings(spec.argv, 'argv');
+  if (argv.length === 0) fail('argv must not be empty');
+  const raw: RawSpawnSpec = {
+    file: spec.file ?? argv[0]!,
+    argv,
+    envp: strings(spec.env, 'env'),
+    stdio: (spec.stdio ?? ['inherit', 'inherit', 'inherit']).map(stdioFd) as [number, number, number],
+  };
+  if (raw.file === '') fail('file must not be empty');
+  if (spec.cwd !== undefined) raw.cwd = spec.cwd;
+  if (spec.chroot !== undefined) raw.chroot = spec.chroot;
+  if (spec.umask !== undefined) raw.umask = isInt(spec.umask, 0, 0o7777) ? spec.umask : fail('umask must be 0..0o7777');
+  if (spec.nice !== undefined) raw.nice = isInt(spec.nice, -20, 19) ? spec.nice : fail('nice must be -20..19');
+  if (spec.oomScoreAdj !== undefined) {
+    raw.oomScoreAdj = isInt(spec.oomScoreAdj, -1000, 1000) ? spec.oomScoreAdj : fail('oomScoreAdj must be -1000..1000');
+  }
+  if (spec.rlimits !== undefined) {
+    raw.rlimits = Object.entries(spec.rlimits).map(([name, lim]) => {
+      if (!(RLIMIT_NAMES as readonly string[]).includes(name)) fail(`unknown rlimit ${name}`);
+      return [addon.constants.rlimit[name as RLimitName], limitNumber(lim.soft, `${name} soft`), limitNumber(lim.hard, `${name} hard`)];
+    });
+  }
+  if (spec.user !== undefined) raw.user = spec.user;
+  if (spec.group !== undefined) raw.group = spec.group;
+  if (spec.setsid) raw.setsid = true;
+  if (spec.controllingTty) raw.controllingTty = true;
+  if (spec.traceMe) raw.traceMe = true;
+  if (spec.cgroups !== undefined && spec.cgroups.length > 0) raw.cgroups = strings(spec.cgroups, 'cgroups');
+  if (spec.keepFds !== undefined && spec.keepFds.length > 0) {
+    if (spec.keepFds.some((fd) => !isInt(fd, 3))) fail('keepFds must be file descriptors >= 3');
+    raw.keepFds = spec.keepFds;
+  }
+  return raw;
+}
+
+/** Starts a process; returns its pid. Throws SpawnError (synchronously) when the child cannot reach exec. */
+export function spawn(spec: SpawnSpec): number {
+  return addon.spawn(toRawSpec(spec));
+}
+
+/** Replaces the daemon image; fds with close-on-exec cleared survive. Returns only by throwing. */
+export function execve(path: string, argv: string[], env: string[]): never {
+  if (typeof path !== 'string' || path === '') fail('path must be a non-empty string');
+  return addon.execve(path, strings(argv, 'argv'), strings(env, 'env'));
+}

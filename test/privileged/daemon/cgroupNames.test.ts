@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CgroupTree, findOwnCgroup } from '../../../src/process/cgroupTree.ts';
 import { cgroupName } from '../../../src/model/instanceRef.ts';
+import { sessionCgroupBase } from '../../../src/daemon/jobCgroups.ts';
 import { alive, killIfAlive, startDaemon, waitForFile, waitUntil, type DaemonHandle } from '../../integration/harness.ts';
 
 function cgroupsUsable(): string {
@@ -52,7 +53,7 @@ async function startWithStray(args: string[], file: string): Promise<number> {
 }
 
 async function pair(first: { args: string[]; job: string; instance: string }, second: { args: string[]; job: string; instance: string }): Promise<void> {
-  const base = `${own!.path === '/' ? '' : own!.path}/upstart-ts.${d.proc.pid}`;
+  const base = `${own!.path === '/' ? '' : own!.path}/${sessionCgroupBase(d.socket)}`;
   const s1 = await startWithStray(first.args, `${first.job.replace('/', '_')}-1.pid`);
   const s2 = await startWithStray(second.args, `${second.job.replace('/', '_')}-2.pid`);
   assert.equal(cgroupOf(s1), `${base}/${cgroupName(first.job, first.instance)}`);

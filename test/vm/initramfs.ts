@@ -88,8 +88,9 @@ export function baseArchive(cacheDir: string, busybox: string, node: string): st
     for (const lib of libs) put(root, lib.slice(1), realpathSync(lib));
     for (const d of ['proc', 'sys', 'dev', 'run', 'tmp', 'root', 'sbin', 'usr/sbin', 'var/log', 'etc']) mkdirSync(join(root, d), { recursive: true });
     chmodSync(join(root, 'tmp'), 0o1777);
-    cpioOf(root, `${out}.new`);
-    renameSync(`${out}.new`, out);
+    // Another test run may build the same base at the same time: each writes its own file, the last rename wins.
+    cpioOf(root, `${out}.${process.pid}.new`);
+    renameSync(`${out}.${process.pid}.new`, out);
     return out;
   } finally {
     rmSync(root, { recursive: true, force: true });

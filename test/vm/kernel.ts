@@ -1,7 +1,7 @@
 // The VM's kernel: Debian's current linux-image-amd64 dependency, fetched with apt-get download, unpacked to an uncompressed vmlinux and cached.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface Kernel {
   /** The file qemu boots: an uncompressed vmlinux (PVH entry), or the vmlinuz if it could not be unpacked. */
@@ -29,8 +29,12 @@ function cachedKernel(cacheDir: string): Kernel | undefined {
   if (!existsSync(cacheDir)) return undefined;
   const dirs = readdirSync(cacheDir).filter((d) => d.startsWith('linux-image-') && existsSync(join(cacheDir, d, 'kernel'))).sort().reverse();
   if (dirs.length === 0) return undefined;
-  const dir = join(cacheDir, dirs[0]!);
-  return { path: readFileSync(join(dir, 'kernel'), 'utf8').trim(), package: dirs[0]! };
+  return readKernel(join(cacheDir, dirs[0]!), dirs[0]!);
+}
+
+function readKernel(dir: string, name: string): Kernel {
+  // Relative to the directory (older caches hold an absolute path).
+  return { path: resolve(dir, readFileSync(join(dir, 'kernel'), 'utf8').trim()), package: name };
 }
 
 /**
@@ -66,9 +70,10 @@ export function debianKernel(cacheDir: string): Kernel {
   const name = `${pkg}_${version}`;
   const dir = join(cacheDir, name);
   const done = join(dir, 'kernel');
-  if (existsSync(done)) return { path: readFileSync(done, 'utf8').trim(), package: name };
+  if (existsSync(done)) return readKernel(dir, name);
 
-  const work = `${dir}.partial`;
+  // Another test run may fetch the same kernel at the same time: each unpacks apart, the first rename wins.
+  const work = `${dir}.${process.pid}.partial`;
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   // apt's sandbox user cannot write here; it says so on stderr and downloads as root.
@@ -79,10 +84,15 @@ export function debianKernel(cacheDir: string): Kernel {
   const vmlinuzName = readdirSync(join(work, 'boot')).find((f) => f.startsWith('vmlinuz-'));
   if (!vmlinuzName) throw new Error(`${deb} holds no boot/vmlinuz-*`);
   rmSync(join(work, deb));
-  renameSync(work, dir);
-  const vmlinuz = join(dir, 'boot', vmlinuzName);
-  const vmlinux = join(dir, 'vmlinux');
-  const path = unpackVmlinux(vmlinuz, vmlinux) ? vmlinux : vmlinuz;
-  writeFileSync(done, `${path}\n`);
-  return { path, package: name };
+  const vmlinuz = join('boot', vmlinuzName);
+  const file = unpackVmlinux(join(work, vmlinuz), join(work, 'vmlinux')) ? 'vmlinux' : vmlinuz;
+  // `kernel` names the file to boot, relative to the directory; once it is there, the directory is whole.
+  writeFileSync(join(work, 'kernel'), `${file}\n`);
+  try {
+    renameSync(work, dir);
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    if (!existsSync(done)) throw err;
+  }
+  return readKernel(dir, name);
 }

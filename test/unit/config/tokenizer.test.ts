@@ -92,6 +92,13 @@ test('exec: quotes, backslashes and inner blanks are kept as written', () => {
   assert.equal(main('exec a \\\n\n'), 'a');
 });
 
+test('exec: libnih\'s command cases (quotes, blanks and continued lines; up to a comment)', () => {
+  assert.equal(main('exec "this   is" a "test \\\n of" \\\n commands\n'), '"this   is" a "test of" commands');
+  assert.equal(main('exec this is a test # this is a comment\n'), 'this is a test');
+  assert.equal(main('exec this is a test # this is a comment'), 'this is a test');
+  assert.equal(main('exec this is a test'), 'this is a test');
+});
+
 test('exec: a newline inside quotes joins the lines with one space', () => {
   assert.equal(main('exec sh -c "echo a  \n    b"\n'), 'sh -c "echo a b"');
 });

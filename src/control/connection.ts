@@ -269,6 +269,11 @@ export class Connection implements Member {
       });
   }
 
+  /** A request is being answered, or one (or the handshake) is on its way in: a re-exec waits a little for it. */
+  get busy(): boolean {
+    return this.pending > 0 || this.lines.pendingBytes > 0 || !this.greeted;
+  }
+
   private endIfIdle(): void {
     if (this.peerEnded && this.pending === 0 && this.held === undefined && !this.socket.destroyed) {
       this.clearTimers();

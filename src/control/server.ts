@@ -83,6 +83,13 @@ export class ControlServer {
     return this.conns.size;
   }
 
+  /** Connections with a request being answered or on its way in (a re-exec waits a little for them). */
+  get busyConnections(): number {
+    let n = 0;
+    for (const c of this.conns) if (c.busy) n++;
+    return n;
+  }
+
   /** Reply bytes queued for all clients together, as last counted. */
   get unreadBytes(): number {
     return this.unreadTotal;

@@ -188,6 +188,7 @@ export class Daemon {
       journal: this.journal,
       cgroups: () => this.cgroups.current,
       controlFd: () => this.server?.fd,
+      controlBusy: () => this.server?.busyConnections ?? 0,
       notifyFd: () => this.notify?.fd,
       notifyStatus: this.notifyStatus,
       defaultJobEnv: this.initialJobEnv,
@@ -270,7 +271,7 @@ export class Daemon {
     this.installSignals();
     this.log.message(`${VERSION} ${ctx.options.mode} mode: socket ${ctx.paths.socket}, logs in ${ctx.paths.logdir}`);
     if (state !== undefined) {
-      this.log.message(`re-executed: carried on from the state of ${state.version} (format ${state.format}), ${state.parts.engine.jobs.length} job instance(s)`);
+      this.log.message(`re-executed: carried on from the state of ${state.version} (format ${state.format}), ${state.parts.engine.jobs.length} job instance(s), answering ${msSince(state).toFixed(0)} ms after the state was taken`);
     }
     // --restart: a re-exec; the system is up already, so there is no second startup event.
     if (ctx.options.startupEvent !== null && !ctx.options.restart) {

@@ -1,5 +1,5 @@
 // Stateful re-exec, the old image's side: quiesce, gather every owner's part, check it reads back, keep exactly its fds, execve.
-import { readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import type { Engine } from '../job/engine.ts';
 import type { JobLogger } from '../log/jobLogger.ts';
 import type { Journal } from '../log/journal.ts';
@@ -19,6 +19,8 @@ export interface HandoverHost {
   journal: Journal;
   cgroups(): CgroupTree | undefined;
   controlFd(): number | undefined;
+  /** Control connections with a request being answered or on its way in. */
+  controlBusy(): number;
   notifyFd(): number | undefined;
   notifyStatus: ReadonlyMap<string, string>;
   defaultJobEnv: ReadonlyMap<string, string>;
@@ -28,7 +30,9 @@ export interface HandoverHost {
 }
 
 /** How long the first step may wait for job output to reach the logs and for helpers to finish. */
-const QUIESCE_MS = 3000;
+const QUIESCE_MS = 5000;
+/** How long the exec waits for control requests already on their way to be answered. */
+const CONTROL_GRACE_MS = 250;
 
 /** The command line of the new image: the node binary and bin/upstart as they are on disk now, the same options, plus the state fd. */
 export function reexecArgv(stateFd: number, argv = process.argv, execArgv = process.execArgv): string[] {
@@ -58,7 +62,12 @@ export class Reexec {
     if (this.preparing !== undefined) return this.preparing;
     this.withState = withState;
     const p = this.prepare().then(() => {
-      setTimeout(() => this.commit(), 1);
+      const start = performance.now();
+      const attempt = (): void => {
+        if (this.h.controlBusy() > 0 && performance.now() - start < CONTROL_GRACE_MS) setTimeout(attempt, 5);
+        else this.commit();
+      };
+      setTimeout(attempt, 1);
     }, (err: unknown) => {
       this.preparing = undefined;
       throw err;
@@ -75,6 +84,14 @@ export class Reexec {
         readFileSync(this.withState);
       } catch (err) {
         throw new EngineError('invalid', `--with-state: cannot read ${this.withState}: ${(err as Error).message}`);
+      }
+    }
+    // What the new image is made of must be there: a missing script would start node and lose the daemon.
+    for (const [file, mode] of [[process.execPath, fsConstants.X_OK], [process.argv[1] ?? '', fsConstants.R_OK]] as const) {
+      try {
+        accessSync(file, mode);
+      } catch (err) {
+        throw new EngineError('failed', `re-exec not possible: ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
     }
     if (h.controlFd() === undefined) throw new EngineError('failed', 're-exec: the control socket has no fd to hand over');

@@ -217,11 +217,13 @@ export class JobLogger implements OutputSink {
 
   private stopReaders(deadline: number): string | undefined {
     let why: string | undefined;
+    // Every thread is asked first, then each is waited for: they stop side by side, not one after another.
+    for (const e of this.entries.values()) for (const r of e.readers) if (r instanceof PumpReader) r.signalStop();
     for (const e of this.entries.values()) {
       let h = this.handing.get(e);
       if (h === undefined) this.handing.set(e, h = { masters: [], pending: [] });
       for (const r of [...e.readers]) {
-        const left = r instanceof PumpReader ? r.handOver(Math.max(1, Math.round(deadline - performance.now()))) : r.handOver();
+        const left = r instanceof PumpReader ? r.handOver(Math.max(200, Math.round(deadline - performance.now()))) : r.handOver();
         if (left === false) why ??= `${e.file.path}: its reader did not stop (a write hangs)`;
         else e.file.append(left);
         if (r instanceof PumpReader) e.directDone += r.directWritten();

@@ -89,6 +89,11 @@ export class PumpReader {
     return this.fd;
   }
 
+  /** For a re-exec, first of two steps: asks the thread to stop reading (handOver() then waits for it). */
+  signalStop(): void {
+    if (this.handle !== null && !this.done && !this.fallback) native!.pumpAbandon(this.handle);
+  }
+
   /**
    * For a re-exec: reading stops for good without closing the master or calling `end`; returns
    * the bytes read but not yet delivered, or false if the thread could not be stopped in time.

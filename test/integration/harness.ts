@@ -51,7 +51,8 @@ export function run(file: string, args: string[], env: Record<string, string | u
   });
 }
 
-export async function startDaemon(jobs: Record<string, string>, opts: { args?: string[]; env?: Record<string, string> } = {}): Promise<DaemonHandle> {
+/** opts.node: the node binary to run the daemon with (default this process's). */
+export async function startDaemon(jobs: Record<string, string>, opts: { args?: string[]; env?: Record<string, string>; node?: string } = {}): Promise<DaemonHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'upstart-it-'));
   const confdir = join(dir, 'conf');
   const logdir = join(dir, 'log');
@@ -64,7 +65,7 @@ export async function startDaemon(jobs: Record<string, string>, opts: { args?: s
     writeFileSync(path, text);
   };
   for (const [name, text] of Object.entries(jobs)) writeJob(name, text);
-  const proc = spawn(process.execPath, [UPSTART, '--user', '--confdir', confdir, '--logdir', logdir, '--socket', socket, ...(opts.args ?? [])], {
+  const proc = spawn(opts.node ?? process.execPath, [UPSTART, '--user', '--confdir', confdir, '--logdir', logdir, '--socket', socket, ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },
   });

@@ -150,7 +150,11 @@ function stageInit(stage) {
     if (bin !== undefined) link(join(stage, 'sbin', name), `/usr/lib/upstart-ts/bin/${bin}`);
     else process.stderr.write(`package-deb: warning: no bin entry for ${name}: /sbin/${name} is not in upstart-ts-init\n`);
   }
-  if (pkg.bin['upstart-service'] !== undefined) link(join(stage, 'usr', 'sbin', 'service'), '../lib/upstart-ts/bin/upstart-service');
+  if (pkg.bin['upstart-service'] !== undefined) {
+    link(join(stage, 'usr', 'sbin', 'service'), '../lib/upstart-ts/bin/upstart-service');
+    // Never silently over the distribution's service(8): diverted to /usr/sbin/service.distrib while installed.
+    for (const script of ['preinst', 'postrm']) writeFile(join(stage, 'DEBIAN', script), readFileSync(join(templates, `upstart-ts-init.${script}`), 'utf8'), 0o755);
+  }
   const jobs = readdirSync(join(templates, 'init')).filter((f) => f.endsWith('.conf')).sort();
   for (const job of jobs) writeFile(join(stage, 'etc', 'init', job), readFileSync(join(templates, 'init', job), 'utf8'));
   writeFile(join(stage, 'DEBIAN', 'conffiles'), `${jobs.map((f) => `/etc/init/${f}`).join('\n')}\n`);

@@ -52,6 +52,10 @@ test('package:deb: upstart-ts and upstart-ts-init build, with fields, lintian an
     const initFiles = sh('dpkg-deb', ['-c', init]);
     assert.match(initFiles, /\.\/sbin\/init -> \/usr\/lib\/upstart-ts\/bin\/upstart/);
     assert.match(initFiles, /\.\/etc\/init\/rc-sysinit\.conf/);
+    // service(8): ours, with the distribution's diverted to service.distrib while installed, not overwritten.
+    assert.match(initFiles, /\.\/usr\/sbin\/service -> \.\.\/lib\/upstart-ts\/bin\/upstart-service/);
+    assert.match(sh('dpkg-deb', ['-I', init, 'preinst']), /dpkg-divert --package upstart-ts-init --add --rename --divert \/usr\/sbin\/service\.distrib \/usr\/sbin\/service/);
+    assert.match(sh('dpkg-deb', ['-I', init, 'postrm']), /dpkg-divert --package upstart-ts-init --remove --rename/);
     const mainFiles = sh('dpkg-deb', ['-c', main]);
     assert.doesNotMatch(mainFiles, /\.\/sbin\/init\b/, 'upstart-ts itself never touches /sbin/init');
 

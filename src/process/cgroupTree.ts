@@ -247,6 +247,11 @@ function collectPids(fs: Fs, dir: string, out: number[]): void {
   } catch {
     return; // gone meanwhile
   }
-  for (const l of text.split('\n')) if (l !== '') out.push(Number(l));
+  for (const l of text.split('\n')) {
+    const pid = Number(l);
+    // 0: a process outside our PID namespace (the cgroup file system is the parent's, e.g. PID 1 of
+    // `unshare --pid` beside another one). Not ours to signal, and kill(0) would hit our own group.
+    if (l !== '' && Number.isInteger(pid) && pid > 0) out.push(pid);
+  }
   for (const e of subdirs) collectPids(fs, join(dir, e), out);
 }

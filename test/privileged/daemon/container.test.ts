@@ -2,16 +2,16 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { descendants, runsNode, killIfAlive, run, UPSTART, INITCTL, waitUntil } from '../../integration/harness.ts';
+import { cmdline, descendants, runsNode, killIfAlive, ROOT, run, UPSTART, INITCTL, waitUntil } from '../../integration/harness.ts';
 
 const UNSHARE = '/usr/bin/unshare';
 const NSENTER = '/usr/bin/nsenter';
 const why = process.getuid?.() !== 0 ? 'needs root (user and PID namespaces)'
   : !existsSync(UNSHARE) || spawnSync(UNSHARE, ['--user', '--map-root-user', '--pid', '--fork', '--mount', '--mount-proc', '/bin/true']).status !== 0 ? 'needs unshare (util-linux) and user namespaces'
-    : !existsSync(NSENTER) ? 'needs nsenter (util-linux)' : '';
+    : !existsSync(NSENTER) ? 'needs nsenter (util-linux)' : !existsSync('/srv') || !existsSync('/var/log') ? 'needs /srv and /var/log to mount over' : '';
 if (why) console.log(`# skipping the container PID 1 tests: ${why}`);
 
 interface Ns {
@@ -37,17 +37,19 @@ after(() => {
 });
 
 /**
- * The daemon as PID 1 of new user, PID and mount namespaces, with a tmpfs on /run (so the system
- * socket, /run/upstart/control.sock, is the namespace's own), no `container` variable and no
- * KUBERNETES_SERVICE_HOST. `@DIR` in args is the test's directory.
+ * The daemon as PID 1 of new user, PID and mount namespaces (and a network namespace with `net`),
+ * with tmpfs on /run, /var/log and /srv (so the system socket, the default log directory and what
+ * the example writes are the namespace's own), no `container` variable and no
+ * KUBERNETES_SERVICE_HOST. `@DIR` in job files and args is the test's directory.
  */
-function container(jobs: Record<string, string>, args: string[]): Ns {
+function container(jobs: Record<string, string>, args: string[], net = false, extraEnv: Record<string, string> = {}): Ns {
   const dir = mkdtempSync(join(tmpdir(), 'upstart-ctr-'));
   mkdirSync(join(dir, 'conf'));
   for (const [name, text] of Object.entries(jobs)) writeFileSync(join(dir, 'conf', `${name}.conf`), text.replaceAll('@DIR', dir));
-  const env: Record<string, string | undefined> = { ...process.env, container: undefined, KUBERNETES_SERVICE_HOST: undefined, UPSTART_SESSION: undefined, UPSTART_EXIT_WITH: undefined };
-  const unshare = spawn(UNSHARE, ['--user', '--map-root-user', '--pid', '--fork', '--mount', '--mount-proc',
-    '/bin/sh', '-c', 'mount -t tmpfs tmpfs /run && exec "$0" "$@"', process.execPath, UPSTART, '--confdir', join(dir, 'conf'), ...args.map((a) => a.replaceAll('@DIR', dir))], {
+  const env: Record<string, string | undefined> = { ...process.env, container: undefined, KUBERNETES_SERVICE_HOST: undefined, UPSTART_SESSION: undefined, UPSTART_EXIT_WITH: undefined, ...extraEnv };
+  const setup = ['mount -t tmpfs tmpfs /run', 'mount -t tmpfs tmpfs /var/log', 'mount -t tmpfs tmpfs /srv', ...(net ? ['/usr/sbin/ip link set lo up'] : []), 'exec "$0" "$@"'].join(' && ');
+  const unshare = spawn(UNSHARE, ['--user', '--map-root-user', '--pid', '--fork', '--mount', '--mount-proc', ...(net ? ['--net'] : []),
+    '/bin/sh', '-c', setup, process.execPath, UPSTART, '--confdir', join(dir, 'conf'), ...args.map((a) => a.replaceAll('@DIR', dir))], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });
@@ -69,9 +71,9 @@ function container(jobs: Record<string, string>, args: string[]): Ns {
 
 const listening = (n: Ns) => waitUntil('the daemon to listen', () => n.err().includes(' mode: socket ') || n.unshare.exitCode !== null, 30_000);
 
-/** `docker exec C initctl ARGS`: initctl run inside the daemon's namespaces with an empty environment, no flags. */
-function dockerExec(daemon: number, args: string[]) {
-  return run(NSENTER, ['--target', String(daemon), '--user', '--mount', '--pid', '--preserve-credentials', '/usr/bin/env', '-i', 'PATH=/usr/bin:/bin', INITCTL, ...args]);
+/** `docker exec C PROGRAM ARGS`: run inside the daemon's namespaces with an empty environment (PATH only). */
+function dockerExec(daemon: number, argv: string[], net = false) {
+  return run(NSENTER, ['--target', String(daemon), '--user', '--mount', '--pid', ...(net ? ['--net'] : []), '--preserve-credentials', '/usr/bin/env', '-i', 'PATH=/usr/bin:/bin', ...argv]);
 }
 
 test('--container: SIGTERM stops two jobs in stop-on order, within their kill timeouts, and the daemon exits 0; lines prefixed; --logdir; initctl with no flags', { skip: why || false, timeout: 120_000 }, async () => {
@@ -87,7 +89,7 @@ test('--container: SIGTERM stops two jobs in stop-on order, within their kill ti
   await waitUntil('both jobs to write', () => n.out().includes('db ready') && n.out().includes('web serving'));
 
   // docker exec C initctl status web: the system socket inside the container, no flags, no UPSTART_SESSION.
-  const st = await dockerExec(daemon, ['status', 'web']);
+  const st = await dockerExec(daemon, [INITCTL, 'status', 'web']);
   assert.equal(st.code, 0, st.stderr);
   assert.match(st.stdout, /^web start\/running, process \d+\n$/);
 
@@ -118,13 +120,67 @@ test('--exit-with main: main exits 7, the others are stopped first, the daemon e
 });
 
 test('PID 1 without --container in a PID namespace that is not the first: SIGTERM is a shutdown, not a re-exec', { skip: why || false, timeout: 120_000 }, async () => {
-  const n = container({ svc: "start on startup\nexec sh -c 'echo svc up; exec sleep 6703'\npost-stop exec sh -c 'echo \"$EXIT_SIGNAL\" > @DIR/svc.stopped'\n" }, []);
+  // (Job names unlike other tests': PID 1 daemons of sibling namespaces share the cgroup base `upstart`.)
+  const n = container({ nsjob: "start on startup\nexec sh -c 'echo nsjob up; exec sleep 6703'\npost-stop exec sh -c 'echo \"$EXIT_SIGNAL\" > @DIR/nsjob.stopped'\n" }, []);
   await listening(n);
   assert.match(n.err().split('\n')[0]!, /^upstart: container: PID 1 of a PID namespace that is not the machine's first \(pid:\[\d+\]\)$/);
   const daemon = await n.daemon();
-  await waitUntil('svc to write', () => n.out().includes('svc up'));
+  await waitUntil('nsjob to write', () => n.out().includes('nsjob up'));
+  // No --logdir: the journal is in /var/log/upstart, and no job log file is written.
+  const ls = await dockerExec(daemon, ['/bin/ls', '/var/log/upstart']);
+  assert.equal(ls.stdout, 'upstart-events.jsonl\n', ls.stderr);
   process.kill(daemon, 'SIGTERM');
   assert.equal(await n.exited, 0, n.err());
-  assert.equal(readFileSync(join(n.dir, 'svc.stopped'), 'utf8'), 'TERM\n');
+  assert.equal(readFileSync(join(n.dir, 'nsjob.stopped'), 'utf8'), 'TERM\n');
   assert.doesNotMatch(n.err(), /re-exec/);
+});
+
+const NODE_ON_JOB_PATH = ['/usr/local/bin/node', '/usr/bin/node', '/bin/node'].some((p) => existsSync(p));
+const exampleWhy = why || (!NODE_ON_JOB_PATH ? 'the example web job runs node, which is not on the jobs\' PATH here' : !existsSync('/usr/sbin/ip') ? 'needs ip (iproute2) to bring up lo' : '');
+
+test('examples/container: its jobs as the image runs them (setup, web, worker); docker exec; docker stop stops worker before web', { skip: exampleWhy || false, timeout: 120_000 }, async () => {
+  const src = join(ROOT, 'examples', 'container', 'init');
+  const jobs: Record<string, string> = {};
+  for (const f of readdirSync(src).filter((x) => x.endsWith('.job'))) jobs[f.replace(/\.job$/, '')] = readFileSync(join(src, f), 'utf8');
+  // As the image: ENTRYPOINT upstart --container, ENV UPSTART_EXIT_WITH=web; --logdir only to read the journal afterwards.
+  const n = container(jobs, ['--container', '--logdir', '@DIR/log'], true, { UPSTART_EXIT_WITH: 'web' });
+  await listening(n);
+  const daemon = await n.daemon();
+  await waitUntil('web to listen', () => /^web +\| listening on 8080$/m.test(n.out()));
+  assert.match(n.out(), /^setup +\| prepared \/srv\/www$/m);
+  const get = await dockerExec(daemon, [process.execPath, '-e', 'require("http").get("http://127.0.0.1:8080/", (r) => r.pipe(process.stdout))'], true);
+  assert.equal(get.stdout, 'hello from upstart-ts\n', get.stderr);
+  const list = await dockerExec(daemon, [INITCTL, 'list']);
+  assert.match(list.stdout, /^setup stop\/waiting\nweb start\/running, process \d+\nworker start\/running, process \d+\n$/);
+  process.kill(daemon, 'SIGTERM');
+  assert.equal(await n.exited, 0, n.err());
+  assert.match(n.out(), /^web +\| GET \/$/m);
+  // worker (stop on stopping web) is stopped before web.
+  const stopped = readFileSync(join(n.dir, 'log', 'upstart-events.jsonl'), 'utf8').trim().split('\n')
+    .map((l) => JSON.parse(l) as { kind: string; name?: string; env?: string[] })
+    .filter((e) => e.kind === 'event' && e.name === 'stopped').map((e) => e.env![0]);
+  assert.deepEqual(stopped, ['JOB=setup', 'JOB=worker', 'JOB=web']);
+});
+
+test('two PID 1 daemons of sibling namespaces with a job of the same name: stopping one signals nothing outside its namespace', { skip: why || false, timeout: 120_000 }, async () => {
+  // Both bases are `upstart` in the same cgroup (no cgroup namespace): each sees the other's twin as pid 0.
+  let terms = 0;
+  const count = (): void => { terms++; };
+  process.on('SIGTERM', count);
+  try {
+    const a = container({ twin: "start on startup\nexec sh -c 'echo twin a; exec sleep 6705'\n" }, ['--container']);
+    const b = container({ twin: "start on startup\nexec sh -c 'echo twin b; exec sleep 6706'\n" }, ['--container']);
+    await Promise.all([listening(a), listening(b)]);
+    await waitUntil('both twins to run', () => a.out().includes('twin a') && b.out().includes('twin b'));
+    const da = await a.daemon();
+    const db = await b.daemon();
+    process.kill(da, 'SIGTERM');
+    assert.equal(await a.exited, 0, a.err());
+    assert.equal(terms, 0, 'the test runner (in the daemons\' process group) got no SIGTERM');
+    assert.ok(descendants(b.unshare.pid!).some((p) => cmdline(p)?.join(' ') === 'sleep 6706'), 'b\'s twin still runs');
+    process.kill(db, 'SIGTERM');
+    assert.equal(await b.exited, 0, b.err());
+  } finally {
+    process.off('SIGTERM', count);
+  }
 });

@@ -62,6 +62,17 @@ export function containerHint(p: ContainerProbes): string | undefined {
   return undefined;
 }
 
+/**
+ * The base of PID 1's job cgroups (inside its own cgroup): `upstart` in the machine's first PID
+ * namespace; `upstart.pidns-N` as PID 1 of another (`ns` is the `/proc/self/ns/pid` link), whose
+ * own cgroup sibling namespaces may share when there is no cgroup namespace (unshare, bubblewrap):
+ * with one name, one daemon's cgroup.kill would reach the other's jobs. Stable across re-exec.
+ */
+export function pid1CgroupBase(ns: string | undefined): string {
+  const m = ns === undefined || ns === INITIAL_PID_NS ? null : /^pid:\[(\d+)\]$/.exec(ns);
+  return m ? `upstart.pidns-${m[1]}` : 'upstart';
+}
+
 /** The probes over the real file system and the given environment. */
 export function realContainerProbes(env: Record<string, string | undefined>): ContainerProbes {
   const quiet = <T>(f: () => T): T | undefined => {

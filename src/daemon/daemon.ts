@@ -28,6 +28,7 @@ import { JobCgroups, sessionCgroupBase } from './jobCgroups.ts';
 import { realPid1Sys, takeOnDuties } from './pid1.ts';
 import { HANDLED_SIGNALS, signalAction, type SignalAction, type SignalContext } from './signals.ts';
 import { adjustSpawns } from './spawnPolicy.ts';
+import { pid1CgroupBase, realContainerProbes } from './containerMode.ts';
 import { ContainerOutput, killEveryJob, stdoutWriter, watchExitWith } from './containerInit.ts';
 import { ExitWithError, unknownExitWith } from './exitWith.ts';
 import { jobPath } from './jobPath.ts';
@@ -118,7 +119,7 @@ export class Daemon {
     this.cgroups = new JobCgroups({
       disabled: o.noCgroups,
       system: o.mode === 'system',
-      baseName: ctx.pid1 ? 'upstart' : sessionCgroupBase(ctx.paths.socket),
+      baseName: ctx.pid1 ? pid1CgroupBase(realContainerProbes(ctx.env).readLink('/proc/self/ns/pid')) : sessionCgroupBase(ctx.paths.socket),
       log: (level, msg) => this.log.log(level, msg),
       running: () => this.instancesWithProcesses(),
     });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readlinkSync } from 'node:fs';
-import { detectContainerMode, INITIAL_PID_NS, type ContainerProbes } from '../../../src/daemon/containerMode.ts';
+import { detectContainerMode, INITIAL_PID_NS, pid1CgroupBase, type ContainerProbes } from '../../../src/daemon/containerMode.ts';
 
 function probes(over: { env?: Record<string, string>; files?: string[]; cgroup?: string; ns?: string } = {}): ContainerProbes {
   return {
@@ -62,4 +62,10 @@ test('this machine: the test runner is either in the first PID namespace or not,
   // Namespaces made later get numbers from 0xF0000000 up, above the fixed first one.
   const n = Number(/\d+/.exec(link)![0]);
   assert.ok(link === INITIAL_PID_NS || n >= 0xf0000000, link);
+});
+
+test('PID 1 job cgroups: `upstart` on a machine, named by the PID namespace in another', () => {
+  assert.equal(pid1CgroupBase(INITIAL_PID_NS), 'upstart');
+  assert.equal(pid1CgroupBase(undefined), 'upstart');
+  assert.equal(pid1CgroupBase('pid:[4026532417]'), 'upstart.pidns-4026532417');
 });

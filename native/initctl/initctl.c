@@ -26,6 +26,8 @@
 static const char *const ALIASES[] = {"start", "stop", "restart", "reload", "status", NULL};
 /* What install-aliases links: initctl itself too, so DIR on PATH gives the client without bin/initctl's wrapper. */
 static const char *const LINKS[] = {"initctl", "start", "stop", "restart", "reload", "status", NULL};
+/* The machine commands, linked to the bin/ entries beside the client where they are found. */
+static const char *const MACHINE_LINKS[] = {"shutdown", "reboot", "halt", "poweroff", "telinit", "runlevel", NULL};
 static const char *const FORWARDED_ENV[] = {"UPSTART_JOB", "UPSTART_INSTANCE", NULL};
 
 static const char *program = "initctl";
@@ -193,6 +195,9 @@ static int install_aliases(const char *dir) {
   for (int i = 0; LINKS[i]; i++) status |= link_one(dir, LINKS[i], self);
   char target[PATH_MAX];
   if (find_sibling(self, "upstart-rc", target, sizeof target)) status |= link_one(dir, "upstart-rc", target);
+  /* shutdown, reboot, halt, poweroff, telinit, runlevel (docs/machine.md). */
+  for (int i = 0; MACHINE_LINKS[i]; i++)
+    if (find_sibling(self, MACHINE_LINKS[i], target, sizeof target)) status |= link_one(dir, MACHINE_LINKS[i], target);
   if (find_sibling(self, "upstart-service", target, sizeof target)) status |= link_service(dir, target);
   else fprintf(stderr, "%s: upstart-service not found beside %s; service not linked\n", program, self);
   return status;

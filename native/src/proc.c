@@ -1,4 +1,4 @@
-/* Process-wide calls: kill/killpg, child subreaper, reboot, the console's keyboard signal, mount, execve for re-exec, the daemon's own rlimits. */
+/* Process-wide calls: kill/killpg, child subreaper, reboot, sync, the console's keyboard signal, mount, execve for re-exec, the daemon's own rlimits. */
 #include "common.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +27,14 @@ static napi_value js_kill(napi_env env, napi_callback_info info) {
   args(env, info, a, 2);
   if (!arg_int32(env, a[0], "pid", &pid) || !arg_int32(env, a[1], "signal", &sig)) return NULL;
   if (kill(pid, sig) < 0) return throw_syscall(env, pid < 0 ? "killpg" : "kill", errno);
+  return NULL;
+}
+
+/* sync(): flushes every filesystem's buffers (PID 1's last steps before reboot(2)). */
+static napi_value js_sync(napi_env env, napi_callback_info info) {
+  (void)env;
+  (void)info;
+  sync();
   return NULL;
 }
 
@@ -165,6 +173,7 @@ void register_proc(napi_env env, napi_value exports) {
   set_fn(env, exports, "setChildSubreaper", set_subreaper);
   set_fn(env, exports, "getChildSubreaper", get_subreaper);
   set_fn(env, exports, "reboot", js_reboot);
+  set_fn(env, exports, "sync", js_sync);
   set_fn(env, exports, "kdSigAccept", js_kd_sig_accept);
   set_fn(env, exports, "mount", js_mount);
   set_fn(env, exports, "execve", js_execve);

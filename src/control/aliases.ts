@@ -1,9 +1,12 @@
-// `initctl install-aliases DIR`: initctl, start, stop, restart, reload and status as symlinks to the client; upstart-rc and service to theirs.
-import { accessSync, constants, lstatSync, mkdirSync, readlinkSync, realpathSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
-import { basename, join } from 'node:path';
+// `initctl install-aliases DIR`: initctl, start, stop, restart, reload and status as symlinks to the client; upstart-rc, service and the machine commands to theirs.
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /** The alias names plus initctl itself (DIR on PATH then gives the client with no wrapper in between). */
 export const LINK_NAMES = ['initctl', 'start', 'stop', 'restart', 'reload', 'status'] as const;
+
+/** The machine commands (docs/machine.md), linked to their bin/ entries beside the client where those exist. */
+export const MACHINE_LINK_NAMES = ['shutdown', 'reboot', 'halt', 'poweroff', 'telinit', 'runlevel'] as const;
 
 /**
  * Makes DIR/NAME → target for every name in LINK_NAMES, atomically (symlink to NAME.new, rename). An existing
@@ -23,6 +26,7 @@ export function installAliases(dir: string, target: string, programs?: { rc: str
       links.push(['service', programs.service]);
     }
   }
+  for (const n of MACHINE_LINK_NAMES) if (existsSync(join(dirname(target), n))) links.push([n, join(dirname(target), n)]);
   for (const [name, to] of links) {
     const path = join(dir, name);
     try {

@@ -5,7 +5,7 @@ import type { SysvRunRequest, SysvRunResult, SysvStatus } from '../model/sysv.ts
 import { LineBuffer } from './lineBuffer.ts';
 import {
   decodeReply, encodeLine, MAX_LINE_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION,
-  type ConfigSummary, type ErrorCode, type Reply, type Request, type SessionInfo,
+  type ConfigSummary, type ErrorCode, type PendingChange, type Reply, type Request, type RunlevelState, type SessionInfo,
 } from './protocol.ts';
 
 /** A failure reported by the daemon (its code) or by the connection (`closed`, `bad-request`, ...). */
@@ -230,6 +230,19 @@ export class ControlClient {
   /** The SysV init scripts the daemon has run, with their states. */
   sysvList(): Promise<SysvStatus[]> {
     return this.request('sysv-list');
+  }
+
+  /** runlevel(8): init's current and previous runlevel (`N`: none), and a pending change. */
+  runlevel(): Promise<RunlevelState> {
+    return this.request('runlevel');
+  }
+  /** telinit(8) / shutdown(8): changes the runlevel (at `at`, ms since the epoch, if given). */
+  telinit(runlevel: string, env: string[] = [], o: { at?: number; message?: string } = {}): Promise<{ replaced?: PendingChange }> {
+    return this.request('telinit', { runlevel, env, ...o });
+  }
+  /** shutdown -c. */
+  cancelShutdown(): Promise<{ cancelled?: PendingChange }> {
+    return this.request('cancel-shutdown');
   }
 
   /** Streams every future journal entry to onEntry until close() (or the connection ends). */

@@ -3,7 +3,7 @@ import type { JournalEntry } from '../model/engineApi.ts';
 import type { LogPriority } from '../log/daemonLog.ts';
 import type { OutputStats } from '../log/port.ts';
 import type { SysvStatusAnswer, SysvRunRequest, SysvRunResult, SysvStatus } from '../model/sysv.ts';
-import type { SessionInfo } from './protocol.ts';
+import type { PendingChange, RunlevelState, SessionInfo } from './protocol.ts';
 
 export interface DaemonHooks {
   /** `initctl version`: the whole line without the newline, e.g. `init (upstart-ts 0.1.0)`. */
@@ -45,6 +45,15 @@ export interface DaemonHooks {
   notifyStatus?(job: string, instance: string): string | undefined;
   /** SysV init scripts run as services for upstart-rc (docs/sysv.md); without it their requests are unsupported. */
   sysv?: SysvHooks;
+  /** runlevel, telinit and shutdown (docs/machine.md); without it their requests are refused. */
+  runlevels?: RunlevelHooks;
+}
+
+export interface RunlevelHooks {
+  state(): RunlevelState;
+  /** Throws EngineError for a bad runlevel or environment. */
+  change(runlevel: string, env: string[], at?: number, message?: string): { replaced?: PendingChange };
+  cancel(): { cancelled?: PendingChange };
 }
 
 export interface SysvHooks {

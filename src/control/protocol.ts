@@ -44,6 +44,8 @@ export type ReadRequest =
   | { type: 'journal'; id: number }
   /** The SysV init scripts upstart-rc has run, with their states (docs/sysv.md). */
   | { type: 'sysv-list'; id: number }
+  /** runlevel(8): init's current and previous runlevel, and any shutdown it has pending. */
+  | { type: 'runlevel'; id: number }
   | { type: 'subscribe'; id: number }
   | { type: 'cancel'; id: number; target: number };
 
@@ -64,7 +66,15 @@ export type WriteRequest =
    * upstart-rc: run SCRIPT ACTION as service NAME, between its starting/started or stopping/stopped
    * events (JOB=NAME SYSV=1); answers when the script has ended (docs/sysv.md).
    */
-  | { type: 'sysv-run'; id: number; name: string; script: string; action: 'start' | 'stop'; env: string[]; timeoutMs: number; note?: string };
+  | { type: 'sysv-run'; id: number; name: string; script: string; action: 'start' | 'stop'; env: string[]; timeoutMs: number; note?: string }
+  /**
+   * telinit(8) and shutdown(8): go to RUNLEVEL (0-6, S), emitting `runlevel RUNLEVEL=N PREVLEVEL=M`
+   * with ENV (INIT_HALT=HALT|POWEROFF); with `at` (ms since the epoch), at that time, replacing any
+   * change already pending. 0 and 6 are the machine's shutdown (docs/machine.md).
+   */
+  | { type: 'telinit'; id: number; runlevel: string; env: string[]; at?: number; message?: string }
+  /** shutdown -c: cancels the pending runlevel change, if any. */
+  | { type: 'cancel-shutdown'; id: number };
 
 export type Request = ReadRequest | WriteRequest;
 export type RequestType = Request['type'];
@@ -97,6 +107,25 @@ export interface ResultMap {
   'set-log-priority': null;
   'notify-disk-writeable': null;
   'sysv-run': SysvRunResult;
+  runlevel: RunlevelState;
+  telinit: { replaced?: PendingChange };
+  'cancel-shutdown': { cancelled?: PendingChange };
+}
+
+/** init's runlevels: `N` for none yet (before the first telinit). */
+export interface RunlevelState {
+  runlevel: string;
+  previous: string;
+  pending?: PendingChange;
+}
+
+/** A runlevel change asked for with a time (shutdown +M / HH:MM). */
+export interface PendingChange {
+  runlevel: string;
+  env: string[];
+  /** ms since the epoch. */
+  at: number;
+  message?: string;
 }
 
 /** show-config's facts for one job class. */
@@ -134,6 +163,7 @@ export type Decoded<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; 
 const WRITE_TYPES: ReadonlySet<string> = new Set([
   'start', 'stop', 'restart', 'reload', 'emit', 'set-env', 'unset-env', 'reset-env',
   'reload-configuration', 'set-log-priority', 'notify-disk-writeable', 'sysv-run',
+  'telinit', 'cancel-shutdown',
 ]);
 
 /** True for requests only a privileged peer may send (a `command` is judged by its argv later). */
@@ -202,6 +232,7 @@ const REQUEST_FIELDS: Record<RequestType, Record<string, Check>> = {
   'list-sessions': {},
   journal: {},
   'sysv-list': {},
+  runlevel: {},
   subscribe: {},
   cancel: { target: int },
   start: { job: str, env: strList, wait: bool },
@@ -219,6 +250,8 @@ const REQUEST_FIELDS: Record<RequestType, Record<string, Check>> = {
     name: str, script: str, env: strList, timeoutMs: int, note: opt(str),
     action: (v) => (v === 'start' || v === 'stop' ? undefined : 'start or stop'),
   },
+  telinit: { runlevel: str, env: strList, at: opt(int), message: opt(str) },
+  'cancel-shutdown': {},
 };
 
 /** Decodes one request line; unknown fields are ignored, missing or mistyped ones rejected. */

@@ -89,6 +89,14 @@ export async function answerTyped(r: Typed, engine: EngineApi, hooks: DaemonHook
       return null;
     case 'sysv-list':
       return hooks.sysv?.list() ?? [];
+    case 'runlevel':
+      return hooks.runlevels?.state() ?? { runlevel: 'N', previous: 'N' };
+    case 'telinit':
+      if (hooks.runlevels === undefined) throw new EngineError('invalid', 'this init does not keep runlevels');
+      return hooks.runlevels.change(r.runlevel, r.env, r.at, r.message);
+    case 'cancel-shutdown':
+      if (hooks.runlevels === undefined) throw new EngineError('invalid', 'this init does not keep runlevels');
+      return hooks.runlevels.cancel();
     case 'sysv-run': {
       if (hooks.sysv === undefined) throw new EngineError('invalid', 'this init does not run SysV init scripts');
       const { name, script, action, env, timeoutMs, note } = r;

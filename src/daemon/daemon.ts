@@ -6,6 +6,9 @@ import { ControlServer } from '../control/server.ts';
 import type { DaemonHooks } from '../control/hooks.ts';
 import { SysvServices } from './sysvServices.ts';
 import { Engine, type EngineDeps } from '../job/engine.ts';
+import { finalStage, realFinalSys } from './finalStage.ts';
+import { Runlevels } from './runlevels.ts';
+import { appendWtmp, putUtmp, runlevelRecord, shutdownRecord } from './utmp.ts';
 import { EngineError } from '../model/engineApi.ts';
 import { DaemonLog, type LogPriority } from '../log/daemonLog.ts';
 import { JobLogger } from '../log/jobLogger.ts';
@@ -61,6 +64,8 @@ function readNofile(): RLimit | undefined {
 /** What the daemon does once its jobs are stopped: halt, power off or restart the machine (as PID 1), or exit. */
 export type ShutdownAction = 'halt' | 'poweroff' | 'reboot' | 'exit';
 
+const SAID_ACTION = { halt: 'halt', poweroff: 'power off', reboot: 'restart' } as const;
+
 export interface ShutdownOptions {
   /** Said in the log: `SIGTERM`, `runlevel 0`, `session-end`… */
   reason: string;
@@ -88,6 +93,8 @@ export class Daemon {
   private readonly initialJobEnv: Map<string, string>;
   private readonly reexec: Reexec;
   private stopping = false;
+  /** The system init's runlevels (runlevel(7)); a session init has none. */
+  private readonly runlevels: Runlevels | undefined;
   /** The signal that started the shutdown, if one did (its second coming may force it). */
   private shutdownSignal: string | undefined;
   /** The status the daemon exits with: 0, an --exit-with job's, or 1 once forced. */
@@ -102,7 +109,8 @@ export class Daemon {
   constructor(private readonly ctx: DaemonContext) {
     const o = ctx.options;
     const priority: LogPriority = o.verbosity === 'debug' ? 'debug' : o.verbosity === 'error' ? 'error' : 'message';
-    this.log = new DaemonLog({ priority, kmsg: ctx.pid1 && !ctx.container });
+    // PID 1 of a PID namespace someone made logs to stderr: /dev/kmsg would be the host's kernel log.
+    this.log = new DaemonLog({ priority, kmsg: ctx.pid1 && !ctx.container && realFinalSys.initialPidNamespace() });
     // A container's init copies job lines to its stdout (docker logs), prefixed `job | `.
     const out = ctx.container ? new ContainerOutput(stdoutWriter((err) => this.log.warn(`stdout: ${err.message}; job output no longer copied there`)), !o.noOutputPrefix) : undefined;
     // UPSTART_TS_LOG_PUMP=0 reads job output on the event loop instead of native threads (diagnosis, bench/log).
@@ -138,6 +146,7 @@ export class Daemon {
       ...(state && outputs ? { restore: { wire: state.parts.process, outputs } } : {}),
     });
     for (const [job, instance, text] of state?.parts.daemon.notifyStatus ?? []) this.notifyStatus.set(instanceKey(job, instance), text);
+    this.runlevels = o.mode === 'system' ? this.makeRunlevels() : undefined;
     this.sysv = new SysvServices({
       serviceEvent: (name, service, env, wait) => this.engine.serviceEvent(name, service, env, wait),
       isJob: (name) => this.engine.getClass(name) !== undefined,
@@ -350,7 +359,48 @@ export class Daemon {
       notifyStatus: (job, instance) => this.notifyStatus.get(instanceKey(job, instance)),
       reexec: (withState) => this.reexec.request(withState),
       sysv: { run: (r) => this.sysv.run(r), list: () => this.sysv.list(), status: (name, ask) => this.sysv.status(name, ask) },
+      ...(this.runlevels === undefined ? {} : { runlevels: {
+        state: () => this.runlevels!.state(),
+        change: (level, env, at, message) => this.runlevels!.change(level, env, at, message),
+        cancel: () => this.runlevels!.cancel(),
+      } }),
     };
+  }
+
+  /** runlevel(7) state, with its records in utmp/wtmp (--utmp, --wtmp; by default only as the machine's PID 1). */
+  private makeRunlevels(): Runlevels {
+    const { utmp, wtmp } = this.recordFiles();
+    return new Runlevels({
+      emit: (env) => { void this.engine.emit('runlevel', env, false).catch((err: Error) => this.log.warn(`runlevel: ${err.message}`)); },
+      shutdown: (env, action) => {
+        void this.shutdown({ reason: `runlevel ${env[0]!.slice('RUNLEVEL='.length)}`, action, event: { name: 'runlevel', env } });
+      },
+      record: (level, previous) => {
+        const r = runlevelRecord(level, previous, Date.now());
+        for (const [path, put] of [[utmp, putUtmp], [wtmp, appendWtmp]] as const) {
+          if (path === undefined) continue;
+          try {
+            put(path, r);
+          } catch (err) {
+            this.log.warn(`cannot write the runlevel record to ${path}: ${(err as Error).message}`);
+          }
+        }
+      },
+      log: (level, msg) => this.log.log(level, msg),
+      now: () => Date.now(),
+      after: (ms, fn) => {
+        const t = setTimeout(fn, ms);
+        return () => clearTimeout(t);
+      },
+    });
+  }
+
+  private recordFiles(): { utmp?: string; wtmp?: string } {
+    const o = this.ctx.options;
+    const machine = this.ctx.pid1 && !this.ctx.container && realFinalSys.initialPidNamespace();
+    const utmp = o.utmp ?? (machine ? '/var/run/utmp' : undefined);
+    const wtmp = o.wtmp ?? (machine ? '/var/log/wtmp' : undefined);
+    return { ...(utmp !== undefined ? { utmp } : {}), ...(wtmp !== undefined ? { wtmp } : {}) };
   }
 
   private signalContext(): SignalContext {
@@ -460,6 +510,7 @@ export class Daemon {
       return;
     }
     this.stopping = true;
+    if (o.action !== 'exit') this.log.message(`${o.reason}: stopping every job in order, then ${SAID_ACTION[o.action]}`);
     const seconds = this.ctx.options.shutdownTimeout;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<'deadline'>((r) => { timer = setTimeout(() => r('deadline'), seconds * 1000); });
@@ -486,6 +537,20 @@ export class Daemon {
     await this.jobLogger.close();
     this.cgroups.close();
     await this.journal.close();
+    if (o.action !== 'exit') {
+      if (this.ctx.pid1 && !this.ctx.container) {
+        const { wtmp } = this.recordFiles();
+        try {
+          if (wtmp !== undefined) appendWtmp(wtmp, shutdownRecord(Date.now()));
+        } catch (err) {
+          this.log.warn(`cannot write the shutdown record to ${wtmp}: ${(err as Error).message}`);
+        }
+        // PID 1 never exits: reboot(2) ends the machine (or, in a PID namespace, this init).
+        await finalStage(o.action, realFinalSys, (level, msg) => this.log.log(level, msg), { termGraceMs: 5000 });
+        return;
+      }
+      this.log.message(`${o.reason}: not the init of a machine, so exiting instead of ${SAID_ACTION[o.action]}`);
+    }
     this.exitResolve(this.exitStatus ?? 0);
   }
 }

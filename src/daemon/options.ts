@@ -34,6 +34,9 @@ export interface DaemonOptions {
   noOutputPrefix: boolean;
   /** --shutdown-timeout: seconds a shutdown waits for jobs to stop before it goes on without them. */
   shutdownTimeout: number;
+  /** --utmp / --wtmp: where runlevel records go (default: /var/run/utmp, /var/log/wtmp, only as a machine's PID 1). */
+  utmp?: string;
+  wtmp?: string;
   version: boolean;
   help: boolean;
 }
@@ -51,7 +54,7 @@ const CONSOLE_MODES: readonly ConsoleMode[] = ['none', 'log', 'output', 'owner']
 /** Options that take a value, by name; the value may follow as `--opt=V` or the next word. */
 const VALUED = new Set([
   '--confdir', '--prepend-confdir', '--append-confdir', '--logdir', '--socket', '--socket-mode',
-  '--default-console', '--startup-event', '--exit-with', '--shutdown-timeout', '--state-fd',
+  '--default-console', '--startup-event', '--exit-with', '--shutdown-timeout', '--state-fd', '--utmp', '--wtmp',
 ]);
 
 /**
@@ -110,6 +113,8 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
         o.defaultConsole = value as ConsoleMode;
         break;
       case '--startup-event': o.startupEvent = value!; break;
+      case '--utmp': o.utmp = value!; break;
+      case '--wtmp': o.wtmp = value!; break;
       case '--shutdown-timeout':
         if (!/^\d+$/.test(value!) || Number(value) < 1 || Number(value) > 86400) {
           throw new UsageError(`--shutdown-timeout: expected whole seconds from 1 to 86400, found '${value}'`);
@@ -182,6 +187,8 @@ Options:
                               UPSTART_EXIT_WITH=JOB[,JOB...]
       --no-output-prefix      container mode: copy job output to stdout without 'JOB | '
       --shutdown-timeout=SECS stop waiting for jobs this long into a shutdown (default 90)
+      --utmp=FILE, --wtmp=FILE  write runlevel records there (default, as a machine's
+                              PID 1: /var/run/utmp and /var/log/wtmp)
   -q, --quiet                 errors only
   -v, --verbose, --debug      log job state changes and events
       --version               print the version and exit

@@ -30,6 +30,7 @@ export interface NativeAddon {
   kill(pid: number, signal: number): void;
   setChildSubreaper(on: boolean): void;
   getChildSubreaper(): boolean;
+  sync(): void;
   reboot(cmd: number): void;
   kdSigAccept(path: string, signal: number): void;
   mount(source: string, target: string, fstype: string, flags: number, data: string | null): void;

@@ -1,4 +1,4 @@
-// Processes and the daemon's own process: signals, subreaper, reboot, mount, console keys, rlimits, ptrace.
+// Processes and the daemon's own process: signals (kill(-1) too), subreaper, sync, reboot, mount, console keys, rlimits, ptrace.
 import type { RLimit, RLimitName } from '../model/jobClass.ts';
 import { addon, fail, isInt, limitNumber, pidArg, strings, toSignalNumber } from './addon.ts';
 
@@ -18,6 +18,10 @@ export function killGroup(pgid: number, signal: string | number): void {
   addon.kill(-pgid, toSignalNumber(signal));
 }
 
+/** kill(-1, signal): every process this one may signal but itself (PID 1's last steps); throws SyscallError (ESRCH: none left). */
+export const killAll = (signal: string | number): void => addon.kill(-1, toSignalNumber(signal));
+/** sync(2). */
+export const sync = (): void => addon.sync();
 export const setChildSubreaper = (on: boolean): void => addon.setChildSubreaper(on);
 export const isChildSubreaper = (): boolean => addon.getChildSubreaper();
 export function reboot(cmd: keyof typeof REBOOT): void {

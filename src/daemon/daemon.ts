@@ -136,14 +136,15 @@ export class Daemon {
       if (tree !== undefined) this.cgroups.adopt(tree);
       else this.log.warn(`re-exec: the job cgroups under ${state.parts.cgroups.dir} are gone`);
     }
-    const outputs = state === undefined ? undefined : this.jobLogger.adopt(state.parts.logs);
+    // The pty masters are read again once the control socket answers (start()): downtime first, the kernel holds the output.
+    const outputs = new Map<number, Promise<void>>();
     this.port = new NativeProcessPort({
       // In a container, log files only where --logdir asks for them.
       sink: out ? out.sink(this.jobLogger, o.logdir !== undefined) : this.jobLogger,
       logger: (level, msg) => this.log.log(level, msg),
       onUnowned: (pid) => this.log.debug(`reaped orphan ${pid}`),
       cgroups: () => this.cgroups.get(),
-      ...(state && outputs ? { restore: { wire: state.parts.process, outputs } } : {}),
+      ...(state ? { restore: { wire: state.parts.process, outputs } } : {}),
     });
     for (const [job, instance, text] of state?.parts.daemon.notifyStatus ?? []) this.notifyStatus.set(instanceKey(job, instance), text);
     this.runlevels = o.mode === 'system' ? this.makeRunlevels() : undefined;
@@ -238,7 +239,9 @@ export class Daemon {
       onError: (err) => this.log.error(`applying a configuration change: ${(err as Error).message}`),
     });
     const state = ctx.restored;
-    this.applyLoad(await this.watcher.ready, state !== undefined);
+    // After a re-exec the classes come with the state: the job files are read again once the socket answers.
+    const loaded = this.watcher.ready;
+    if (state === undefined) this.applyLoad(await loaded);
     // Without a state (a first start, a daemon that was killed, a state that could not be used):
     // jobs still running in their cgroups are taken back, not started a second time.
     if (state === undefined) {
@@ -271,6 +274,10 @@ export class Daemon {
     });
     await this.server.listen();
     this.notify = this.openNotifySocket(state?.parts.daemon.notifyFd);
+    if (state !== undefined) {
+      this.port.replaceOutputs(this.jobLogger.adopt(state.parts.logs));
+      this.applyLoad(await loaded, true);
+    }
     if (ctx.options.mode === 'user') {
       try {
         this.sessionFile = writeSessionFile(sessionDir(ctx.env, ctx.uid), process.pid, `unix:path=${ctx.paths.socket}`);

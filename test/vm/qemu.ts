@@ -14,6 +14,8 @@ export interface VmOptions {
   cpus?: number;
   /** Every console byte is also written here (for a failed run's report). */
   consoleLog?: string;
+  /** Raw disk images, attached as virtio disks (/dev/vda, /dev/vdb, ...). */
+  drives?: string[];
 }
 
 export interface ConsoleLine {
@@ -38,6 +40,7 @@ export class Vm {
       '-accel', 'tcg', '-m', String(o.memoryMiB ?? 768), '-smp', String(o.cpus ?? 1),
       '-nographic', '-no-reboot', '-nodefaults', '-serial', 'stdio', '-nic', 'none',
       '-kernel', o.kernel, '-initrd', o.initrd, '-append', o.append,
+      ...(o.drives ?? []).flatMap((d) => ['-drive', `file=${d},format=raw,if=virtio`]),
     ];
     this.log = o.consoleLog ? createWriteStream(o.consoleLog) : undefined;
     this.proc = spawn('/usr/bin/qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] });

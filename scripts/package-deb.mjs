@@ -138,6 +138,8 @@ function stageMain(stage, node) {
     link(join(stage, 'usr', where, name), `../lib/upstart-ts/bin/${name}`);
   }
   link(join(stage, 'usr', 'sbin', 'initctl'), '../bin/initctl');
+  // The system init's log directory (job logs and the event journal), as Upstart's package had it.
+  mkdirSync(join(stage, 'var', 'log', 'upstart'), { recursive: true, mode: 0o755 });
   docs(stage, 'upstart-ts');
   writeFile(join(stage, 'usr', 'share', 'lintian', 'overrides', 'upstart-ts'), readFileSync(join(templates, 'upstart-ts.lintian-overrides'), 'utf8'));
 }

@@ -4,7 +4,7 @@
 // the version pinned below, fetched once with `npm pack` into a cache (docs/decisions.md, "Debian packages").
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -168,9 +168,9 @@ function main() {
   const out = resolve(arg('--out') ?? join(root, 'dist'));
   const node = nodeBinary();
   const vars = { VERSION: pkg.version, ARCH: debArch(), NODE: `Node.js ${run(node, ['--version']).trim()}` };
-  const stageRoot = join(root, '.tmp', 'deb-stage');
-  rmSync(stageRoot, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
+  // A staging tree of this run's own: two builds at once (the tests) must not share one.
+  const stageRoot = mkdtempSync(join(out, '.stage-'));
   stageMain(join(stageRoot, 'upstart-ts'), node);
   stageInit(join(stageRoot, 'upstart-ts-init'));
   for (const name of ['upstart-ts', 'upstart-ts-init']) process.stdout.write(`${relative(root, build(join(stageRoot, name), name, vars, out))}\n`);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDisk, buildInitrd, debianBase, kernelModules } from '../../vm/debian/image.ts';
@@ -14,8 +14,13 @@ const CACHE = '/var/cache/upstart-ts';
 const KERNEL_CACHE = '/var/cache/upstart-ts-vm';
 const tools = ['/usr/bin/qemu-system-x86_64', '/usr/sbin/debootstrap', '/usr/sbin/mkfs.ext4', '/usr/sbin/fsck.ext4', '/bin/busybox', '/usr/bin/dpkg-deb', '/usr/sbin/chroot'];
 const missing = tools.filter((t) => !existsSync(t));
+const bins = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin;
+const noMachineCommands = ['telinit', 'shutdown'].filter((c) => bins[c] === undefined && bins[`upstart-${c}`] === undefined);
 const skip =
-  process.getuid?.() !== 0 ? 'needs root (debootstrap, chroot)' : missing.length > 0 ? `missing ${missing.join(', ')} (.ci/run installs them)` : false;
+  process.getuid?.() !== 0 ? 'needs root (debootstrap, chroot)'
+    : missing.length > 0 ? `missing ${missing.join(', ')} (.ci/run installs them)`
+      : noMachineCommands.length > 0 ? `upstart-ts has no ${noMachineCommands.join(' or ')} command yet: the guest cannot reach a runlevel or power off`
+        : false;
 
 /** Run once the runlevel's scripts are done: what the test reads off the console, then the power-off under test. */
 const CHECK_JOB = `# vm-check - the Debian boot test's probe: reports what runs, then shuts the machine down

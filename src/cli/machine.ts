@@ -158,7 +158,11 @@ async function telinit(argv: string[]): Promise<number> {
   const a = parseTelinit(argv);
   if (a.help) { process.stdout.write(USAGE.telinit); return 0; }
   needRoot();
-  if (a.kind === 'reexec') throw new Failure('re-executing init (telinit u) is not supported yet; nothing was changed');
+  if (a.kind === 'reexec') {
+    // As `initctl reexec`: init hands its state over to a fresh image of itself.
+    const r = await withInit((c) => c.command(['initctl', 'reexec'], {}, (stream, data) => process[stream].write(data)));
+    return r.exitStatus === 0 ? 0 : 1;
+  }
   if (a.kind === 'reload') await withInit((c) => c.reloadConfiguration());
   else await withInit((c) => c.telinit(a.runlevel, a.env));
   return 0;

@@ -147,7 +147,7 @@ export class Daemon {
       ...(state ? { restore: { wire: state.parts.process, outputs } } : {}),
     });
     for (const [job, instance, text] of state?.parts.daemon.notifyStatus ?? []) this.notifyStatus.set(instanceKey(job, instance), text);
-    this.runlevels = o.mode === 'system' ? this.makeRunlevels() : undefined;
+    this.runlevels = o.mode === 'system' ? this.makeRunlevels(state?.parts.daemon.runlevel) : undefined;
     this.sysv = new SysvServices({
       serviceEvent: (name, service, env, wait) => this.engine.serviceEvent(name, service, env, wait),
       isJob: (name) => this.engine.getClass(name) !== undefined,
@@ -203,6 +203,7 @@ export class Daemon {
       notifyFd: () => this.notify?.fd,
       notifyStatus: this.notifyStatus,
       defaultJobEnv: this.initialJobEnv,
+      runlevel: () => { const r = this.runlevels?.state(); return r === undefined ? undefined : [r.runlevel, r.previous]; },
       stopping: () => this.stopping,
       log: (level, msg) => this.log.log(level, msg),
     });
@@ -375,9 +376,9 @@ export class Daemon {
   }
 
   /** runlevel(7) state, with its records in utmp/wtmp (--utmp, --wtmp; by default only as the machine's PID 1). */
-  private makeRunlevels(): Runlevels {
+  private makeRunlevels(restored: [string, string] | undefined): Runlevels {
     const { utmp, wtmp } = this.recordFiles();
-    return new Runlevels({
+    return new Runlevels(restored, {
       emit: (env) => { void this.engine.emit('runlevel', env, false).catch((err: Error) => this.log.warn(`runlevel: ${err.message}`)); },
       shutdown: (env, action) => {
         void this.shutdown({ reason: `runlevel ${env[0]!.slice('RUNLEVEL='.length)}`, action, event: { name: 'runlevel', env } });

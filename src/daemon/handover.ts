@@ -24,6 +24,8 @@ export interface HandoverHost {
   notifyFd(): number | undefined;
   notifyStatus: ReadonlyMap<string, string>;
   defaultJobEnv: ReadonlyMap<string, string>;
+  /** The system init's runlevel and the one before, if it keeps them. */
+  runlevel?(): [string, string] | undefined;
   /** A shutdown is under way (its stages are not carried: the re-exec is refused). */
   stopping(): boolean;
   log(level: 'debug' | 'info' | 'warn' | 'error', msg: string): void;
@@ -170,7 +172,10 @@ export class Reexec {
         logs,
         cgroups: h.cgroups()?.toWire() ?? null,
         journal,
-        daemon: { controlFd: h.controlFd()!, ...(notifyFd === undefined ? {} : { notifyFd }), notifyStatus, defaultJobEnv: [...h.defaultJobEnv] },
+        daemon: {
+          controlFd: h.controlFd()!, ...(notifyFd === undefined ? {} : { notifyFd }), notifyStatus, defaultJobEnv: [...h.defaultJobEnv],
+          ...(h.runlevel?.() === undefined ? {} : { runlevel: h.runlevel()! }),
+        },
       },
     };
   }

@@ -45,7 +45,10 @@ export class Runlevels {
   private pending: { change: PendingChange; cancel: () => void } | undefined;
   private final = false;
 
-  constructor(private readonly host: RunlevelHost) {}
+  /** `restored`: the runlevel and the one before, as a re-exec hands them over. */
+  constructor(restored: readonly [string, string] | undefined, private readonly host: RunlevelHost) {
+    if (restored !== undefined) [this.current, this.previous] = restored;
+  }
 
   state(): RunlevelState {
     return { runlevel: this.current, previous: this.previous, ...(this.pending ? { pending: { ...this.pending.change } } : {}) };

@@ -19,6 +19,8 @@ export interface DaemonWire {
   notifyStatus: Array<[string, string, string]>;
   /** The job environment as the first image started with it (what `initctl reset-env` goes back to). */
   defaultJobEnv: Array<[string, string]>;
+  /** The system init's runlevel and the one before (docs/machine.md); absent from older images or a session init. */
+  runlevel?: [string, string];
 }
 
 export interface StateParts {
@@ -53,6 +55,10 @@ function checkDaemonWire(v: unknown, where = 'daemon'): DaemonWire {
     const e = arr(t, `${where}.defaultJobEnv[${i}]`);
     for (let k = 0; k < 2; k++) str(e[k], `${where}.defaultJobEnv[${i}][${k}]`);
   });
+  if (w.runlevel !== undefined) {
+    const r = arr(w.runlevel, `${where}.runlevel`);
+    for (let k = 0; k < 2; k++) str(r[k], `${where}.runlevel[${k}]`);
+  }
   return w as unknown as DaemonWire;
 }
 

@@ -8,7 +8,7 @@ function world() {
   let t = 1_000_000;
   const timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
   const seen: string[] = [];
-  const r = new Runlevels({
+  const r = new Runlevels(undefined, {
     emit: (env) => seen.push(`emit ${env.join(' ')}`),
     shutdown: (env, action) => seen.push(`shutdown ${action} ${env.join(' ')}`),
     record: (level, prev) => seen.push(`record ${prev} ${level}`),
@@ -84,4 +84,9 @@ test('bad input: runlevel 9, a bad or reserved environment entry; nothing change
   assert.equal(w.r.change('s', []).replaced, undefined);
   assert.deepEqual(w.r.state(), { runlevel: 'S', previous: 'N' });
   assert.deepEqual(w.seen.filter((l) => l.startsWith('emit')), ['emit RUNLEVEL=S PREVLEVEL=N']);
+});
+
+test('a re-exec hands the runlevel over', () => {
+  const r = new Runlevels(['3', '2'], { emit: () => {}, shutdown: () => {}, record: () => {}, log: () => {}, now: () => 0, after: () => () => {} });
+  assert.deepEqual(r.state(), { runlevel: '3', previous: '2' });
 });

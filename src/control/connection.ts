@@ -6,7 +6,7 @@ import { runCommand } from './commands/index.ts';
 import type { DaemonHooks } from './hooks.ts';
 import { LineBuffer } from './lineBuffer.ts';
 import {
-  decodeHello, decodeRequest, encodeLine, isWriteRequest, PROTOCOL_VERSION,
+  decodeHello, decodeRequest, encodeLine, isPrivateRead, isWriteRequest, PROTOCOL_VERSION,
   type ErrorCode, type Reply, type Request,
 } from './protocol.ts';
 import { answerTyped } from './typed.ts';
@@ -293,7 +293,19 @@ export class Connection implements Member {
     return `Permission denied: only the session's owner (uid ${this.o.ownerUid}) may change this session init (you are uid ${c.uid})`;
   }
 
+  /** Why this peer may not read environments or the journal, or undefined if it may (the same peers that may change state). */
+  private readDenial(): string | undefined {
+    const c = this.cred;
+    if (this.denial() === undefined) return undefined;
+    const who = this.o.mode === 'system' ? 'root' : `the session's owner (uid ${this.o.ownerUid})`;
+    return `Permission denied: only ${who} may read job environments and the event journal (you are uid ${c?.uid ?? 'unknown'})`;
+  }
+
   private async handle(r: Request): Promise<void> {
+    if (isPrivateRead(r)) {
+      const why = this.readDenial();
+      if (why !== undefined) return this.send({ type: 'error', id: r.id, code: 'denied', message: why });
+    }
     switch (r.type) {
       case 'command':
         return this.runCommandRequest(r.id, r.argv, r.env);
@@ -339,6 +351,7 @@ export class Connection implements Member {
         hooks: this.o.hooks,
         env,
         denial: this.denial(),
+        readDenial: this.readDenial(),
         write: (stream, data) => this.send({ type: 'output', id, stream, data }),
         signal: ac.signal,
       });

@@ -166,6 +166,17 @@ const WRITE_TYPES: ReadonlySet<string> = new Set([
   'telinit', 'cancel-shutdown',
 ]);
 
+/**
+ * Reads that show environments (which carry secrets): the owner's only (D7). The typed journal and subscribe
+ * requests are still open to every user (the JSON protocol's event stream); initctl's `events` is not.
+ */
+const PRIVATE_READ_TYPES: ReadonlySet<string> = new Set(['list-env', 'get-env']);
+
+/** True for reads only a privileged peer may make; status, list and the rest stay open to every user, as in Upstart. */
+export function isPrivateRead(r: Request): boolean {
+  return PRIVATE_READ_TYPES.has(r.type);
+}
+
 /** True for requests only a privileged peer may send (a `command` is judged by its argv later). */
 export function isWriteRequest(r: Request): r is WriteRequest {
   return WRITE_TYPES.has(r.type);

@@ -11,6 +11,8 @@ export interface CommandContext {
   env: Record<string, string>;
   /** undefined when the peer may change the daemon's state, else why not (a full sentence). */
   denial: string | undefined;
+  /** undefined when the peer may read environments and the journal, else why not (D7; absent: allowed). */
+  readDenial?: string;
   write(stream: 'stdout' | 'stderr', text: string): void;
   /** Aborted when the client goes away (ends `events --follow`). */
   signal: AbortSignal;
@@ -35,6 +37,8 @@ export interface CommandSpec {
   options?: OptionSpec[];
   /** Whether running it changes the daemon's state (needs authorisation). */
   mutates: boolean | ((inv: Invocation) => boolean);
+  /** Shows environments or the journal: refused, like a change, to peers that are not root or the owner (D7). */
+  private?: boolean;
   run(ctx: CommandContext, inv: Invocation): Promise<number>;
 }
 

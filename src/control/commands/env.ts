@@ -29,6 +29,7 @@ export const envCommands: Record<string, CommandSpec> = {
     usage: '',
     options: [GLOBAL],
     mutates: false,
+    private: true,
     run: (ctx, inv) => guard(ctx, inv, () => {
       needArgs(inv, 0, 0, '');
       const entries = ctx.engine.envList(scopeOf(ctx, inv));
@@ -42,6 +43,7 @@ export const envCommands: Record<string, CommandSpec> = {
     usage: 'VARIABLE',
     options: [GLOBAL],
     mutates: false,
+    private: true,
     run: (ctx, inv) => guard(ctx, inv, () => {
       needArgs(inv, 1, 1, 'missing variable name');
       const name = inv.args[0] as string;

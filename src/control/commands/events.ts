@@ -70,6 +70,7 @@ export const eventCommands: Record<string, CommandSpec> = {
     usage: '[--follow]',
     options: [{ key: 'follow', long: 'follow', short: 'f' }],
     mutates: false,
+    private: true,
     run: (ctx, inv) => guard(ctx, inv, async () => {
       needArgs(inv, 0, 0, '');
       const show = (e: JournalEntry): void => {

@@ -139,6 +139,7 @@ export async function runCommand(argv: readonly string[], ctx: CommandContext): 
   const mutates = typeof spec.mutates === 'function' ? spec.mutates(inv) : spec.mutates;
   try {
     if (mutates && ctx.denial !== undefined) return fail(ctx, inv, ctx.denial);
+    if (spec.private === true && ctx.readDenial !== undefined) return fail(ctx, inv, ctx.readDenial);
     return await spec.run(ctx, inv);
   } catch (err) {
     if (err instanceof UsageError) return usage(err.message);

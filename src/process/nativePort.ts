@@ -238,8 +238,11 @@ export class NativeProcessPort implements ProcessPort {
     const tree = this.cgroups();
     if (group && inst !== undefined && tree) {
       // A stop reaches every process of the job, wherever it moved (setsid, double fork).
-      tree.kill(inst.job, inst.instance, signal);
+      const reached = tree.kill(inst.job, inst.instance, signal);
       this.swept.add(instanceKey(inst.job, inst.instance));
+      // Every process of the job had the signal once: its process group is inside the cgroup, and a second
+      // delivery would run a TERM trap twice.
+      if (reached !== 0) return;
     }
     // Not ready yet (expect fork/daemon): the spawned pid may have forked and gone; signal its successor.
     pid = this.follower.standIn(pid) ?? pid;

@@ -73,7 +73,7 @@ test('a script of several MB is fed to the shell in full without blocking', asyn
   const pid = spawnOk(req('bigscript', { script: `${body}echo "done $0"\nexit 7\n`, console: 'log' }));
   const e = await until(exitOf(pid), 60000);
   assert.deepEqual(e.info, { pid, kind: 'exited', status: 7 });
-  assert.match(sink.text.get('bigscript') ?? '', /^done \/dev\/fd\/\d+\n$/);
+  assert.match(sink.text.get('bigscript') ?? '', /^done \/proc\/self\/fd\/\d+\n$/);
 });
 
 test('a missing binary is a spawn failure naming it, not a start and exit 127', () => {

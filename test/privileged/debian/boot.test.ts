@@ -24,17 +24,19 @@ const skip =
 
 /** Run once the runlevel's scripts are done: what the test reads off the console, then the power-off under test. */
 const CHECK_JOB = `# vm-check - the Debian boot test's probe: reports what runs, then shuts the machine down
+# Its lines go to the kernel log (printed on the console): the getty on ttyS0 hangs up the tty itself.
 start on stopped rc RUNLEVEL=2
 task
-console output
 script
-    echo "VMCHECK pid1 $(cat /proc/1/comm)"
-    echo "VMCHECK root $(findmnt -no OPTIONS /)"
-    for i in $(seq 200); do pgrep -x agetty >/dev/null && pgrep -x sshd >/dev/null && pgrep -x rsyslogd >/dev/null && break; sleep 0.1; done
-    for p in sshd cron rsyslogd agetty; do pgrep -x $p >/dev/null && echo "VMCHECK running $p" || echo "VMCHECK missing $p"; done
-    initctl list | sed 's/^/VMCHECK list /'
-    service --status-all 2>&1 | sed 's/^/VMCHECK service /'
-    echo "VMCHECK shutdown"
+    # Each line ends with " ." so that a console line read before its end never matches.
+    say() { while read -r line; do echo "VMCHECK $1$line ." > /dev/kmsg; done; }
+    echo "$(cat /proc/1/comm)" | say "pid1 "
+    findmnt -no OPTIONS / | say "root "
+    for i in $(seq 60); do pgrep -x 'a?getty' >/dev/null && pgrep -x sshd >/dev/null && pgrep -x rsyslogd >/dev/null && break; sleep 0.5; done
+    for p in sshd cron rsyslogd 'a?getty'; do pgrep -x "$p" >/dev/null && echo "running $p" || echo "missing $p"; done | say ""
+    initctl list | say "list "
+    service --status-all 2>&1 | say "service "
+    echo shutdown | say ""
     exec shutdown -h now
 end script
 `;
@@ -60,29 +62,30 @@ test('debian: a Debian 12 with upstart-ts-init boots to a getty with sshd, cron,
     const base = debianBase(CACHE);
     const modules = kernelModules(kernelDeb(kernel.package), join(CACHE, `modules-${kernel.package}`), base);
     execFileSync(process.execPath, ['scripts/package-deb.mjs', '--out', work], { cwd: root, env: { ...process.env, UPSTART_TS_DEB_COMPRESS: 'gzip' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    const debs = readdirSync(work).filter((f) => f.endsWith('.deb')).map((f) => join(work, f));
+    // upstart-ts first: upstart-ts-init pre-depends on it.
+    const debs = readdirSync(work).filter((f) => f.endsWith('.deb')).sort((a, b) => Number(a.startsWith('upstart-ts-init_')) - Number(b.startsWith('upstart-ts-init_'))).map((f) => join(work, f));
     const disk = buildDisk({ base, modules, debs, work, files: { '/etc/init/vm-check.conf': CHECK_JOB } });
     const initrd = buildInitrd(modules, work);
 
     const vm = new Vm({
       kernel: kernel.path,
       initrd,
-      append: 'console=ttyS0 root=/dev/vda ro panic=-1',
+      append: 'console=ttyS0 root=/dev/vda ro panic=-1 printk.devkmsg=on',
       memoryMiB: 1024,
       drives: [disk],
       consoleLog: join(work, 'console.log'),
     });
     try {
       await vm.waitFor(/initrd: switching to \/sbin\/init/, 120_000);
-      const pid1 = await vm.waitFor(/VMCHECK pid1 (\S+)/, 240_000);
+      const pid1 = await vm.waitFor(/VMCHECK pid1 (\S+) \.$/, 240_000);
       const booted = pid1.line.at;
       assert.equal(pid1.match[1], 'init');
-      const rootOpts = await vm.waitFor(/VMCHECK root (\S+)/, 10_000);
+      const rootOpts = await vm.waitFor(/VMCHECK root (\S+) \.$/, 10_000);
       assert.match(rootOpts.match[1]!, /^rw\b/);
-      for (const p of ['sshd', 'cron', 'rsyslogd', 'agetty']) await vm.waitFor(new RegExp(`VMCHECK running ${p}$`), 30_000, pid1.index);
-      await vm.waitFor(/VMCHECK list ttyS0 start\/running, process \d+/, 10_000, pid1.index);
-      await vm.waitFor(/VMCHECK service \s*\[ \+ \]\s+(ssh|cron)/, 10_000, pid1.index);
-      const down = await vm.waitFor(/VMCHECK shutdown/, 30_000, pid1.index);
+      for (const p of ['sshd', 'cron', 'rsyslogd', 'a\\?getty']) await vm.waitFor(new RegExp(`VMCHECK running ${p} \\.$`), 120_000, pid1.index);
+      await vm.waitFor(/VMCHECK list ttyS0 start\/running, process \d+/, 60_000, pid1.index);
+      await vm.waitFor(/VMCHECK service \s*\[ \+ \]\s+(ssh|cron)/, 60_000, pid1.index);
+      const down = await vm.waitFor(/VMCHECK shutdown \.$/, 60_000, pid1.index);
       const exit = await Promise.race([vm.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`qemu still running 180 s after shutdown:\n${vm.tail(40)}`)), 180_000))]);
       assert.equal(exit.code, 0, vm.tail(40));
       t.diagnostic(`boot to the probe ${booted.toFixed(1)} s, power-off ${(exit.at - down.line.at).toFixed(1)} s after shutdown -h now (TCG)`);

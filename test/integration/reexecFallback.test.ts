@@ -5,17 +5,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { sessionCgroupBase } from '../../src/daemon/jobCgroups.ts';
-import { CgroupTree, findOwnCgroup } from '../../src/process/cgroupTree.ts';
+import { findOwnCgroup } from '../../src/process/cgroupTree.ts';
 import { alive, jobStatus, killIfAlive, run, startDaemon, UPSTART, INITCTL, waitForStatus, waitUntil, type DaemonHandle } from './harness.ts';
+import { cgroupsUsable } from './cgroupHelpers.ts';
 
-/** Re-adoption needs job cgroups: root and a cgroup v2 hierarchy this process may make cgroups in. */
-function cgroupsUsable(): string {
-  if (process.getuid?.() !== 0) return 'needs root (making cgroups)';
-  const probe = CgroupTree.create(`upstart-ts-probe.${process.pid}`, () => {});
-  if (!(probe instanceof CgroupTree)) return `no usable cgroup v2 here: ${probe.why}`;
-  probe.close();
-  return '';
-}
 const why = cgroupsUsable();
 if (why) console.log(`# skipping re-adoption from cgroups: ${why}`);
 const skip = why || false;

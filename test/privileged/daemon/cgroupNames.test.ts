@@ -3,24 +3,17 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CgroupTree, findOwnCgroup } from '../../../src/process/cgroupTree.ts';
+import { findOwnCgroup } from '../../../src/process/cgroupTree.ts';
 import { cgroupName } from '../../../src/model/instanceRef.ts';
 import { sessionCgroupBase } from '../../../src/daemon/jobCgroups.ts';
 import { alive, killIfAlive, startDaemon, waitForFile, waitUntil, type DaemonHandle } from '../../integration/harness.ts';
+import { cgroupsUsable, cgroupOf } from '../../integration/cgroupHelpers.ts';
 
-function cgroupsUsable(): string {
-  if (process.getuid?.() !== 0) return 'needs root (making cgroups)';
-  const probe = CgroupTree.create(`upstart-ts-probe.${process.pid}`, () => {});
-  if (!(probe instanceof CgroupTree)) return `no usable cgroup v2 here: ${probe.why}`;
-  probe.close();
-  return '';
-}
 const why = cgroupsUsable();
 if (why) console.log(`# skipping cgroup names: ${why}`);
 const skip = why || false;
 
 const own = findOwnCgroup();
-const cgroupOf = (pid: number): string => readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'))!.slice(3);
 
 // Each job writes its main pid to $OUT and sleeps; the background sleep in its own session is only reachable through its cgroup.
 const job = (n: number): string => `exec sh -c 'setsid sleep ${n} & echo $! > "$OUT"; exec sleep ${n + 1}'\n`;

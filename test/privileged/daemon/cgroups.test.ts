@@ -1,20 +1,13 @@
 // Privileged: job cgroups (DESIGN §3.5) — a stop reaches processes that left the job's process group, expect exit N follows a double fork, cgroups are removed.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sessionCgroupBase } from '../../../src/daemon/jobCgroups.ts';
-import { CgroupTree, findOwnCgroup } from '../../../src/process/cgroupTree.ts';
+import { findOwnCgroup } from '../../../src/process/cgroupTree.ts';
 import { alive, killIfAlive, startDaemon, waitForFile, waitUntil, type DaemonHandle } from '../../integration/harness.ts';
+import { cgroupsUsable, cgroupOf } from '../../integration/cgroupHelpers.ts';
 
-/** Whether this process may make cgroups where a daemon it starts would (its own cgroup v2). */
-function cgroupsUsable(): string {
-  if (process.getuid?.() !== 0) return 'needs root (making cgroups)';
-  const probe = CgroupTree.create(`upstart-ts-probe.${process.pid}`, () => {});
-  if (!(probe instanceof CgroupTree)) return `no usable cgroup v2 here: ${probe.why}`;
-  probe.close();
-  return '';
-}
 const why = cgroupsUsable();
 if (why) console.log(`# skipping job cgroups: ${why}`);
 const skip = why || false;
@@ -22,7 +15,6 @@ const skip = why || false;
 const own = findOwnCgroup();
 /** The cgroup directory a daemon on this socket makes for its jobs. */
 const baseOf = (socket: string): string => join(own!.mount, own!.path, sessionCgroupBase(socket));
-const cgroupOf = (pid: number): string => readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'))!.slice(3);
 
 let d: DaemonHandle;
 const strays: number[] = [];

@@ -56,6 +56,7 @@ function kernelDeb(pkg: string): string {
 }
 
 test('debian: a Debian 12 with upstart-ts-init boots to a getty with sshd, cron, rsyslog, and shutdown -h now powers it off clean', { skip, timeout: 1_200_000 }, async (t) => {
+  mkdirSync(CACHE, { recursive: true }); // a fresh machine has no cache yet
   const work = mkdtempSync(join(CACHE, 'debian-boot-'));
   try {
     const kernel = debianKernel(KERNEL_CACHE);

@@ -1,7 +1,7 @@
 // Privileged: boots a Debian kernel under qemu (TCG) with upstart-ts as /sbin/init and examples/machine as /etc/init, checks the boot from the guest's console, and powers it off.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { guestRun, guestUntil } from '../../vm/console.ts';
 import { buildImage, CACHE_DIR, kernelCommandLine, missingForVm } from '../../vm/image.ts';
@@ -33,6 +33,7 @@ function indexOf(lines: string[], re: RegExp): number {
 }
 
 test('a VM boots with upstart-ts as PID 1, runs the example machine, and powers off', { skip: why || false, timeout: 300_000 }, async (t) => {
+  mkdirSync(CACHE_DIR, { recursive: true }); // a fresh machine has no cache yet
   work = mkdtempSync(join(CACHE_DIR, 'boot-test-'));
   const image = await buildImage(work, [join(REPO, 'test/vm/guest')]);
   t.diagnostic(`kernel ${image.kernel.package}; image built in ${(image.times.kernel + image.times.base + image.times.app).toFixed(1)} s`);

@@ -2,7 +2,7 @@
  * initctl: the command-line client, a thin pipe to the daemon. It sends argv (and UPSTART_JOB /
  * UPSTART_INSTANCE) as one `command` request over the control socket, copies the daemon's
  * stdout/stderr chunks to its own, and exits with the status the daemon reports. Every command's
- * parsing and formatting lives in the daemon (src/control/commands); only install-aliases runs here.
+ * parsing and formatting lives in the daemon (src/control/commands); install-aliases, help and --version run here.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "help.h"
 #include "json.h"
 
 #define SYSTEM_SOCKET "/run/upstart/control.sock"
@@ -31,11 +32,22 @@ static const char *const MACHINE_LINKS[] = {"shutdown", "reboot", "halt", "power
 static const char *const FORWARDED_ENV[] = {"UPSTART_JOB", "UPSTART_INSTANCE", NULL};
 
 static const char *program = "initctl";
+/* Errors in red: only when stderr is a terminal, never with NO_COLOR set (no-color.org) or TERM=dumb. */
+static int colour = 0;
+#define RED "\033[31m"
+#define RESET "\033[0m"
+
+static int want_colour(void) {
+  const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+  if (nc && *nc) return 0;
+  if (term && !strcmp(term, "dumb")) return 0;
+  return isatty(2);
+}
 
 static void die(const char *fmt, const char *a, const char *b) {
-  fprintf(stderr, "%s: ", program);
+  fprintf(stderr, "%s%s: ", colour ? RED : "", program);
   fprintf(stderr, fmt, a, b);
-  fputc('\n', stderr);
+  fprintf(stderr, "%s\n", colour ? RESET : "");
   exit(1);
 }
 
@@ -203,6 +215,63 @@ static int install_aliases(const char *dir) {
   return status;
 }
 
+/* What to do next when the daemon cannot be reached (src/cli/clientHelp.ts connectHint says the same). */
+static const char *connect_hint(int e) {
+  if (e == EACCES || e == EPERM)
+    return "Only root (or the session's owner) may use that socket: run as root, or use --socket=PATH of your own session init.";
+  return "Is init running? Start a session init with `upstart --user', then use --socket=PATH or $UPSTART_SESSION as it logs; "
+         "--system is /run/upstart/control.sock.";
+}
+
+/* -h bundled with other short global flags (-qh), as src/cli/clientHelp.ts reads them. */
+static int is_help_bundle(const char *a) {
+  if (a[0] != '-' || !a[1] || a[1] == '-') return 0;
+  int h = 0;
+  for (const char *c = a + 1; *c; c++) {
+    if (*c == 'h') h = 1;
+    else if (!strchr("qvn", *c)) return 0;
+  }
+  return h;
+}
+
+static int print_help(const char *prog, const char *command) {
+  for (int i = 0; HELP[i].program; i++) {
+    if (strcmp(HELP[i].program, prog)) continue;
+    if ((command == NULL) != (HELP[i].command == NULL)) continue;
+    if (command && strcmp(command, HELP[i].command)) continue;
+    fputs(HELP[i].text, stdout);
+    return fflush(stdout) ? 1 : 0;
+  }
+  fprintf(stderr, "%s: invalid command: %s\nTry `%s help' to list the commands.\n", prog, command ? command : "", prog);
+  return 1;
+}
+
+/*
+ * Help and the version need no daemon (src/cli/clientHelp.ts is the same rule for the Node client):
+ * returns the exit status, or -1 when argv is a command for the daemon.
+ */
+static int local_answer(char **args, int nargs, int command_at) {
+  int help = 0, version = 0, alias = is_alias(program);
+  for (int i = 0; i < nargs; i++) {
+    if (!strcmp(args[i], "--")) break;
+    if (!strcmp(args[i], "--help") || is_help_bundle(args[i])) help = 1;
+    else if (!strcmp(args[i], "--version")) version = 1;
+  }
+  const char *word = !alias && command_at >= 0 ? args[command_at] : NULL;
+  if (word && !strcmp(word, "help")) {
+    for (int i = command_at + 1; i < nargs; i++)
+      if (args[i][0] != '-') return print_help(program, args[i]);
+    return print_help(program, NULL);
+  }
+  if (version) {
+    puts(CLIENT_VERSION);
+    return fflush(stdout) ? 1 : 0;
+  }
+  if (!help) return -1;
+  if (alias) return print_help(program, program);
+  return print_help(program, word);
+}
+
 static const char *base_name(const char *p) {
   const char *s = strrchr(p, '/');
   return s ? s + 1 : p;
@@ -213,6 +282,7 @@ int main(int argc, char **argv) {
   int nargs = argc > 0 ? argc - 1 : 0;
   /* A write to a closed socket or pipe fails with EPIPE instead of killing us without a word (exit 141). */
   signal(SIGPIPE, SIG_IGN);
+  colour = want_colour();
   program = argc > 0 ? base_name(argv[0]) : "initctl";
   if (!is_alias(program)) program = "initctl";
   /* bin/initctl (a shell wrapper) passes the name an alias link invoked it by. */
@@ -240,6 +310,9 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--system")) system_bus = 1;
     else if ((a[0] != '-' || !a[1]) && command_at < 0) command_at = i;
   }
+
+  int local = local_answer(args, nargs, command_at);
+  if (local >= 0) return local;
 
   if (!strcmp(program, "initctl") && command_at >= 0 && !strcmp(args[command_at], "install-aliases")) {
     if (command_at + 1 >= nargs || command_at + 2 < nargs) {
@@ -278,7 +351,12 @@ int main(int argc, char **argv) {
     do rc = connect(fd, (struct sockaddr *)&addr, (socklen_t)sizeof addr);
     while (rc < 0 && errno == EINTR);
   }
-  if (rc < 0) die("Unable to connect to init at %s: %s", shown, strerror(errno));
+  if (rc < 0) {
+    int e = errno;
+    fprintf(stderr, "%s%s: Unable to connect to init at %s: %s%s\n%s\n", colour ? RED : "", program, shown, strerror(e),
+            colour ? RESET : "", connect_hint(e));
+    return 1;
+  }
 
   /* The handshake and the request go out in one write; the daemon answers hello, then the command. */
   struct buf req = {0};
@@ -334,7 +412,16 @@ int main(int argc, char **argv) {
     if (json_parse_reply(in.data, line_len, &rep) || !rep.type) die("%s%s", "malformed reply from init", "");
     if (!strcmp(rep.type, "output") && rep.data && rep.stream) {
       int out = !strcmp(rep.stream, "stderr") ? 2 : 1;
-      if (write_all(out, rep.data, rep.data_len) < 0) return 1;
+      if (out == 2 && colour) {
+        /* The daemon's error text in red, the line ends outside it. */
+        size_t n = rep.data_len;
+        while (n > 0 && rep.data[n - 1] == '\n') n--;
+        if (write_all(2, RED, strlen(RED)) < 0 || write_all(2, rep.data, n) < 0 || write_all(2, RESET, strlen(RESET)) < 0 ||
+            write_all(2, rep.data + n, rep.data_len - n) < 0)
+          return 1;
+      } else if (write_all(out, rep.data, rep.data_len) < 0) {
+        return 1;
+      }
     } else if (!strcmp(rep.type, "exit")) {
       int status = rep.has_status && rep.status >= 0 && rep.status <= 255 ? (int)rep.status : 1;
       return status;

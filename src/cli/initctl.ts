@@ -4,6 +4,7 @@ import { chooseSocket } from '../control/address.ts';
 import { installAliases } from '../control/aliases.ts';
 import { connect } from '../control/client.ts';
 import { commandIndex } from '../control/commands/argv.ts';
+import { connectHint, localAnswer, red, wantColour } from './clientHelp.ts';
 
 /** The client environment the daemon needs: a job's processes acting on their own job. */
 export const FORWARDED_ENV = ['UPSTART_JOB', 'UPSTART_INSTANCE'] as const;
@@ -22,6 +23,13 @@ function addressOptions(args: readonly string[]): { socket?: string; system: boo
   return socket === undefined ? { system } : { socket, system };
 }
 
+/** The errno name behind a failed connect (the client wraps the socket's error in its message). */
+function connectCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('E')) return code;
+  return /\b(EACCES|EPERM|ENOENT|ECONNREFUSED)\b/.exec((err as Error).message ?? '')?.[1];
+}
+
 /**
  * argv: the arguments after the program name; an optional leading `--as=NAME` gives the name the
  * client was invoked as (bin/initctl passes it for alias links), else `initctl`.
@@ -32,6 +40,15 @@ export async function main(argv: string[]): Promise<void> {
   if (args[0]?.startsWith('--as=')) {
     program = args[0].slice('--as='.length) || 'initctl';
     args = args.slice(1);
+  }
+  const colour = wantColour(process.env, process.stderr.isTTY === true);
+  const paint = (text: string): string => (colour ? red(text) : text);
+  const local = localAnswer(program, args);
+  if (local !== undefined) {
+    process.stdout.write(local.stdout);
+    process.stderr.write(local.stderr);
+    process.exitCode = local.status;
+    return;
   }
   const ci = program === 'initctl' ? commandIndex(args) : -1;
   if (ci !== -1 && args[ci] === 'install-aliases') {
@@ -65,13 +82,14 @@ export async function main(argv: string[]): Promise<void> {
   try {
     client = await connect(path);
   } catch (err) {
-    process.stderr.write(`${program}: Unable to connect to init: ${(err as Error).message}\n`);
+    process.stderr.write(`${paint(`${program}: Unable to connect to init: ${(err as Error).message}\n`)}${connectHint(connectCode(err))}\n`);
     process.exitCode = 1;
     return;
   }
   try {
     const r = await client.command([program, ...args], env, (stream, data) => {
-      (stream === 'stdout' ? process.stdout : process.stderr).write(data);
+      if (stream === 'stdout') process.stdout.write(data);
+      else process.stderr.write(paint(data));
     });
     process.exitCode = r.exitStatus;
   } catch (err) {

@@ -1,6 +1,6 @@
 // The composition root: wires config, engine, process layer, logging and control into one running daemon.
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { loadConfDirs, watchConfDirs, type ConfChange, type ConfWatcher, type LoadResult } from '../config/sources.ts';
 import { ControlServer } from '../control/server.ts';
 import type { DaemonHooks } from '../control/hooks.ts';
@@ -36,6 +36,7 @@ import { ContainerOutput, killEveryJob, stdoutWriter, watchExitWith } from './co
 import { ExitWithError, unknownExitWith } from './exitWith.ts';
 import { jobPath } from './jobPath.ts';
 import { tmpfilesHandler } from './tmpfiles.ts';
+import { confdirWarnings } from './confdirCheck.ts';
 import { VERSION } from './version.ts';
 import { instanceKey, instanceLabel } from '../model/instanceRef.ts';
 
@@ -243,6 +244,7 @@ export class Daemon {
     // After a re-exec the classes come with the state: the job files are read again once the socket answers.
     const loaded = this.watcher.ready;
     if (state === undefined) this.applyLoad(await loaded);
+    for (const w of confdirWarnings(ctx.options, (d) => resolve(d))) this.log.warn(w);
     // Without a state (a first start, a daemon that was killed, a state that could not be used):
     // jobs still running in their cgroups are taken back, not started a second time.
     if (state === undefined) {

@@ -37,6 +37,12 @@ export interface DaemonOptions {
   /** --utmp / --wtmp: where runlevel records go (default: /var/run/utmp, /var/log/wtmp, only as a machine's PID 1). */
   utmp?: string;
   wtmp?: string;
+  /** --no-dbus: the daemon makes no D-Bus connection (init(8)); read by the D-Bus bridge. */
+  noDbus: boolean;
+  /** --session: the D-Bus bridge uses the session bus, not the system bus (init(8): for testing). */
+  dbusSessionBus: boolean;
+  /** --no-sessions: no chroot sessions (init(8)). upstart-ts never runs jobs in chroot sessions: always true in effect. */
+  noSessions: boolean;
   version: boolean;
   help: boolean;
 }
@@ -59,8 +65,8 @@ const VALUED = new Set([
 
 /**
  * Parses argv. `isPid1` selects system mode unless --user is given (as init(8): PID 1 is
- * the system init). Options Upstart accepts but that mean nothing here (--no-dbus,
- * --no-sessions, --session) are accepted and ignored.
+ * the system init). --no-dbus, --session and --no-sessions are init(8)'s: kept in the options for
+ * the D-Bus bridge; chroot sessions do not exist here, so --no-sessions changes nothing (docs/decisions.md).
  */
 export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): DaemonOptions {
   const o: DaemonOptions = {
@@ -80,6 +86,9 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
     version: false,
     help: false,
     restart: false,
+    noDbus: false,
+    dbusSessionBus: false,
+    noSessions: false,
   };
   let explicitMode: Mode | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -147,7 +156,9 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
         o.stateFd = n;
         break;
       }
-      case '--no-dbus': case '--no-sessions': case '--session': break;
+      case '--no-dbus': o.noDbus = true; break;
+      case '--session': o.dbusSessionBus = true; break;
+      case '--no-sessions': o.noSessions = true; break;
       default:
         // The kernel passes its own words (e.g. `single`, `splash`) to PID 1: ignore them there.
         if (isPid1 && !arg.startsWith('-')) break;
@@ -187,6 +198,9 @@ Options:
                               UPSTART_EXIT_WITH=JOB[,JOB...]
       --no-output-prefix      container mode: copy job output to stdout without 'JOB | '
       --shutdown-timeout=SECS stop waiting for jobs this long into a shutdown (default 90)
+      --no-dbus               make no D-Bus connection (initctl uses the control socket)
+      --session               the D-Bus bridge uses the session bus (init(8): for testing)
+      --no-sessions           no chroot sessions (upstart-ts has none: accepted)
       --utmp=FILE, --wtmp=FILE  write runlevel records there (default, as a machine's
                               PID 1: /var/run/utmp and /var/log/wtmp)
   -q, --quiet                 errors only

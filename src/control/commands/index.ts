@@ -57,7 +57,9 @@ export function helpText(program: string, command?: string): string {
       '',
     ].join('\n');
   }
-  const width = Math.max(...HELP_ORDER.map((c) => `${c} ${COMMANDS[c]?.usage ?? ''}`.length));
+  // Commands added to the table after HELP_ORDER was written still appear, after the others.
+  const order = [...HELP_ORDER.filter((c) => COMMANDS[c] !== undefined), ...Object.keys(COMMANDS).filter((c) => !HELP_ORDER.includes(c)).sort()];
+  const width = Math.max(...order.map((c) => `${c} ${COMMANDS[c]?.usage ?? ''}`.length));
   return [
     `Usage: ${program} [OPTION]... COMMAND [OPTION]... [ARG]...`,
     '',
@@ -72,7 +74,7 @@ export function helpText(program: string, command?: string): string {
     '      --version          output version information and exit',
     '',
     'Commands:',
-    ...HELP_ORDER.map((c) => `  ${`${c} ${COMMANDS[c]?.usage ?? ''}`.padEnd(width)}  ${COMMANDS[c]?.summary ?? ''}`),
+    ...order.map((c) => `  ${`${c} ${COMMANDS[c]?.usage ?? ''}`.padEnd(width)}  ${COMMANDS[c]?.summary ?? ''}`),
     '',
     'Global options may be given before or after the command.',
     '',

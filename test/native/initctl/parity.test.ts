@@ -57,6 +57,17 @@ test('same output and status from the C and the Node client', { skip }, async ()
       { args: ['status'], env: { UPSTART_JOB: 'foo', UPSTART_INSTANCE: '' } },
       { args: ['--socket', join(work, 'nothing.sock'), 'list'] },
       { args: ['install-aliases'] },
+      // Answered by the client itself, daemon or none (src/cli/clientHelp.ts, native/initctl/help.h).
+      { args: ['--help'] },
+      { args: ['--version'] },
+      { args: ['-qh'] },
+      { args: ['help'] },
+      { args: ['help', 'stop'] },
+      { args: ['help', 'nope'] },
+      { args: ['emit', '--help'] },
+      { args: ['--as=status', '--help'] },
+      { args: ['nope', '--help'] },
+      { args: ['status', '--', '--help'] },
     ];
     for (const c of cases) {
       const e = { ...env, ...c.env };

@@ -1,6 +1,6 @@
 // EngineCore: the engine's state (job table, event queue, armed conditions) and its drain loop, one drain per tick.
 import { ArmedConditions, type ConditionHooks, type Owner } from '../events/armedConditions.ts';
-import type { Firing } from '../events/conditionState.ts';
+import type { ConditionState, Firing } from '../events/conditionState.ts';
 import { envLookup } from '../events/envList.ts';
 import type { EventRecord } from '../events/event.ts';
 import { EventQueue } from '../events/eventQueue.ts';
@@ -13,8 +13,8 @@ import { stamp, type Clock } from '../platform/clock.ts';
 import type { ExitInfo, ProcessPort } from '../process/port.ts';
 import { runCommand, type CommandHost, type CommandWork, type Waiter } from './commands.ts';
 import { classDefaults, DEFAULT_PATH, instanceName, type EnvContext } from './environment.ts';
-import { adoptProcess, killTimeout, processExited, processReady } from './exits.ts';
-import type { JobRecord } from './job.ts';
+import { adoptProcess, processExited, processReady } from './exits.ts';
+import { NO_WAIT, type JobRecord } from './job.ts';
 import { JobTable } from './jobTable.ts';
 import { JobMachine, type LogFn, type MachineHost, type MachineWork } from './machine.ts';
 import { advanceShutdown, beginShutdown, type ShutdownHost, type ShutdownRequest, type ShutdownStage } from './shutdown.ts';
@@ -165,6 +165,7 @@ export class EngineCore implements CommandHost {
       startEnv: [],
       stopEnv: [],
       blocking: [],
+      wait: NO_WAIT,
       pids: {},
       failed: false,
       respawnCount: 0,
@@ -254,17 +255,17 @@ export class EngineCore implements CommandHost {
         return processReady(this.machine, w.spawnedPid, w.pid);
       case 'kill-timeout': {
         const j = this.table.jobs.get(w.job);
-        if (j) killTimeout(this.machine, j);
+        if (j) this.machine.react(j, { kind: 'kill-timeout' });
         return;
       }
       case 'ready-timeout': {
         const j = this.table.jobs.get(w.job);
-        if (j) this.machine.readyTimedOut(j);
+        if (j) this.machine.react(j, { kind: 'ready-timeout' });
         return;
       }
       case 'tmpfiles': {
         const j = this.table.jobs.get(w.job);
-        if (j) this.machine.tmpfilesDone(j, w.error);
+        if (j) this.machine.react(j, { kind: 'tmpfiles-done', failed: w.error !== undefined }, w.error === undefined ? {} : { error: w.error });
         return;
       }
       case 'resume-tmpfiles': {
@@ -319,10 +320,7 @@ export class EngineCore implements CommandHost {
       return;
     }
     // expect CONDITION: ready. The events behind it are not held (the job's own main process may emit them).
-    if (j.state === 'spawned' && j.awaitingReady) {
-      this.machine.clearReady(j);
-      this.machine.advance(j);
-    }
+    this.machine.react(j, { kind: 'ready', by: 'condition' });
   }
 
   private startFromCondition(name: string, f: Firing): void {
@@ -358,10 +356,7 @@ export class EngineCore implements CommandHost {
     this.queue.finish(ev);
     if (ev.job !== undefined && (ev.name === 'starting' || ev.name === 'stopping')) {
       const j = this.table.jobs.get(ev.job.id);
-      if (j !== undefined && j.blocker === ev.id) {
-        delete j.blocker;
-        this.machine.advance(j);
-      }
+      if (j !== undefined) this.machine.react(j, { kind: 'event-finished', event: ev.id });
     }
   }
 
@@ -410,7 +405,7 @@ export class EngineCore implements CommandHost {
     const spec = this.table.current(name);
     if (spec === undefined || this.table.instance(name, instance) !== undefined || this.machine.procs.pidIndex.has(pid)) return false;
     const j = this.newJob(spec, instance);
-    j.goal = 'start';
+    this.machine.setGoal(j, 'start', false);
     j.state = 'running';
     j.env = [`UPSTART_JOB=${name}`, `UPSTART_INSTANCE=${instance}`];
     this.machine.procs.track(j, 'main', pid);
@@ -420,17 +415,16 @@ export class EngineCore implements CommandHost {
     return true;
   }
 
-  private armReady(job: JobRecord): boolean {
+  private armReady(job: JobRecord): ConditionState {
     const ex = this.table.specOf(job).expect;
-    if (ex.kind !== 'event') return false;
-    job.ready = this.conds.build(ex.condition, envLookup(job.env));
-    this.conds.set({ kind: 'ready', id: job.id }, job.ready);
-    return job.ready.value;
+    if (ex.kind !== 'event') throw new Error(`${job.name}: armReady without expect CONDITION`);
+    const cond = this.conds.build(ex.condition, envLookup(job.env));
+    this.conds.set({ kind: 'ready', id: job.id }, cond);
+    return cond;
   }
 
   private disarmReady(job: JobRecord): void {
-    if (job.ready === undefined) return;
-    delete job.ready;
+    if (job.wait.kind !== 'ready' || job.wait.by !== 'condition') return;
     for (const id of this.conds.set({ kind: 'ready', id: job.id }, undefined)) this.queue.release(id, false);
   }
 

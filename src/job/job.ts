@@ -11,14 +11,42 @@ export interface ProcessExit {
   signal?: string;
 }
 
+/** The step processes a job waits for in the state of the same name. */
+export type StepProcess = 'pre-start' | 'post-start' | 'pre-stop' | 'post-stop';
+
+/**
+ * What a job waits for before it can leave its state; one thing at a time. Legal combinations:
+ * - `event`: in starting or stopping, the job's own starting/stopping event (by id) to finish;
+ * - `tmpfiles`: in pre-start, the tmpfiles port (before the pre-start process runs);
+ * - `process`: in the step state of that name, the step process to end;
+ * - `ready`: in spawned, readiness of the main process: the port's ready() (`port`: expect
+ *   stop/fork/daemon), `exits` clean exits of main-slot processes so far (expect exit N), or the
+ *   armed condition `cond` (expect CONDITION); `deadline` is when `ready timeout` runs out;
+ * - `kill`: in killed, the main process to end; `deadline` is when SIGKILL is due (gone once sent);
+ * - `none`: anything else (at rest in waiting, running, or moving on).
+ * Times are monotonic ms. Only JobMachine changes it: setWait, which drops what the old wait armed,
+ * or a state's entry (the wait is none on entering a state).
+ */
+export type Wait =
+  | { kind: 'none' }
+  | { kind: 'event'; event: number }
+  | { kind: 'tmpfiles' }
+  | { kind: 'process'; process: StepProcess }
+  | { kind: 'ready'; by: 'port'; deadline?: number }
+  | { kind: 'ready'; by: 'exits'; exits: number; deadline?: number }
+  | { kind: 'ready'; by: 'condition'; cond: ConditionState; deadline?: number }
+  | { kind: 'kill'; deadline?: number };
+
+export const NO_WAIT: Wait = Object.freeze({ kind: 'none' });
+
 /**
  * One instance of a job class. Invariants:
- * - `blocker` is set only in states starting and stopping (the job waits for that event);
+ * - `wait` says what the job waits for in its state (see Wait); the goal changes only through
+ *   JobMachine.setGoal;
  * - `blocking` lists who waits for this job to reach its goal (events it was started/stopped by,
  *   start/stop commands); they are released on running (services), or on waiting;
  * - `pids[p]` is the set of pids of process p (one for now; cgroup tracking may add more);
- * - a slot is absent once all its pids have ended;
- * - `awaitingReady` only in spawned; `ready` and `readyExits` only while awaitingReady.
+ * - a slot is absent once all its pids have ended.
  */
 export interface JobRecord {
   id: number;
@@ -34,7 +62,7 @@ export interface JobRecord {
   startEnv: string[];
   /** Environment of the events/command that stopped it, plus UPSTART_STOP_EVENTS. */
   stopEnv: string[];
-  blocker?: number;
+  wait: Wait;
   blocking: BlockedRef[];
   pids: Partial<Record<ProcessName, number[]>>;
   failed: boolean;
@@ -46,22 +74,10 @@ export interface JobRecord {
   failReason?: string;
   respawnCount: number;
   respawnSince: number;
-  /** Monotonic ms when SIGKILL is due (killed state), for serialisation. */
-  killDeadline?: number;
-  /** Waiting in pre-start for the tmpfiles port. */
-  tmpfilesPending?: boolean;
-  /** Waiting in spawned for readiness: the port's ready() (expect stop/fork/daemon), N exits (expect exit N) or a condition (expect CONDITION). */
-  awaitingReady?: boolean;
   /** The start failed because the readiness wait ran out (status says so after the instance is gone). */
   readyTimeoutHit?: boolean;
-  /** Monotonic ms when the readiness wait runs out (`ready timeout`), while awaitingReady. */
-  readyDeadline?: number;
-  /** expect exit N: clean exits of main-slot processes seen while waiting in spawned. */
-  readyExits?: number;
   /** The armed `stop on` condition (from entering starting until the instance is gone). */
   stop?: ConditionState;
-  /** expect CONDITION: the readiness condition, armed while waiting in spawned. */
-  ready?: ConditionState;
 }
 
 /** One stored version of a job class; `current` is false once replaced or removed. */

@@ -1,4 +1,5 @@
-// changeGoal / changeState: the effects of entering each job state (events, processes, timers) through ports.
+// JobMachine: executes the reaction table's Steps, setGoal/changeGoal, and the effects of entering each job state.
+import type { ConditionState } from '../events/conditionState.ts';
 import { envMerge } from '../events/envList.ts';
 import type { JournalEntry } from '../model/engineApi.ts';
 import { DEFAULT_READY_TIMEOUT, type ConsoleMode, type JobClassSpec, type ProcessName } from '../model/jobClass.ts';
@@ -6,8 +7,10 @@ import { goalText, type Goal, type JobState } from '../model/state.ts';
 import { stamp, type Clock, type TimerHandle } from '../platform/clock.ts';
 import type { ProcessPort } from '../process/port.ts';
 import { buildJobEnv, exportedEnv, resultEnv, type EnvContext } from './environment.ts';
-import type { JobRecord } from './job.ts';
+import { NO_WAIT, type JobRecord, type ProcessExit, type StepProcess, type Wait } from './job.ts';
 import { nextState } from './nextState.ts';
+import { react, type Input, type Step } from './reactions.ts';
+import { respawnLimitHit } from './mainExit.ts';
 import { jobLabel, ProcessTable, spawnRequest } from './processTable.ts';
 import type { LogFn } from '../model/log.ts';
 
@@ -36,13 +39,26 @@ export interface MachineHost {
   release(job: JobRecord): void;
   /** Builds the job's stop condition from its fresh environment. */
   armStop(job: JobRecord): void;
-  /** `expect CONDITION`: arms the readiness condition; true if it already holds. */
-  armReady(job: JobRecord): boolean;
-  /** Drops the readiness condition (ready, or leaving spawned). */
+  /** `expect CONDITION`: builds and arms the readiness condition (its value says if it already holds). */
+  armReady(job: JobRecord): ConditionState;
+  /** Drops the job's readiness condition (ready, or leaving spawned). */
   disarmReady(job: JobRecord): void;
   /** The instance reached waiting: forget it. */
   jobGone(job: JobRecord): void;
   enqueue(work: MachineWork): void;
+}
+
+/** What an executed Step may need to know about the input behind it (exit details, error text). */
+export interface InputDetail {
+  exit?: ProcessExit;
+  pid?: number;
+  error?: string;
+}
+
+export function describeExit(e: ProcessExit): string {
+  if (e.status !== undefined) return `terminated with status ${e.status}`;
+  if (e.signal !== undefined) return `killed by ${e.signal} signal`;
+  return 'failed';
 }
 
 export class JobMachine {
@@ -56,18 +72,102 @@ export class JobMachine {
     return (job.pids.main?.length ?? 0) > 0;
   }
 
+  /** The one place a job's goal changes (journalled unless the state change right after says it). */
+  setGoal(job: JobRecord, goal: Goal, journal = true): void {
+    if (job.goal === goal) return;
+    job.goal = goal;
+    if (journal) this.journalState(job);
+  }
+
   /** Sets the goal and moves a job that was at rest in a state that only a goal change leaves. */
   changeGoal(job: JobRecord, goal: Goal): void {
     if (job.goal === goal) return;
-    job.goal = goal;
-    this.journalState(job);
-    if (goal !== 'stop' && job.state === 'waiting') {
-      this.changeState(job, 'starting');
-    } else if (goal !== 'start' && job.state === 'running') {
-      this.changeState(job, nextState('running', goal, this.mainAlive(job))!);
-    } else if (goal !== 'start' && job.state === 'spawned' && job.awaitingReady) {
-      this.clearReady(job);
-      this.changeState(job, 'stopping');
+    this.setGoal(job, goal);
+    this.react(job, { kind: 'goal-changed' });
+  }
+
+  /** Feeds an input to the reaction table and executes the Steps it gives. */
+  react(job: JobRecord, input: Input, detail: InputDetail = {}): void {
+    const spec = this.host.specOf(job);
+    const facts = { goal: job.goal, mainAlive: this.mainAlive(job), readyExits: spec.expect.kind === 'exit' ? spec.expect.count : 0 };
+    for (const step of react(job.state, job.wait, input, facts)) this.apply(job, step, detail);
+  }
+
+  /** Executes one Step of the reaction table. */
+  private apply(job: JobRecord, step: Step, d: InputDetail): void {
+    switch (step.do) {
+      case 'set-wait':
+        return this.setWait(job, step.wait);
+      case 'set-goal':
+        return this.setGoal(job, step.goal);
+      case 'respawn':
+        return this.respawn(job);
+      case 'fail': {
+        const reason =
+          step.why === 'exit' ? `${step.process} process ${describeExit(d.exit ?? { process: step.process })}` : step.why === 'tmpfiles' ? `tmpfiles: ${d.error ?? 'failed'}` : this.readyTimeoutReason(job);
+        if (step.why === 'tmpfiles') this.host.log('warn', `${jobLabel(job)}: tmpfiles failed: ${d.error ?? 'failed'}`);
+        return this.failJob(job, step.process, reason);
+      }
+      case 'report-exit': {
+        if (d.exit === undefined) return;
+        const p = d.exit.process;
+        // An exit the job did not ask for is worth a warning; one that a stop caused is not.
+        this.host.log(p === 'main' && job.goal !== 'stop' ? 'warn' : 'info', `${jobLabel(job)} ${p} process (${d.pid}) ${describeExit(d.exit)}`);
+        return;
+      }
+      case 'note-exit':
+        // After another process failed (post-start, pre-stop), its exit is the one stopping/stopped report.
+        if (d.exit !== undefined && (d.exit.process !== 'main' || !job.failed || job.failedProcess === 'main')) job.lastExit = d.exit;
+        return;
+      case 'ready-exit': {
+        const w = job.wait;
+        if (w.kind !== 'ready' || w.by !== 'exits') return;
+        const ex = this.host.specOf(job).expect;
+        this.host.log('debug', `${jobLabel(job)} main process (${d.pid}) exited before ready (${step.seen} of ${ex.kind === 'exit' ? ex.count : 0})`);
+        job.wait = { ...w, exits: step.seen };
+        return;
+      }
+      case 'ready-timed-out':
+        this.host.log('warn', `${jobLabel(job)} ${this.readyTimeoutReason(job)}`);
+        if (!job.failed) job.readyTimeoutHit = true;
+        return;
+      case 'kill-main':
+        for (const pid of job.pids.main ?? []) {
+          this.host.log('warn', `${jobLabel(job)} main process (${pid}) killed by KILL signal after kill timeout`);
+          this.host.port.kill(pid, 'KILL', true);
+        }
+        return;
+      case 'run-step':
+        if (this.runStep(job, step.process, job.env)) this.setWait(job, { kind: 'process', process: step.process });
+        else this.advance(job);
+        return;
+      case 'advance':
+        return this.advance(job);
+      case 'enter':
+        return this.changeState(job, step.state);
+    }
+  }
+
+  /** Replaces what the job waits for; drops the timer or condition the old wait armed. */
+  setWait(job: JobRecord, wait: Wait): void {
+    const old = job.wait;
+    if (old.kind === 'ready') {
+      this.cancelReadyTimer(job);
+      this.host.disarmReady(job);
+    } else if (old.kind === 'kill' && old.deadline !== undefined) {
+      this.procs.cancelKillTimer(job);
+    }
+    job.wait = wait;
+  }
+
+  /** Counts a respawn against the limit (init(5) `respawn limit`): goal respawn, or the job fails. */
+  private respawn(job: JobRecord): void {
+    if (respawnLimitHit(this.host.clock.now(), job, this.host.specOf(job))) {
+      this.host.log('warn', `${jobLabel(job)} respawning too fast, stopped`);
+      this.failJob(job, 'respawn', 'respawning too fast');
+    } else {
+      this.host.log('info', `${jobLabel(job)} main process ended, respawning`);
+      this.setGoal(job, 'respawn');
     }
   }
 
@@ -78,6 +178,7 @@ export class JobMachine {
     while (next !== undefined) {
       if (++guard > 64) throw new Error(`job ${jobLabel(job)}: state machine did not settle`);
       const from = job.state;
+      if (job.wait.kind !== 'none') this.setWait(job, NO_WAIT);
       job.state = next;
       this.journalState(job);
       next = this.enter(job, from);
@@ -94,21 +195,14 @@ export class JobMachine {
     if (n !== undefined) this.changeState(job, n);
   }
 
-  /** The job no longer waits in spawned for readiness. */
-  clearReady(job: JobRecord): void {
-    job.awaitingReady = false;
-    delete job.readyExits;
-    this.cancelReadyTimer(job);
-    this.host.disarmReady(job);
-  }
-
-  /** Readiness timers by job id (`ready timeout`, DEFAULT_READY_TIMEOUT); the deadline is on the record. */
+  /** Readiness timers by job id (`ready timeout`, DEFAULT_READY_TIMEOUT); the deadline is in the wait. */
   private readonly readyTimers = new Map<number, TimerHandle>();
 
   /** Arms the readiness timer for a job that waits in spawned, until `deadline` (monotonic ms). */
   armReadyTimer(job: JobRecord, deadline: number): void {
+    if (job.wait.kind !== 'ready') return;
     this.readyTimers.get(job.id)?.cancel();
-    job.readyDeadline = deadline;
+    job.wait = { ...job.wait, deadline };
     const id = job.id;
     this.readyTimers.set(id, this.host.clock.setTimer(Math.max(0, deadline - this.host.clock.now()), () => this.host.enqueue({ kind: 'ready-timeout', job: id })));
   }
@@ -116,21 +210,21 @@ export class JobMachine {
   private cancelReadyTimer(job: JobRecord): void {
     this.readyTimers.get(job.id)?.cancel();
     this.readyTimers.delete(job.id);
-    delete job.readyDeadline;
   }
 
-  /** The readiness wait ran out: the main process failed to become ready; the job stops. */
-  readyTimedOut(job: JobRecord): void {
-    if (job.state !== 'spawned' || !job.awaitingReady) return;
+  /** Arms the kill timer of a job in killed (SIGKILL due at `deadline`, monotonic ms). */
+  armKillTimer(job: JobRecord, deadline: number): void {
+    const id = job.id;
+    const ms = Math.max(0, deadline - this.host.clock.now());
+    this.procs.armKillTimer(job, ms, () => this.host.enqueue({ kind: 'kill-timeout', job: id }));
+    job.wait = { kind: 'kill', deadline: this.host.clock.now() + ms };
+  }
+
+  private readyTimeoutReason(job: JobRecord): string {
     const spec = this.host.specOf(job);
     const secs = spec.readyTimeout ?? DEFAULT_READY_TIMEOUT;
     const what = spec.expect.kind === 'exit' ? `expect exit ${spec.expect.count}` : spec.expect.kind === 'event' ? 'expect CONDITION' : `expect ${spec.expect.kind}`;
-    const reason = `main process: not ready after ${secs} s (${what}; see 'ready timeout')`;
-    this.host.log('warn', `${jobLabel(job)} ${reason}`);
-    this.clearReady(job);
-    if (!job.failed) job.readyTimeoutHit = true;
-    this.failJob(job, 'main', reason);
-    this.advance(job);
+    return `main process: not ready after ${secs} s (${what}; see 'ready timeout')`;
   }
 
   journalState(job: JobRecord): void {
@@ -143,7 +237,7 @@ export class JobMachine {
     const spec = this.host.specOf(job);
     switch (job.state) {
       case 'starting': {
-        if (job.goal === 'respawn') job.goal = 'start';
+        if (job.goal === 'respawn') this.setGoal(job, 'start', false);
         job.failed = false;
         delete job.failedProcess;
         delete job.lastExit;
@@ -152,28 +246,28 @@ export class JobMachine {
         job.stopEnv = [];
         job.env = buildJobEnv(spec, this.host.envCtx, job.startEnv, job.instance);
         this.host.armStop(job);
-        job.blocker = this.host.emitJobEvent(job, 'starting', exportedEnv(spec, job.env));
+        job.wait = { kind: 'event', event: this.host.emitJobEvent(job, 'starting', exportedEnv(spec, job.env)) };
         return undefined;
       }
       case 'security':
         return this.next(job);
       case 'pre-start': {
-        if (spec.tmpfiles.length > 0 && !job.tmpfilesPending) {
+        if (spec.tmpfiles.length > 0) {
           const r = this.runTmpfiles(job, spec);
           if (r === 'wait') return undefined;
           if (r === 'failed') return this.next(job);
         }
-        return this.runStep(job, 'pre-start', job.env) ? undefined : this.next(job);
+        return this.waitStep(job, 'pre-start', job.env) ? undefined : this.next(job);
       }
       case 'spawned':
         return this.enterSpawned(job, spec) ? undefined : this.next(job);
       case 'post-start':
-        return this.runStep(job, 'post-start', job.env) ? undefined : this.next(job);
+        return this.waitStep(job, 'post-start', job.env) ? undefined : this.next(job);
       case 'running': {
         if (from !== 'pre-stop') this.host.emitJobEvent(job, 'started', exportedEnv(spec, job.env));
         if (spec.task && !this.mainAlive(job)) {
           // A task with nothing (left) to run has finished.
-          job.goal = 'stop';
+          this.setGoal(job, 'stop', false);
           return this.next(job);
         }
         if (!spec.task) this.host.release(job);
@@ -181,20 +275,19 @@ export class JobMachine {
       }
       case 'pre-stop': {
         if (!this.mainAlive(job)) return this.next(job);
-        return this.runStep(job, 'pre-stop', envMerge(job.env, job.stopEnv)) ? undefined : this.next(job);
+        return this.waitStep(job, 'pre-stop', envMerge(job.env, job.stopEnv)) ? undefined : this.next(job);
       }
       case 'stopping':
-        job.blocker = this.host.emitJobEvent(job, 'stopping', [...resultEnv(job, this.mainAlive(job)), ...exportedEnv(spec, job.env)]);
+        job.wait = { kind: 'event', event: this.host.emitJobEvent(job, 'stopping', [...resultEnv(job, this.mainAlive(job)), ...exportedEnv(spec, job.env)]) };
         return undefined;
       case 'killed': {
         if (!this.mainAlive(job)) return this.next(job);
         for (const pid of job.pids.main ?? []) this.host.port.kill(pid, spec.killSignal, true);
-        const ms = Math.max(0, spec.killTimeout) * 1000;
-        this.procs.armKillTimer(job, ms, () => this.host.enqueue({ kind: 'kill-timeout', job: job.id }));
+        this.armKillTimer(job, this.host.clock.now() + Math.max(0, spec.killTimeout) * 1000);
         return undefined;
       }
       case 'post-stop':
-        return this.runStep(job, 'post-stop', envMerge(job.env, job.stopEnv, resultEnv(job, false))) ? undefined : this.next(job);
+        return this.waitStep(job, 'post-stop', envMerge(job.env, job.stopEnv, resultEnv(job, false))) ? undefined : this.next(job);
       case 'waiting':
         this.host.emitJobEvent(job, 'stopped', [...resultEnv(job, false), ...exportedEnv(spec, job.env)]);
         this.host.release(job);
@@ -212,18 +305,27 @@ export class JobMachine {
     if (!this.spawn(job, 'main', job.env)) return false;
     const ex = spec.expect;
     if (ex.kind === 'none' || (ex.kind === 'exit' && ex.count <= 0)) return false;
-    job.awaitingReady = true;
-    if (ex.kind === 'exit') job.readyExits = 0;
-    if (ex.kind === 'event' && this.host.armReady(job)) {
-      this.clearReady(job);
-      return false;
-    }
+    if (ex.kind === 'exit') job.wait = { kind: 'ready', by: 'exits', exits: 0 };
+    else if (ex.kind === 'event') {
+      job.wait = { kind: 'ready', by: 'condition', cond: this.host.armReady(job) };
+      if (job.wait.cond.value) {
+        this.setWait(job, NO_WAIT);
+        return false;
+      }
+    } else job.wait = { kind: 'ready', by: 'port' };
     const secs = spec.readyTimeout ?? DEFAULT_READY_TIMEOUT;
     if (secs > 0) this.armReadyTimer(job, this.host.clock.now() + secs * 1000);
     return true;
   }
 
-  /** Runs an optional step process; true when one was spawned and the job must wait for its exit. */
+  /** Runs an optional step process; true when one was spawned and the job waits for its exit. */
+  private waitStep(job: JobRecord, p: StepProcess, env: string[]): boolean {
+    if (!this.runStep(job, p, env)) return false;
+    job.wait = { kind: 'process', process: p };
+    return true;
+  }
+
+  /** Runs an optional step process; true when one was spawned. */
   private runStep(job: JobRecord, p: ProcessName, env: string[]): boolean {
     const spec = this.host.specOf(job);
     if (spec.process[p] === undefined) return false;
@@ -244,7 +346,7 @@ export class JobMachine {
       return 'failed';
     }
     if (r === undefined || typeof (r as Promise<void>).then !== 'function') return 'done';
-    job.tmpfilesPending = true;
+    job.wait = { kind: 'tmpfiles' };
     (r as Promise<void>).then(
       () => this.host.enqueue({ kind: 'tmpfiles', job: job.id }),
       (err: unknown) => this.host.enqueue({ kind: 'tmpfiles', job: job.id, error: (err as Error)?.message ?? String(err) }),
@@ -254,31 +356,14 @@ export class JobMachine {
 
   /** Applies tmpfiles again for a job restored while they were being applied (they are idempotent). */
   resumeTmpfiles(job: JobRecord): void {
-    if (!job.tmpfilesPending || job.state !== 'pre-start') return;
-    job.tmpfilesPending = false;
+    if (job.wait.kind !== 'tmpfiles' || job.state !== 'pre-start') return;
+    this.setWait(job, NO_WAIT);
     const r = this.runTmpfiles(job, this.host.specOf(job));
-    if (r === 'done') this.tmpfilesDone(job, undefined, true);
-    else if (r === 'failed') this.advance(job);
-  }
-
-  /** The tmpfiles port finished for a job waiting in pre-start. */
-  tmpfilesDone(job: JobRecord, error: string | undefined, force = false): void {
-    if (!job.tmpfilesPending && !force) return;
-    job.tmpfilesPending = false;
-    if (job.state !== 'pre-start') return;
-    if (error !== undefined) {
-      this.host.log('warn', `${jobLabel(job)}: tmpfiles failed: ${error}`);
-      this.failJob(job, 'pre-start', `tmpfiles: ${error}`);
-      this.advance(job);
-      return;
-    }
-    if (job.goal !== 'start') {
-      this.advance(job);
-      return;
-    }
-    const spec = this.host.specOf(job);
-    if (spec.process['pre-start'] !== undefined && this.spawn(job, 'pre-start', job.env)) return;
-    this.advance(job);
+    if (r === 'wait') return;
+    if (r === 'done') {
+      job.wait = { kind: 'tmpfiles' };
+      this.react(job, { kind: 'tmpfiles-done', failed: false });
+    } else this.advance(job);
   }
 
   /** Spawns process p of the job; false (and the job failed) if it could not be started. */
@@ -297,10 +382,7 @@ export class JobMachine {
       job.failedProcess = p;
       job.failReason = reason;
     }
-    if (job.goal !== 'stop') {
-      job.goal = 'stop';
-      this.journalState(job);
-    }
+    this.setGoal(job, 'stop');
   }
 
   forget(job: JobRecord): void {

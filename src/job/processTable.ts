@@ -107,14 +107,12 @@ export class ProcessTable {
 
   armKillTimer(job: JobRecord, ms: number, fire: () => void): void {
     this.killTimers.get(job.id)?.cancel();
-    job.killDeadline = this.d.clock.now() + ms;
     this.killTimers.set(job.id, this.d.clock.setTimer(ms, fire));
   }
 
   cancelKillTimer(job: JobRecord): void {
     this.killTimers.get(job.id)?.cancel();
     this.killTimers.delete(job.id);
-    delete job.killDeadline;
   }
 
   /** The instance is gone: drop its timers (its pids are already untracked). */

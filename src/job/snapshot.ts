@@ -6,7 +6,8 @@ import type { Registry } from '../events/lifecycle.ts';
 import { PROCESS_NAMES } from '../model/jobClass.ts';
 import type { CommandWork } from './commands.ts';
 import type { EngineCore, Work } from './core.ts';
-import type { ClassVersion, JobRecord } from './job.ts';
+import type { ClassVersion } from './job.ts';
+import { jobFromWire, jobToWire, type JobWire } from './jobWire.ts';
 
 /**
  * Version 1. Times are the old process's monotonic milliseconds; `takenAt` lets a restore re-base
@@ -22,7 +23,8 @@ export interface EngineSnapshot {
   startConditions: Record<string, ConditionState>;
   /** Every armed condition's owner, oldest arming first (the order events visit them in). */
   armed: Owner[];
-  jobs: JobRecord[];
+  /** Job records in their wire form (jobWire.ts). */
+  jobs: JobWire[];
   events: EventRecord[];
   /** Event ids queued, not yet handled; and handled ones due to finish. */
   pending: number[];
@@ -45,7 +47,7 @@ export function takeSnapshot(core: EngineCore): EngineSnapshot {
     versions: Object.fromEntries(core.table.versions),
     startConditions: core.conds.startConditions(),
     armed: core.conds.order(),
-    jobs: [...core.table.jobs.values()],
+    jobs: [...core.table.jobs.values()].map(jobToWire),
     events: [...core.queue.events.values()],
     pending: core.queue.pending.toArray(),
     finishing: core.queue.finishing.toArray(),
@@ -71,16 +73,19 @@ export function restoreEngine(core: EngineCore, snapshot: EngineSnapshot): void 
   core.nextId = s.nextId;
   core.stopping = s.shuttingDown;
 
-  for (const j of s.jobs) {
-    if (j.killDeadline !== undefined) j.killDeadline += shift;
-    if (j.readyDeadline !== undefined) j.readyDeadline += shift;
+  for (const w of s.jobs) {
+    const j = jobFromWire(w);
+    if (j.wait.kind === 'kill' || j.wait.kind === 'ready') {
+      if (j.wait.deadline !== undefined) j.wait = { ...j.wait, deadline: j.wait.deadline + shift };
+    }
     if (j.respawnCount > 0) j.respawnSince += shift;
     core.table.add(j);
     for (const p of PROCESS_NAMES) for (const pid of j.pids[p] ?? []) core.machine.procs.pidIndex.set(pid, { job: j, process: p });
   }
   for (const owner of s.armed) {
     const j = owner.kind === 'start' ? undefined : core.table.jobs.get(owner.id);
-    const cond = owner.kind === 'start' ? s.startConditions[owner.job] : owner.kind === 'stop' ? j?.stop : j?.ready;
+    const ready = j?.wait.kind === 'ready' && j.wait.by === 'condition' ? j.wait.cond : undefined;
+    const cond = owner.kind === 'start' ? s.startConditions[owner.job] : owner.kind === 'stop' ? j?.stop : ready;
     if (cond !== undefined) core.conds.set(owner, cond);
   }
   for (const ev of s.events) {
@@ -92,12 +97,10 @@ export function restoreEngine(core: EngineCore, snapshot: EngineSnapshot): void 
   for (const w of s.work) core.work.push(w);
 
   for (const j of core.table.jobs.values()) {
-    if (j.state === 'killed' && j.killDeadline !== undefined) {
-      const id = j.id;
-      core.machine.procs.armKillTimer(j, Math.max(0, j.killDeadline - now), () => core.enqueue({ kind: 'kill-timeout', job: id }));
-    }
-    if (j.tmpfilesPending) core.work.push({ kind: 'resume-tmpfiles', job: j.id });
-    if (j.state === 'spawned' && j.awaitingReady && j.readyDeadline !== undefined) core.machine.armReadyTimer(j, j.readyDeadline);
+    const w = j.wait;
+    if (j.state === 'killed' && w.kind === 'kill' && w.deadline !== undefined) core.machine.armKillTimer(j, w.deadline);
+    if (w.kind === 'tmpfiles') core.work.push({ kind: 'resume-tmpfiles', job: j.id });
+    if (j.state === 'spawned' && w.kind === 'ready' && w.deadline !== undefined) core.machine.armReadyTimer(j, w.deadline);
   }
   if (core.work.length > 0 || core.queue.pending.length > 0 || core.queue.finishing.length > 0) core.schedule();
 }

@@ -26,17 +26,24 @@ export class Engine implements EngineApi {
     this.envTables = new EnvTables(this.core.table, this.core.envCtx);
   }
 
-  /** A new engine that carries on from a snapshot: same classes, instances, conditions, queued events and timers. */
-  static fromSnapshot(deps: EngineDeps, snap: EngineSnapshot, opts: EngineOptions = {}): Engine {
-    checkEngineSnapshot(snap);
+  /**
+   * A new engine that carries on from a snapshot: same classes, instances, conditions, queued
+   * events and timers. checked: the snapshot was checked and is the caller's to give away (a
+   * decoded re-exec state): no second check, no copy.
+   */
+  static fromSnapshot(deps: EngineDeps, snap: EngineSnapshot, opts: EngineOptions = {}, checked = false): Engine {
+    if (!checked) checkEngineSnapshot(snap);
     const e = new Engine(deps, { ...opts, legacyConditions: snap.legacyConditions });
-    restoreEngine(e.core, snap);
+    restoreEngine(e.core, snap, checked);
     return e;
   }
 
-  /** Plain-data copy of the whole state (for stateful re-exec and debugging); Engine.fromSnapshot reads it back. */
-  snapshot(): EngineSnapshot {
-    return takeSnapshot(this.core);
+  /**
+   * Plain-data copy of the whole state (for stateful re-exec and debugging); Engine.fromSnapshot
+   * reads it back. detached false: shares objects with the engine, to be encoded at once.
+   */
+  snapshot(detached = true): EngineSnapshot {
+    return takeSnapshot(this.core, detached);
   }
 
   /** Takes a process found running in JOB (INSTANCE)'s cgroup as that instance's main process (see EngineCore.adoptRunning). */

@@ -1,14 +1,19 @@
-// A job record's wire form in the re-exec state (format 1: the wait as the flat fields it had before it was one union).
+// A job record's wire form in the re-exec state, separate from the live JobRecord: the wait as flat fields, environments as indexes into one string table.
 import type { ConditionState } from '../events/conditionState.ts';
 import type { JobRecord, StepProcess, Wait } from './job.ts';
 
 /**
- * JobRecord as the engine part of the re-exec state carries it (unchanged since format 1): the
+ * JobRecord as the engine part of the re-exec state carries it. Since format 2 (engine snapshot
+ * version 2) the three environments are indexes into the snapshot's `strings`: 1,000 instances of
+ * a session carry the same 40 inherited variables, so the table holds each once. As since format 1, the
  * wait is spelled as `blocker` (event), `tmpfilesPending`, `awaitingReady` with `readyExits`,
  * `ready` (condition) and `readyDeadline`, and `killDeadline`; a step-process wait is not written
  * (it is the state's own process still running).
  */
-export type JobWire = Omit<JobRecord, 'wait'> & {
+export type JobWire = Omit<JobRecord, 'wait' | 'env' | 'startEnv' | 'stopEnv'> & {
+  env: number[];
+  startEnv: number[];
+  stopEnv: number[];
   blocker?: number;
   tmpfilesPending?: boolean;
   awaitingReady?: boolean;
@@ -18,12 +23,29 @@ export type JobWire = Omit<JobRecord, 'wait'> & {
   killDeadline?: number;
 };
 
+/** Interns strings for one snapshot: the table and each string's index. */
+export class StringTable {
+  readonly strings: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  ref(s: string): number {
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.index.set(s, i);
+    }
+    return i;
+  }
+}
+
 const STEPS: ReadonlySet<string> = new Set<StepProcess>(['pre-start', 'post-start', 'pre-stop', 'post-stop']);
 
-/** The wire form of a job record (a shallow copy; the caller deep-copies). */
-export function jobToWire(j: JobRecord): JobWire {
-  const { wait, ...rest } = j;
-  const w: JobWire = { ...rest };
+/** The wire form of a job record, its environments interned in `table` (a shallow copy otherwise: encode it before the engine moves on, or deep-copy it). */
+export function jobToWire(j: JobRecord, table: StringTable): JobWire {
+  const { wait, env, startEnv, stopEnv, ...rest } = j;
+  const ref = (xs: string[]): number[] => xs.map((x) => table.ref(x));
+  const w: JobWire = { ...rest, env: ref(env), startEnv: ref(startEnv), stopEnv: ref(stopEnv) };
   switch (wait.kind) {
     case 'event':
       w.blocker = wait.event;
@@ -47,9 +69,14 @@ export function jobToWire(j: JobRecord): JobWire {
   return w;
 }
 
-/** The job record of a wire form (its fields are taken, not copied); older images wrote `awaitingReady: false` and `tmpfilesPending: false`. */
-export function jobFromWire(w: JobWire): JobRecord {
-  const { blocker, tmpfilesPending, awaitingReady, readyExits, ready, readyDeadline, killDeadline, ...rest } = w;
+/**
+ * The job record of a wire form (its fields are taken, not copied; every index already checked
+ * to be in `strings`); older images wrote `awaitingReady: false` and `tmpfilesPending: false`.
+ */
+export function jobFromWire(w: JobWire, strings: readonly string[]): JobRecord {
+  const { blocker, tmpfilesPending, awaitingReady, readyExits, ready, readyDeadline, killDeadline, env, startEnv, stopEnv, ...wired } = w;
+  const str = (xs: number[]): string[] => xs.map((i) => strings[i]!);
+  const rest = { ...wired, env: str(env), startEnv: str(startEnv), stopEnv: str(stopEnv) };
   const dl = readyDeadline === undefined ? {} : { deadline: readyDeadline };
   let wait: Wait = { kind: 'none' };
   if (blocker !== undefined) wait = { kind: 'event', event: blocker };

@@ -7,15 +7,15 @@ import { PROCESS_NAMES } from '../model/jobClass.ts';
 import type { CommandWork } from './commands.ts';
 import type { EngineCore, Work } from './core.ts';
 import type { ClassVersion } from './job.ts';
-import { jobFromWire, jobToWire, type JobWire } from './jobWire.ts';
+import { jobFromWire, jobToWire, StringTable, type JobWire } from './jobWire.ts';
 
 /**
- * Version 1. Times are the old process's monotonic milliseconds; `takenAt` lets a restore re-base
+ * Version 2 (version 1 had JobRecords as they are, environments spelt out: upgradeSnapshotV1). Times are the old process's monotonic milliseconds; `takenAt` lets a restore re-base
  * deadlines (kill timeouts, respawn windows) on the new clock. Commands in flight and emit/start
  * --wait callers are not carried (their clients do not survive a re-exec); everything else is.
  */
 export interface EngineSnapshot {
-  version: 1;
+  version: 2;
   takenAt: number;
   legacyConditions: boolean;
   classes: Record<string, { current?: number }>;
@@ -23,7 +23,8 @@ export interface EngineSnapshot {
   startConditions: Record<string, ConditionState>;
   /** Every armed condition's owner, oldest arming first (the order events visit them in). */
   armed: Owner[];
-  /** Job records in their wire form (jobWire.ts). */
+  /** The strings the instances' environments name by index. */
+  strings: string[];
   jobs: JobWire[];
   events: EventRecord[];
   /** Event ids queued, not yet handled; and handled ones due to finish. */
@@ -38,16 +39,24 @@ export interface EngineSnapshot {
 
 const copy = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
-export function takeSnapshot(core: EngineCore): EngineSnapshot {
-  return copy<EngineSnapshot>({
-    version: 1,
+/**
+ * detached (the default): plain data of its own. Not detached: it shares objects with the live
+ * engine, for a caller that encodes it before the engine moves on (the re-exec, which cannot
+ * afford a second copy of a large state).
+ */
+export function takeSnapshot(core: EngineCore, detached = true): EngineSnapshot {
+  const table = new StringTable();
+  const jobs = [...core.table.jobs.values()].map((j) => jobToWire(j, table));
+  const snap: EngineSnapshot = {
+    version: 2,
     takenAt: core.clock.now(),
     legacyConditions: core.conds.mode === 'legacy',
     classes: Object.fromEntries(core.table.classRecs),
     versions: Object.fromEntries(core.table.versions),
     startConditions: core.conds.startConditions(),
     armed: core.conds.order(),
-    jobs: [...core.table.jobs.values()].map(jobToWire),
+    strings: table.strings,
+    jobs,
     events: [...core.queue.events.values()],
     pending: core.queue.pending.toArray(),
     finishing: core.queue.finishing.toArray(),
@@ -56,12 +65,32 @@ export function takeSnapshot(core: EngineCore): EngineSnapshot {
     jobEnv: [...core.envCtx.jobEnv],
     nextId: core.nextId,
     shuttingDown: core.stopping,
-  });
+  };
+  return detached ? copy(snap) : snap;
 }
 
-/** Loads a snapshot into a freshly constructed core (same mode), re-arms timers and schedules a drain. */
-export function restoreEngine(core: EngineCore, snapshot: EngineSnapshot): void {
-  const s = copy(snapshot);
+/** An engine snapshot of version 1 (environments spelt out in each instance) as version 2; what is not as expected is left for the check to name. */
+export function upgradeSnapshotV1(v1: unknown): unknown {
+  if (typeof v1 !== 'object' || v1 === null) return v1;
+  const s = v1 as Record<string, unknown>;
+  if (s.version !== 1 || !Array.isArray(s.jobs)) return v1;
+  const table = new StringTable();
+  const intern = (v: unknown): unknown => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? v.map((x: string) => table.ref(x)) : v);
+  const jobs = s.jobs.map((j: unknown) => {
+    if (typeof j !== 'object' || j === null) return j;
+    const r = j as Record<string, unknown>;
+    return { ...r, env: intern(r.env), startEnv: intern(r.startEnv), stopEnv: intern(r.stopEnv) };
+  });
+  return { ...s, version: 2, strings: table.strings, jobs };
+}
+
+/**
+ * Loads a snapshot into a freshly constructed core (same mode), re-arms timers and schedules a
+ * drain. owned: the snapshot is the caller's to give away (just decoded), the engine takes its
+ * objects instead of copying them.
+ */
+export function restoreEngine(core: EngineCore, snapshot: EngineSnapshot, owned = false): void {
+  const s = owned ? snapshot : copy(snapshot);
   const now = core.clock.now();
   const shift = now - s.takenAt;
   for (const m of Object.values(s.registry)) for (const e of Object.values(m)) e.at += shift;
@@ -74,7 +103,7 @@ export function restoreEngine(core: EngineCore, snapshot: EngineSnapshot): void 
   core.stopping = s.shuttingDown;
 
   for (const w of s.jobs) {
-    const j = jobFromWire(w);
+    const j = jobFromWire(w, s.strings);
     if (j.wait.kind === 'kill' || j.wait.kind === 'ready') {
       if (j.wait.deadline !== undefined) j.wait = { ...j.wait, deadline: j.wait.deadline + shift };
     }

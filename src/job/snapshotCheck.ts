@@ -6,7 +6,13 @@ import type { EngineSnapshot } from './snapshot.ts';
 
 const WORK_KINDS = new Set(['exit', 'ready', 'resume-tmpfiles', 'shutdown', 'kill-timeout', 'tmpfiles']);
 
-function job(v: unknown, where: string, versions: Obj): void {
+function indexes(v: unknown, where: string, size: number): void {
+  arr(v, where).forEach((x, i) => {
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= size) fail(`${where}[${i}]`, `expected an index into strings (0 to ${size - 1})`);
+  });
+}
+
+function job(v: unknown, where: string, versions: Obj, strings: number): void {
   const j = obj(v, where);
   int(j.id, `${where}.id`);
   str(j.name, `${where}.name`);
@@ -15,9 +21,9 @@ function job(v: unknown, where: string, versions: Obj): void {
   if (versions[String(ver)] === undefined) fail(`${where}.version`, `no class version ${ver} in the state`);
   if (!(GOALS as readonly unknown[]).includes(j.goal)) fail(`${where}.goal`, `unknown goal ${JSON.stringify(j.goal)}`);
   if (!(STATES as readonly unknown[]).includes(j.state)) fail(`${where}.state`, `unknown state ${JSON.stringify(j.state)}`);
-  strs(j.env, `${where}.env`);
-  strs(j.startEnv, `${where}.startEnv`);
-  strs(j.stopEnv, `${where}.stopEnv`);
+  indexes(j.env, `${where}.env`, strings);
+  indexes(j.startEnv, `${where}.startEnv`, strings);
+  indexes(j.stopEnv, `${where}.stopEnv`, strings);
   arr(j.blocking, `${where}.blocking`);
   const pids = obj(j.pids, `${where}.pids`);
   for (const [p, list] of Object.entries(pids)) {
@@ -35,7 +41,7 @@ function job(v: unknown, where: string, versions: Obj): void {
 /** The snapshot as EngineSnapshot, or a StateError naming the first wrong field. */
 export function checkEngineSnapshot(v: unknown, where = 'engine'): EngineSnapshot {
   const s = obj(v, where);
-  if (s.version !== 1) fail(`${where}.version`, `engine snapshot version ${JSON.stringify(s.version)} is not known (1 is)`);
+  if (s.version !== 2) fail(`${where}.version`, `engine snapshot version ${JSON.stringify(s.version)} is not known (2 is; 1 is upgraded with the state format)`);
   num(s.takenAt, `${where}.takenAt`);
   bool(s.legacyConditions, `${where}.legacyConditions`);
   const classes = obj(s.classes, `${where}.classes`);
@@ -54,7 +60,8 @@ export function checkEngineSnapshot(v: unknown, where = 'engine'): EngineSnapsho
   }
   obj(s.startConditions, `${where}.startConditions`);
   arr(s.armed, `${where}.armed`).forEach((o, i) => str(obj(o, `${where}.armed[${i}]`).kind, `${where}.armed[${i}].kind`));
-  arr(s.jobs, `${where}.jobs`).forEach((j, i) => job(j, `${where}.jobs[${i}]`, versions));
+  const strings = strs(s.strings, `${where}.strings`).length;
+  arr(s.jobs, `${where}.jobs`).forEach((j, i) => job(j, `${where}.jobs[${i}]`, versions, strings));
   arr(s.events, `${where}.events`).forEach((e, i) => {
     const ev = obj(e, `${where}.events[${i}]`);
     int(ev.id, `${where}.events[${i}].id`);

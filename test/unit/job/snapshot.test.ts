@@ -95,6 +95,6 @@ test('a snapshot taken with work and events queued carries them', () => {
 
 test('an unknown snapshot version is refused with a code', () => {
   const a = world(false);
-  const snap = { ...a.engine.snapshot(), version: 2 } as unknown as EngineSnapshot;
+  const snap = { ...a.engine.snapshot(), version: 3 } as unknown as EngineSnapshot;
   assert.throws(() => new Harness({}, undefined, snap), { code: 'invalid' });
 });

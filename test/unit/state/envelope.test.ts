@@ -17,8 +17,8 @@ test('there is a fixture for every format up to the current one, and each loads'
   }
 });
 
-test('format 1 (a session daemon mid-way: a pre-start running, a kill timer armed, 2 of 3 events seen) carries on in an engine built from it', () => {
-  const s = decodeState(fixture('format-1.json'));
+for (const name of ['format-1.json', 'format-2.json']) test(`${name} (a session daemon mid-way: a pre-start running, a kill timer armed, 2 of 3 events seen) carries on in an engine built from it`, () => {
+  const s = decodeState(fixture(name));
   assert.deepEqual(keptFds(s).slice(0, 2), [s.parts.daemon.controlFd, s.parts.daemon.notifyFd]);
   assert.equal(s.parts.process.owned.length, 4);
   assert.deepEqual(s.parts.cgroups?.names.map((n) => n[0]).sort(), ['inst@a%2Fb', 'slow', 'stubborn', 'svc']);
@@ -37,9 +37,17 @@ test('format 1 (a session daemon mid-way: a pre-start running, a kill timer arme
   assert.ok(h.port.kills.some((x) => x.signal === 'KILL'), JSON.stringify(h.port.kills));
 });
 
-test('what this image writes reads back unchanged', () => {
-  const s = decodeState(fixture('format-1.json'));
+test('what this image writes reads back unchanged; format 1 upgraded reads as format 2 does', () => {
+  const s = decodeState(fixture('format-2.json'));
   assert.deepEqual(decodeState(encodeState(s)), s);
+  const up = decodeState(fixture('format-1.json'));
+  assert.equal(up.parts.engine.version, 2);
+  const envOf = (x: typeof s, job: string): string[] => {
+    const j = x.parts.engine.jobs.find((w) => w.name === job)!;
+    return j.env.map((i) => x.parts.engine.strings[i]!);
+  };
+  assert.ok(envOf(up, 'inst').includes('N=a/b'), envOf(up, 'inst').join(' '));
+  assert.deepEqual(envOf(up, 'inst').filter((e) => !e.startsWith('HOME=')), envOf(s, 'inst'));
 });
 
 test('a state it cannot use is refused with a code: newer format, truncated, a wrong field named', () => {
@@ -53,7 +61,7 @@ test('a state it cannot use is refused with a code: newer format, truncated, a w
       return `${err.code}: ${err.message}`;
     }
   };
-  assert.match(code(JSON.stringify({ ...JSON.parse(good), format: 999 })), /^newer: state format 999 is newer than this image knows \(1\)/);
+  assert.match(code(JSON.stringify({ ...JSON.parse(good), format: 999 })), /^newer: state format 999 is newer than this image knows \(2\)/);
   assert.match(code(good.slice(0, good.length / 2)), /^corrupt: /);
   assert.match(code('[]'), /^invalid: state: expected an object/);
   const doc = JSON.parse(good);

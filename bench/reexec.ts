@@ -28,6 +28,11 @@ const ctl = (...args: string[]): { code: number; out: string } => {
   const r = spawnSync(initctl, args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
   return { code: r.status ?? 1, out: r.stdout + r.stderr };
 };
+const cpuMs = (pid: number): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, in clock ticks of 10 ms
+};
+const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const pidsOf = (list: string): string => list.split('\n').filter((l) => /^j\d+ /.test(l)).sort().join('\n');
@@ -47,14 +52,25 @@ try {
   ctl('emit', 'ev-b');
   const before = pidsOf(ctl('list').out);
   const rssBefore = rssMb(daemon.pid!);
+  // The floor of the same run: a bare node start (the new image is a node start, plus its state).
+  const bare: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    bare.push(performance.now() - t);
+  }
   const first: number[] = [];
   const full: number[] = [];
   const rss: number[] = [];
+  const cpu: number[] = [];
+  const late: string[] = [];
+  const loads: string[] = [loadAvg()];
   for (let round = 0; round < ROUNDS; round++) {
     // Put the 20 mid-transition jobs where the re-exec must catch them.
     for (let i = 0; i < MID / 2; i++) ctl('start', '--no-wait', `pre${i}`);
     for (let i = 0; i < MID / 2; i++) ctl('start', `kt${i}`);
     for (let i = 0; i < MID / 2; i++) ctl('stop', '--no-wait', `kt${i}`);
+    const c0 = cpuMs(daemon.pid!);
     const s = performance.now();
     const r = ctl('reexec');
     if (r.code !== 0) throw new Error(`reexec: ${r.out}`);
@@ -66,15 +82,21 @@ try {
     const l = ctl('list');
     full.push(performance.now() - s);
     if (pidsOf(l.out) !== before) throw new Error(`round ${round}: the 1,000 jobs' pids changed`);
+    // The same pid, re-executed: its command line now carries the state fd.
+    if (!readFileSync(`/proc/${daemon.pid!}/cmdline`, 'utf8').includes('--state-fd=')) throw new Error(`round ${round}: pid ${daemon.pid!} is not the re-executed daemon`);
     rss.push(rssMb(daemon.pid!));
     // The transitions finish on time (3 s), then the next round.
     const t = performance.now();
     for (;;) {
       const out = ctl('list').out;
       if (!/pre\d+ start\/pre-start|kt\d+ stop\/killed/.test(out)) break;
+      // On time: 3 s from when they were set going, plus this re-exec's downtime, plus slack for the load.
+      if (performance.now() - s > 3000 + full[full.length - 1]! + 2000 && !late.some((x) => x.startsWith(`round ${round}:`))) late.push(`round ${round}: ${out.split('\n').filter((x) => /^(pre|kt)\d+ (start\/pre-start|stop\/killed)/.test(x)).join('; ')}`);
       if (performance.now() - t > 10_000) throw new Error(`round ${round}: transitions did not finish: ${out.split('\n').filter((x) => /pre|kt/.test(x)).join('; ')}`);
       await sleepMs(100);
     }
+    cpu.push(cpuMs(daemon.pid!) - c0);
+    loads.push(loadAvg());
   }
   ctl('emit', 'ev-c');
   await sleepMs(300);
@@ -88,8 +110,12 @@ try {
   };
   console.log(`${JOBS} jobs + ${MID} mid-transition + counter + 3-event and; ${ROUNDS} re-execs in a row`);
   console.log(`  daemon pid unchanged: ${daemon.exitCode === null}; job pids unchanged every round: yes`);
+  console.log(`  load average (1, 5, 15 min) at the start: ${loads[0]}; at the end: ${loads[loads.length - 1]}`);
+  console.log(`  floor of this run, a bare \`node -e 0\`: ${stat(bare)}`);
   console.log(`  downtime to the first answered request: ${stat(first)}`);
   console.log(`  downtime to a full initctl list:        ${stat(full)}`);
+  console.log(`  daemon CPU per round (both images, re-reading 1,000 job files and re-attaching 1,000 ptys included): ${stat(cpu)}`);
+  console.log(`  mid-transition jobs late: ${late.length === 0 ? 'none' : late.slice(0, 3).join(' | ')}`);
   console.log(`  RSS before: ${rssBefore.toFixed(1)} MB; after each re-exec: ${stat(rss).replace(/ ms/g, ' MB')}; after the last: ${rss[rss.length - 1]!.toFixed(1)} MB`);
   console.log(`  the and job started on its third event: ${tripleOk}`);
   console.log(`  counter.log: ${lines.length} lines, ${bad < 0 ? 'no gap, no duplicate' : `wrong at line ${bad + 1}: ${lines[bad]}`}`);

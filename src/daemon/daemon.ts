@@ -40,6 +40,23 @@ import { confdirWarnings } from './confdirCheck.ts';
 import { VERSION } from './version.ts';
 import { instanceKey, instanceLabel } from '../model/instanceRef.ts';
 
+/** Instances, log entries or job classes taken up again per turn of the event loop after a re-exec. */
+const RESTORE_SLICE = 100;
+
+function sliceOf<T>(items: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
+  return out;
+}
+
+/** fn on each slice, one per turn of the event loop (requests are answered in between). */
+async function slices<T>(parts: T[], fn: (part: T) => void): Promise<void> {
+  for (const part of parts) {
+    fn(part);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 export interface DaemonContext {
   options: DaemonOptions;
   paths: DaemonPaths;
@@ -89,6 +106,8 @@ export class Daemon {
   /** The last STATUS= of each live instance (job\0instance), forgotten when the instance is. */
   private readonly notifyStatus = new Map<string, string>();
   private watcher: ConfWatcher | undefined;
+  /** After a re-exec: each pty master's output promise, settled once its reader is attached again (carryOn). */
+  private readonly outputsDue = new Map<number, (output: Promise<void>) => void>();
   /** SysV init scripts run for upstart-rc, as services (docs/sysv.md). */
   private readonly sysv: SysvServices;
   private readonly initialJobEnv: Map<string, string>;
@@ -122,6 +141,8 @@ export class Daemon {
       ...(out ? { tap: (source: OutputSource) => out.tap(source) } : {}),
     });
     const state = ctx.restored;
+    // `initctl log-priority` outlives a re-exec.
+    if (state?.parts.daemon.logPriority !== undefined) this.log.setPriority(state.parts.daemon.logPriority);
     // Old monotonic times + shift = new ones: CLOCK_MONOTONIC (the same in both images) says how long the exec took.
     const shift = state === undefined ? 0 : realClock.now() - msSince(state) - state.parts.engine.takenAt;
     this.journal = new Journal({ logDir: ctx.paths.logdir, logger: this.log, ...(state ? { restore: { wire: state.parts.journal, shift } } : {}) });
@@ -137,8 +158,12 @@ export class Daemon {
       if (tree !== undefined) this.cgroups.adopt(tree);
       else this.log.warn(`re-exec: the job cgroups under ${state.parts.cgroups.dir} are gone`);
     }
-    // The pty masters are read again once the control socket answers (start()): downtime first, the kernel holds the output.
+    // The pty masters are read again once the control socket answers (carryOn): downtime first, the kernel holds
+    // the output. An exit reaped before then is reported once its output is in the log, as any other.
     const outputs = new Map<number, Promise<void>>();
+    for (const e of state?.parts.logs.entries ?? []) {
+      for (const m of e.masters) outputs.set(m, new Promise<void>((resolve) => this.outputsDue.set(m, (out) => { void out.then(resolve); })));
+    }
     this.port = new NativeProcessPort({
       // In a container, log files only where --logdir asks for them.
       sink: out ? out.sink(this.jobLogger, o.logdir !== undefined) : this.jobLogger,
@@ -179,7 +204,7 @@ export class Daemon {
     };
     if (state !== undefined) {
       // The job environment tables come with the state; reset-env goes back to what the first image started with.
-      this.engine = Engine.fromSnapshot(deps, { ...state.parts.engine, takenAt: realClock.now() - shift }, engineOpts);
+      this.engine = Engine.fromSnapshot(deps, { ...state.parts.engine, takenAt: realClock.now() - shift }, engineOpts, true);
       this.initialJobEnv = new Map(state.parts.daemon.defaultJobEnv);
     } else {
       this.engine = new Engine(deps, engineOpts);
@@ -206,6 +231,7 @@ export class Daemon {
       defaultJobEnv: this.initialJobEnv,
       runlevel: () => { const r = this.runlevels?.state(); return r === undefined ? undefined : [r.runlevel, r.previous]; },
       stopping: () => this.stopping,
+      logPriority: () => this.log.getPriority(),
       log: (level, msg) => this.log.log(level, msg),
     });
     watchExitWith(this.engine, ctx.exitWith ?? [], (r) => {
@@ -236,33 +262,79 @@ export class Daemon {
         this.log.warn(`cannot create the log directory ${ctx.paths.logdir}: ${(err as Error).message}`);
       }
     }
-    // The watcher's first load is the configuration we start with: the conf dirs are read once.
-    this.watcher = watchConfDirs(ctx.paths.confdirs, (change) => this.applyChange(change), {
-      onError: (err) => this.log.error(`applying a configuration change: ${(err as Error).message}`),
-    });
     const state = ctx.restored;
-    // After a re-exec the classes come with the state: the job files are read again once the socket answers.
-    const loaded = this.watcher.ready;
-    if (state === undefined) this.applyLoad(await loaded);
+    if (state !== undefined) {
+      await this.carryOn(state);
+      return;
+    }
+    // The watcher's first load is the configuration we start with: the conf dirs are read once.
+    this.watcher = this.watchConf();
+    this.applyLoad(await this.watcher.ready);
     for (const w of confdirWarnings(ctx.options, (d) => resolve(d))) this.log.warn(w);
     // Without a state (a first start, a daemon that was killed, a state that could not be used):
     // jobs still running in their cgroups are taken back, not started a second time.
-    if (state === undefined) {
-      const tree = this.cgroups.get();
-      if (tree !== undefined) {
-        const n = readoptFromCgroups(tree, this.engine, this.port, (level, msg) => this.log.log(level, msg));
-        if (n > 0) this.log.message(`re-adopted ${n} running job instance(s) from their cgroups`);
-      }
+    const tree = this.cgroups.get();
+    if (tree !== undefined) {
+      const n = readoptFromCgroups(tree, this.engine, this.port, (level, msg) => this.log.log(level, msg));
+      if (n > 0) this.log.message(`re-adopted ${n} running job instance(s) from their cgroups`);
     }
     const unknown = unknownExitWith(ctx.exitWith ?? [], (name) => this.engine.getClass(name) !== undefined);
     if (unknown.length > 0) {
       this.watcher.close();
       throw new ExitWithError(`--exit-with: no such job: ${unknown.join(', ')} (job files are read from ${ctx.paths.confdirs.join(', ')})`);
     }
-
-    mkdirSync(dirname(ctx.paths.socket), { recursive: true, mode: 0o755 });
     // A re-exec without a usable state still finds the listening socket it kept (clients may be queued on it).
-    const adoptControl = state?.parts.daemon.controlFd ?? (ctx.options.restart ? findInheritedListener(ctx.paths.socket) : undefined);
+    await this.listen(ctx.options.restart ? findInheritedListener(ctx.paths.socket) : undefined);
+    this.notify = this.openNotifySocket(undefined);
+    this.writeSessionFile();
+    this.installSignals();
+    this.log.message(`${VERSION} ${ctx.options.mode} mode: socket ${ctx.paths.socket}, logs in ${ctx.paths.logdir}`);
+    // --restart: a re-exec; the system is up already, so there is no second startup event.
+    if (ctx.options.startupEvent !== null && !ctx.options.restart) {
+      void this.engine.emit(ctx.options.startupEvent, [], false).catch((err: Error) => {
+        this.log.warn(`${ctx.options.startupEvent}: ${err.message}`);
+      });
+    }
+  }
+
+  /**
+   * After a re-exec with a usable state: the engine is already built from it, so the control
+   * socket answers first (downtime is what clients see); then, a slice at a time so requests
+   * are answered in between, the pty masters are read again (the kernel holds their output
+   * meanwhile) and the job files are read again for what changed while the old image ran.
+   */
+  private async carryOn(state: StateEnvelope): Promise<void> {
+    const { ctx } = this;
+    await this.listen(state.parts.daemon.controlFd);
+    this.notify = this.openNotifySocket(state.parts.daemon.notifyFd);
+    this.installSignals();
+    this.writeSessionFile();
+    const answering = msSince(state);
+    this.log.message(`${VERSION} ${ctx.options.mode} mode: socket ${ctx.paths.socket}, logs in ${ctx.paths.logdir}`);
+    this.log.message(`re-executed: carried on from the state of ${state.version} (format ${state.format}), ${state.parts.engine.jobs.length} job instance(s), answering ${answering.toFixed(0)} ms after the state was taken`);
+    await slices(sliceOf(state.parts.logs.entries, RESTORE_SLICE), (entries) => {
+      for (const [master, out] of this.jobLogger.adopt({ entries })) this.outputsDue.get(master)?.(out);
+    });
+    // Masters no entry named (none, unless the state was edited): their processes' exits wait no more.
+    for (const settle of this.outputsDue.values()) settle(Promise.resolve());
+    this.outputsDue.clear();
+    this.watcher = this.watchConf();
+    const loaded = await this.watcher.ready;
+    for (const e of loaded.errors) this.log.error(String(e));
+    await slices(sliceOf([...loaded.classes.values()], RESTORE_SLICE), (specs) => this.applySpecs(specs, true));
+    this.removeClassesNotIn(loaded);
+    this.log.info(`re-exec: logs and job files taken up again ${(msSince(state) - answering).toFixed(0)} ms after answering`);
+  }
+
+  private watchConf(): ConfWatcher {
+    return watchConfDirs(this.ctx.paths.confdirs, (change) => this.applyChange(change), {
+      onError: (err) => this.log.error(`applying a configuration change: ${(err as Error).message}`),
+    });
+  }
+
+  private async listen(adoptFd: number | undefined): Promise<void> {
+    const { ctx } = this;
+    mkdirSync(dirname(ctx.paths.socket), { recursive: true, mode: 0o755 });
     this.server = new ControlServer({
       path: ctx.paths.socket,
       engine: this.engine,
@@ -273,31 +345,17 @@ export class Daemon {
       socketMode: ctx.options.socketMode ?? (ctx.options.mode === 'system' ? 0o666 : 0o600),
       peerCred: native.peerCred,
       log: (level, msg) => this.log.log(level, msg),
-      ...(adoptControl === undefined ? {} : { adoptFd: adoptControl }),
+      ...(adoptFd === undefined ? {} : { adoptFd }),
     });
     await this.server.listen();
-    this.notify = this.openNotifySocket(state?.parts.daemon.notifyFd);
-    if (state !== undefined) {
-      this.port.replaceOutputs(this.jobLogger.adopt(state.parts.logs));
-      this.applyLoad(await loaded, true);
-    }
-    if (ctx.options.mode === 'user') {
-      try {
-        this.sessionFile = writeSessionFile(sessionDir(ctx.env, ctx.uid), process.pid, `unix:path=${ctx.paths.socket}`);
-      } catch (err) {
-        this.log.warn(`cannot write the session file: ${(err as Error).message}`);
-      }
-    }
-    this.installSignals();
-    this.log.message(`${VERSION} ${ctx.options.mode} mode: socket ${ctx.paths.socket}, logs in ${ctx.paths.logdir}`);
-    if (state !== undefined) {
-      this.log.message(`re-executed: carried on from the state of ${state.version} (format ${state.format}), ${state.parts.engine.jobs.length} job instance(s), answering ${msSince(state).toFixed(0)} ms after the state was taken`);
-    }
-    // --restart: a re-exec; the system is up already, so there is no second startup event.
-    if (ctx.options.startupEvent !== null && !ctx.options.restart) {
-      void this.engine.emit(ctx.options.startupEvent, [], false).catch((err: Error) => {
-        this.log.warn(`${ctx.options.startupEvent}: ${err.message}`);
-      });
+  }
+
+  private writeSessionFile(): void {
+    if (this.ctx.options.mode !== 'user') return;
+    try {
+      this.sessionFile = writeSessionFile(sessionDir(this.ctx.env, this.ctx.uid), process.pid, `unix:path=${this.ctx.paths.socket}`);
+    } catch (err) {
+      this.log.warn(`cannot write the session file: ${(err as Error).message}`);
     }
   }
 
@@ -310,15 +368,23 @@ export class Daemon {
    * onlyChanged (after a re-exec): a class whose job file is as the state has it is left alone,
    * so its start condition keeps the events it has seen.
    */
-  private applyLoad({ classes, errors }: LoadResult, onlyChanged = false): void {
-    for (const e of errors) this.log.error(String(e));
-    const seen = new Set<string>();
-    for (const spec of classes.values()) {
-      seen.add(spec.name);
+  private applyLoad(result: LoadResult, onlyChanged = false): void {
+    for (const e of result.errors) this.log.error(String(e));
+    this.applySpecs(result.classes.values(), onlyChanged);
+    this.removeClassesNotIn(result);
+  }
+
+  private applySpecs(specs: Iterable<JobClassSpec>, onlyChanged: boolean): void {
+    for (const spec of specs) {
       const cur = onlyChanged ? this.engine.getClass(spec.name) : undefined;
       if (cur !== undefined && JSON.stringify(cur) === JSON.stringify(spec)) continue;
       this.addClass(spec);
     }
+  }
+
+  private removeClassesNotIn({ classes }: LoadResult): void {
+    const seen = new Set<string>();
+    for (const spec of classes.values()) seen.add(spec.name);
     for (const spec of this.engine.classes()) {
       if (!seen.has(spec.name)) this.engine.removeClass(spec.name);
     }

@@ -1,6 +1,7 @@
 // Stateful re-exec, the old image's side: quiesce, gather every owner's part, check it reads back, keep exactly its fds, execve.
 import { accessSync, constants as fsConstants, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import type { Engine } from '../job/engine.ts';
+import type { LogPriority } from '../log/daemonLog.ts';
 import type { JobLogger } from '../log/jobLogger.ts';
 import type { Journal } from '../log/journal.ts';
 import type { JournalWire } from '../log/journalState.ts';
@@ -26,6 +27,7 @@ export interface HandoverHost {
   defaultJobEnv: ReadonlyMap<string, string>;
   /** The system init's runlevel and the one before, if it keeps them. */
   runlevel?(): [string, string] | undefined;
+  logPriority(): LogPriority;
   /** A shutdown is under way (its stages are not carried: the re-exec is refused). */
   stopping(): boolean;
   log(level: 'debug' | 'info' | 'warn' | 'error', msg: string): void;
@@ -117,9 +119,12 @@ export class Reexec {
     let memfd: number | undefined;
     const cleared: number[] = [];
     try {
+      const t0 = performance.now();
       const state = this.gather(logs, journal);
       const text = encodeState(state);
+      const t1 = performance.now();
       decodeState(text); // what the new image will read must read back here first
+      const t2 = performance.now();
       // UPSTART_TS_STATE_COPY=FILE: a copy of the state handed over (recovery drills, test fixtures).
       const copyTo = process.env.UPSTART_TS_STATE_COPY;
       if (copyTo) {
@@ -140,7 +145,7 @@ export class Reexec {
         }
       }
       const argv = reexecArgv(memfd);
-      h.log('info', `re-executing ${argv[0]} ${argv.slice(1).join(' ')} (state format ${STATE_FORMAT}, ${body.length} bytes${this.withState !== undefined ? `, from ${this.withState}` : ''})`);
+      h.log('info', `re-executing ${argv[0]} ${argv.slice(1).join(' ')} (state format ${STATE_FORMAT}, ${body.length} bytes${this.withState !== undefined ? `, from ${this.withState}` : ''}; taken in ${(t1 - t0).toFixed(0)} ms, read back in ${(t2 - t1).toFixed(0)} ms, execve ${(performance.now() - t0).toFixed(0)} ms after the state was begun)`);
       native.execve(argv[0]!, argv, envList());
     } catch (err) {
       for (const fd of cleared) {
@@ -167,7 +172,7 @@ export class Reexec {
       wall: Date.now(),
       monotonicNs: process.hrtime.bigint().toString(),
       parts: {
-        engine: h.engine.snapshot(),
+        engine: h.engine.snapshot(false),
         process: h.port.toWire(),
         logs,
         cgroups: h.cgroups()?.toWire() ?? null,
@@ -175,6 +180,7 @@ export class Reexec {
         daemon: {
           controlFd: h.controlFd()!, ...(notifyFd === undefined ? {} : { notifyFd }), notifyStatus, defaultJobEnv: [...h.defaultJobEnv],
           ...(h.runlevel?.() === undefined ? {} : { runlevel: h.runlevel()! }),
+          logPriority: h.logPriority(),
         },
       },
     };

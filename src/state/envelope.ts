@@ -1,16 +1,20 @@
 // The re-exec state: one versioned envelope {format, version, parts}; each part is written and checked by its owner.
-import type { EngineSnapshot } from '../job/snapshot.ts';
+import { upgradeSnapshotV1, type EngineSnapshot } from '../job/snapshot.ts';
 import { checkEngineSnapshot } from '../job/snapshotCheck.ts';
 import { checkJournalWire, type JournalWire } from '../log/journalState.ts';
 import { checkLogsWire, type LogsWire } from '../log/loggerState.ts';
 import { checkCgroupsWire, type CgroupsWire } from '../process/cgroupState.ts';
 import { checkProcessWire, type ProcessWire } from '../process/portState.ts';
-import { arr, fd, int, num, obj, str, StateError } from './check.ts';
+import { LOG_PRIORITIES, type LogPriority } from '../log/daemonLog.ts';
+import { arr, fail, fd, int, num, obj, str, StateError } from './check.ts';
 
 export { StateError } from './check.ts';
 
-/** The format this image writes. Every released format keeps a fixture in test/fixtures/state/ that this image must load. */
-export const STATE_FORMAT = 1;
+/**
+ * The format this image writes. Every released format keeps a fixture in test/fixtures/state/
+ * that this image must load. 2: the engine's instances as JobWire (environments in one string table).
+ */
+export const STATE_FORMAT = 2;
 
 /** The daemon's own handles and tables: the control socket, the notify socket and the STATUS= table. */
 export interface DaemonWire {
@@ -21,6 +25,8 @@ export interface DaemonWire {
   defaultJobEnv: Array<[string, string]>;
   /** The system init's runlevel and the one before (docs/machine.md); absent from older images or a session init. */
   runlevel?: [string, string];
+  /** The daemon log's priority as `initctl log-priority` left it; absent from older images. */
+  logPriority?: LogPriority;
 }
 
 export interface StateParts {
@@ -55,6 +61,7 @@ function checkDaemonWire(v: unknown, where = 'daemon'): DaemonWire {
     const e = arr(t, `${where}.defaultJobEnv[${i}]`);
     for (let k = 0; k < 2; k++) str(e[k], `${where}.defaultJobEnv[${i}][${k}]`);
   });
+  if (w.logPriority !== undefined && !(LOG_PRIORITIES as readonly string[]).includes(str(w.logPriority, `${where}.logPriority`))) fail(`${where}.logPriority`, `unknown priority ${JSON.stringify(w.logPriority)}`);
   if (w.runlevel !== undefined) {
     const r = arr(w.runlevel, `${where}.runlevel`);
     for (let k = 0; k < 2; k++) str(r[k], `${where}.runlevel[${k}]`);
@@ -63,10 +70,17 @@ function checkDaemonWire(v: unknown, where = 'daemon'): DaemonWire {
 }
 
 /**
- * Older formats, upgraded on load to the next one: UPGRADES[n] turns format n into n+1. Empty
- * while format 1 is the only one released.
+ * Older formats, upgraded on load to the next one: UPGRADES[n] turns format n into n+1 (what is
+ * not as expected is left for the checks of the current format to name).
  */
-const UPGRADES: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {};
+const UPGRADES: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {
+  // 1 → 2: the engine part's version 1 (instances with their environments spelt out) → version 2.
+  1: (old) => {
+    const parts = old.parts;
+    if (typeof parts !== 'object' || parts === null) return old;
+    return { ...old, parts: { ...parts, engine: upgradeSnapshotV1((parts as Record<string, unknown>).engine) } };
+  },
+};
 
 /** Reads a state document: parses it, upgrades an older format, and checks every part. Throws StateError. */
 export function decodeState(text: string): StateEnvelope {

@@ -60,8 +60,10 @@ test('a re-exec keeps every pid, carries transitions on where they were, and the
   assert.equal((await d.initctl(['emit', 'ev-a'])).code, 0);
   assert.equal((await d.initctl(['emit', 'ev-b'])).code, 0);
 
+  assert.equal((await d.initctl(['log-priority', 'info'])).code, 0);
   const downtimes: number[] = [];
   for (let i = 0; i < 3; i++) downtimes.push(await reexec());
+  assert.equal((await d.initctl(['log-priority'])).stdout.trim(), 'info', 'initctl log-priority outlives a re-exec');
   assert.match(d.stderr(), /re-executed: carried on from the state/);
   assert.equal(d.proc.exitCode, null, 'the daemon process is still there');
   assert.equal(d.proc.pid, daemonPid);

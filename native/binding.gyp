@@ -25,7 +25,7 @@
     {
       "target_name": "initctl",
       "type": "executable",
-      "sources": ["initctl/initctl.c", "initctl/json.c"],
+      "sources": ["initctl/initctl.c", "initctl/json.c", "initctl/replay.c"],
       "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"]
     }
   ]

@@ -6,11 +6,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -18,6 +20,7 @@
 
 #include "help.h"
 #include "json.h"
+#include "replay.h"
 
 #define SYSTEM_SOCKET "/run/upstart/control.sock"
 #define PROTOCOL_LINE "{\"protocol\":\"upstart-ts\",\"version\":1}\n"
@@ -277,6 +280,166 @@ static const char *base_name(const char *p) {
   return s ? s + 1 : p;
 }
 
+/* run_command's result when init closed the connection before the command finished (events --follow only). */
+#define CLOSED_EARLY (-2)
+/* How long events --follow tries to reach init again (a re-exec takes well under a second). */
+#define RECONNECT_MS 10000
+
+/* Whether the command line (from its command word) is an endless `events --follow`. */
+static int is_follow(char **cmd, int n) {
+  if (n < 1 || strcmp(cmd[0], "events") != 0) return 0;
+  for (int i = 1; i < n; i++) {
+    const char *a = cmd[i];
+    if (!strcmp(a, "--")) break;
+    if (!strcmp(a, "--follow")) return 1;
+    if (a[0] == '-' && a[1] != '-' && strchr(a + 1, 'f')) return 1;
+  }
+  return 0;
+}
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Says why init cannot be reached, and what to do next; exits 1. */
+static void connect_failed(const char *shown, int e) {
+  fprintf(stderr, "%s%s: Unable to connect to init at %s: %s%s\n%s\n", colour ? RED : "", program, shown, strerror(e),
+          colour ? RESET : "", connect_hint(e));
+  exit(1);
+}
+
+/* A connected socket to init; dies with the reason if there is none (after RECONNECT_MS of tries when retry). */
+static int connect_init(const struct sockaddr_un *addr, socklen_t addr_len, const char *shown, int retry) {
+  long long deadline = now_ms() + (retry ? RECONNECT_MS : 0);
+  for (;;) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) die("socket: %s%s", strerror(errno), "");
+    int rc;
+    do rc = connect(fd, (const struct sockaddr *)addr, addr_len);
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0 && errno == ECONNREFUSED && addr->sun_path[0] == '\0') {
+      /* Some Node versions bind abstract names padded with NULs to the whole sun_path: try that form. */
+      do rc = connect(fd, (const struct sockaddr *)addr, (socklen_t)sizeof *addr);
+      while (rc < 0 && errno == EINTR);
+    }
+    if (rc == 0) return fd;
+    int err = errno;
+    close(fd);
+    if (now_ms() >= deadline) {
+      if (retry) die("init did not come back within 10 s: %s%s", strerror(err), "");
+      connect_failed(shown, err);
+    }
+    struct timespec pause = {0, 50 * 1000000L};
+    nanosleep(&pause, NULL);
+  }
+}
+
+/*
+ * Sends the command and copies its replies; returns its exit status. rep (events --follow only):
+ * stdout goes through it, and a connection that ends before the exit status returns CLOSED_EARLY
+ * instead of dying.
+ */
+static int run_command(int fd, char **args, int nargs, struct replay *rep) {
+  /* The handshake and the request go out in one write; the daemon answers hello, then the command. */
+  struct buf req = {0};
+  int bad = buf_puts(&req, PROTOCOL_LINE "{\"type\":\"command\",\"id\":1,\"argv\":[") || json_put_string(&req, program);
+  for (int i = 0; i < nargs && !bad; i++) bad = buf_puts(&req, ",") || json_put_string(&req, args[i]);
+  bad = bad || buf_puts(&req, "],\"env\":{");
+  int first = 1;
+  for (int i = 0; FORWARDED_ENV[i] && !bad; i++) {
+    const char *v = getenv(FORWARDED_ENV[i]);
+    if (!v) continue;
+    bad = (!first && buf_puts(&req, ",")) || json_put_string(&req, FORWARDED_ENV[i]) || buf_puts(&req, ":") ||
+          json_put_string(&req, v);
+    first = 0;
+  }
+  bad = bad || buf_puts(&req, "}}\n");
+  if (bad) oom();
+  /*
+   * SIGPIPE is ignored (see main), so a daemon that closed the connection first (it refuses a user
+   * with too many connections, or is going away) shows as EPIPE / ECONNRESET here. Whatever it said
+   * before closing is still readable, so the replies are read anyway and its reason is printed.
+   */
+  int send_errno = write_all(fd, req.data, req.len) < 0 ? errno : 0;
+  free(req.data);
+
+  /* Replies: one JSON object per line. */
+  struct buf in = {0};
+  size_t scanned = 0;
+  for (;;) {
+    char *nl = in.len > scanned ? memchr(in.data + scanned, '\n', in.len - scanned) : NULL;
+    if (!nl) {
+      scanned = in.len;
+      if (in.len > MAX_REPLY_LINE) die("%s%s", "reply from init is too long", "");
+      if (in.cap - in.len < 65536 + 1) {
+        size_t cap = in.cap ? in.cap * 2 : 65536 * 2;
+        char *d = realloc(in.data, cap);
+        if (!d) oom();
+        in.data = d;
+        in.cap = cap;
+      }
+      if (rep && rep->skipping) {
+        /* Held-back lines are shown once the replay is quiet for 1 s without the last line shown. */
+        struct pollfd p = {fd, POLLIN, 0};
+        int n = poll(&p, 1, 1000);
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0) {
+          /* Quiet for 1 s with lines held and the last line shown not among them: show them. */
+          if (rep->held_lines == 0) continue;
+          fprintf(stderr, "%s: could not find where the journal left off; entries may repeat\n", program);
+          if (replay_flush(rep) < 0) return 1;
+          continue;
+        }
+      }
+      ssize_t r = read(fd, in.data + in.len, in.cap - in.len - 1);
+      if (r < 0 && errno == EINTR) continue;
+      if (rep && !send_errno && (r == 0 || (r < 0 && (errno == ECONNRESET || errno == EPIPE)))) {
+        close(fd);
+        free(in.data);
+        return CLOSED_EARLY;
+      }
+      if (send_errno && (r == 0 || (r < 0 && (errno == ECONNRESET || errno == EPIPE))))
+        die("init closed the connection before the request was sent (%s)%s", strerror(send_errno), "");
+      if (send_errno && r < 0) die("cannot send the request to init: %s%s", strerror(send_errno), "");
+      if (r < 0 && errno == ECONNRESET) die("init closed the connection before the command finished (%s)%s", strerror(errno), "");
+      if (r < 0) die("cannot read from init: %s%s", strerror(errno), "");
+      if (r == 0) die("%s%s", "init closed the connection before the command finished", "");
+      in.len += (size_t)r;
+      continue;
+    }
+    size_t line_len = (size_t)(nl - in.data);
+    struct reply msg;
+    if (json_parse_reply(in.data, line_len, &msg) || !msg.type) die("%s%s", "malformed reply from init", "");
+    if (!strcmp(msg.type, "output") && msg.data && msg.stream) {
+      int out = !strcmp(msg.stream, "stderr") ? 2 : 1;
+      if (out == 1 && rep) {
+        if (replay_feed(rep, msg.data, msg.data_len) < 0) return 1;
+      } else if (out == 2 && colour) {
+        /* The daemon's error text in red, the line ends outside it. */
+        size_t n = msg.data_len;
+        while (n > 0 && msg.data[n - 1] == '\n') n--;
+        if (write_all(2, RED, strlen(RED)) < 0 || write_all(2, msg.data, n) < 0 || write_all(2, RESET, strlen(RESET)) < 0 ||
+            write_all(2, msg.data + n, msg.data_len - n) < 0)
+          return 1;
+      } else if (write_all(out, msg.data, msg.data_len) < 0) {
+        return 1;
+      }
+    } else if (!strcmp(msg.type, "exit")) {
+      int status = msg.has_status && msg.status >= 0 && msg.status <= 255 ? (int)msg.status : 1;
+      return status;
+    } else if (!strcmp(msg.type, "error")) {
+      die("%s%s", msg.message ? msg.message : "init refused the request", "");
+    }
+    reply_free(&msg);
+    line_len++;
+    memmove(in.data, in.data + line_len, in.len - line_len);
+    in.len -= line_len;
+    scanned = 0;
+  }
+}
+
 int main(int argc, char **argv) {
   char **args = argv + 1;
   int nargs = argc > 0 ? argc - 1 : 0;
@@ -341,97 +504,18 @@ int main(int argc, char **argv) {
     shown = p;
   }
 
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) die("socket: %s%s", strerror(errno), "");
-  int rc;
-  do rc = connect(fd, (struct sockaddr *)&addr, addr_len);
-  while (rc < 0 && errno == EINTR);
-  if (rc < 0 && errno == ECONNREFUSED && addr.sun_path[0] == '\0') {
-    /* Some Node versions bind abstract names padded with NULs to the whole sun_path: try that form. */
-    do rc = connect(fd, (struct sockaddr *)&addr, (socklen_t)sizeof addr);
-    while (rc < 0 && errno == EINTR);
-  }
-  if (rc < 0) {
-    int e = errno;
-    fprintf(stderr, "%s%s: Unable to connect to init at %s: %s%s\n%s\n", colour ? RED : "", program, shown, strerror(e),
-            colour ? RESET : "", connect_hint(e));
-    return 1;
-  }
-
-  /* The handshake and the request go out in one write; the daemon answers hello, then the command. */
-  struct buf req = {0};
-  int bad = buf_puts(&req, PROTOCOL_LINE "{\"type\":\"command\",\"id\":1,\"argv\":[") || json_put_string(&req, program);
-  for (int i = 0; i < nargs && !bad; i++) bad = buf_puts(&req, ",") || json_put_string(&req, args[i]);
-  bad = bad || buf_puts(&req, "],\"env\":{");
-  int first = 1;
-  for (int i = 0; FORWARDED_ENV[i] && !bad; i++) {
-    const char *v = getenv(FORWARDED_ENV[i]);
-    if (!v) continue;
-    bad = (!first && buf_puts(&req, ",")) || json_put_string(&req, FORWARDED_ENV[i]) || buf_puts(&req, ":") ||
-          json_put_string(&req, v);
-    first = 0;
-  }
-  bad = bad || buf_puts(&req, "}}\n");
-  if (bad) oom();
-  /*
-   * SIGPIPE is ignored (see main), so a daemon that closed the connection first (it refuses a user
-   * with too many connections, or is going away) shows as EPIPE / ECONNRESET here. Whatever it said
-   * before closing is still readable, so the replies are read anyway and its reason is printed.
-   */
-  int send_errno = write_all(fd, req.data, req.len) < 0 ? errno : 0;
-  free(req.data);
-
-  /* Replies: one JSON object per line. */
-  struct buf in = {0};
-  size_t scanned = 0;
-  for (;;) {
-    char *nl = in.len > scanned ? memchr(in.data + scanned, '\n', in.len - scanned) : NULL;
-    if (!nl) {
-      scanned = in.len;
-      if (in.len > MAX_REPLY_LINE) die("%s%s", "reply from init is too long", "");
-      if (in.cap - in.len < 65536 + 1) {
-        size_t cap = in.cap ? in.cap * 2 : 65536 * 2;
-        char *d = realloc(in.data, cap);
-        if (!d) oom();
-        in.data = d;
-        in.cap = cap;
-      }
-      ssize_t r = read(fd, in.data + in.len, in.cap - in.len - 1);
-      if (r < 0 && errno == EINTR) continue;
-      if (send_errno && (r == 0 || (r < 0 && (errno == ECONNRESET || errno == EPIPE))))
-        die("init closed the connection before the request was sent (%s)%s", strerror(send_errno), "");
-      if (send_errno && r < 0) die("cannot send the request to init: %s%s", strerror(send_errno), "");
-      if (r < 0 && errno == ECONNRESET) die("init closed the connection before the command finished (%s)%s", strerror(errno), "");
-      if (r < 0) die("cannot read from init: %s%s", strerror(errno), "");
-      if (r == 0) die("%s%s", "init closed the connection before the command finished", "");
-      in.len += (size_t)r;
-      continue;
+  int follow = command_at >= 0 && is_follow(args + command_at, nargs - command_at);
+  if (!follow) return run_command(connect_init(&addr, addr_len, shown, 0), args, nargs, NULL);
+  /* events --follow outlives a re-exec of init: it connects again and follows on (docs/reexec.md). */
+  struct replay rep = {0};
+  for (int attempt = 0;; attempt++) {
+    int fd = connect_init(&addr, addr_len, shown, attempt > 0);
+    if (attempt > 0) {
+      fprintf(stderr, "%s: reconnected to init; following on\n", program);
+      replay_resume(&rep);
     }
-    size_t line_len = (size_t)(nl - in.data);
-    struct reply rep;
-    if (json_parse_reply(in.data, line_len, &rep) || !rep.type) die("%s%s", "malformed reply from init", "");
-    if (!strcmp(rep.type, "output") && rep.data && rep.stream) {
-      int out = !strcmp(rep.stream, "stderr") ? 2 : 1;
-      if (out == 2 && colour) {
-        /* The daemon's error text in red, the line ends outside it. */
-        size_t n = rep.data_len;
-        while (n > 0 && rep.data[n - 1] == '\n') n--;
-        if (write_all(2, RED, strlen(RED)) < 0 || write_all(2, rep.data, n) < 0 || write_all(2, RESET, strlen(RESET)) < 0 ||
-            write_all(2, rep.data + n, rep.data_len - n) < 0)
-          return 1;
-      } else if (write_all(out, rep.data, rep.data_len) < 0) {
-        return 1;
-      }
-    } else if (!strcmp(rep.type, "exit")) {
-      int status = rep.has_status && rep.status >= 0 && rep.status <= 255 ? (int)rep.status : 1;
-      return status;
-    } else if (!strcmp(rep.type, "error")) {
-      die("%s%s", rep.message ? rep.message : "init refused the request", "");
-    }
-    reply_free(&rep);
-    line_len++;
-    memmove(in.data, in.data + line_len, in.len - line_len);
-    in.len -= line_len;
-    scanned = 0;
+    int status = run_command(fd, args, nargs, &rep);
+    if (status != CLOSED_EARLY) return status;
+    fprintf(stderr, "%s: init closed the connection (re-executing?); reconnecting\n", program);
   }
 }

@@ -2,8 +2,9 @@
 import { fileURLToPath } from 'node:url';
 import { chooseSocket } from '../control/address.ts';
 import { installAliases } from '../control/aliases.ts';
-import { connect } from '../control/client.ts';
+import { connect, ControlError } from '../control/client.ts';
 import { commandIndex } from '../control/commands/argv.ts';
+import { isFollow, ReplaySkipper } from './followResume.ts';
 import { connectHint, localAnswer, red, wantColour } from './clientHelp.ts';
 
 /** The client environment the daemon needs: a job's processes acting on their own job. */
@@ -78,6 +79,10 @@ export async function main(argv: string[]): Promise<void> {
     const v = process.env[k];
     if (v !== undefined) env[k] = v;
   }
+  if (isFollow(args, ci)) {
+    process.exitCode = await follow(program, path, args, env, paint);
+    return;
+  }
   let client;
   try {
     client = await connect(path);
@@ -97,5 +102,63 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 1;
   } finally {
     client.close();
+  }
+}
+
+/** How long `events --follow` tries to reach init again after the connection ended (a re-exec takes well under 1 s). */
+const RECONNECT_MS = 10_000;
+
+/**
+ * `events --follow`, which outlives a re-exec of init: when the connection ends without an exit
+ * status, it says so on stderr, connects again and follows on, skipping the journal lines it
+ * already showed (docs/reexec.md).
+ */
+async function follow(program: string, path: string, args: string[], env: Record<string, string>, paint: (s: string) => string): Promise<number> {
+  const skip = new ReplaySkipper();
+  for (let attempt = 0; ; attempt++) {
+    let client;
+    const deadline = performance.now() + (attempt === 0 ? 0 : RECONNECT_MS);
+    for (;;) {
+      try {
+        client = await connect(path);
+        break;
+      } catch (err) {
+        if (performance.now() >= deadline) {
+          process.stderr.write(attempt === 0
+            ? `${paint(`${program}: Unable to connect to init: ${(err as Error).message}\n`)}${connectHint(connectCode(err))}\n`
+            : paint(`${program}: init did not come back within ${RECONNECT_MS / 1000} s: ${(err as Error).message}\n`));
+          return 1;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    if (attempt > 0) {
+      process.stderr.write(`${program}: reconnected to init; following on\n`);
+      skip.resume();
+    }
+    // Held-back lines are shown once the replay has been quiet for 1 s without the last line shown coming again.
+    let lastData = performance.now();
+    const giveUp = setInterval(() => {
+      if (!skip.skipping || skip.holding === 0 || performance.now() - lastData < 1000) return;
+      process.stderr.write(`${program}: could not find where the journal left off; entries may repeat\n`);
+      process.stdout.write(skip.flush());
+    }, 250);
+    try {
+      const r = await client.command([program, ...args], env, (stream, data) => {
+        lastData = performance.now();
+        if (stream === 'stdout') process.stdout.write(skip.feed(data));
+        else process.stderr.write(paint(data));
+      });
+      return r.exitStatus;
+    } catch (err) {
+      if (!(err instanceof ControlError && err.code === 'closed')) {
+        process.stderr.write(paint(`${program}: ${(err as Error).message}\n`));
+        return 1;
+      }
+      process.stderr.write(`${program}: init closed the connection (re-executing?); reconnecting\n`);
+    } finally {
+      clearInterval(giveUp);
+      client.close();
+    }
   }
 }

@@ -25,7 +25,7 @@ export function buildClient(): Built | { skip: string } {
   }
   const initctl = join(dir, 'initctl');
   const jsonDriver = join(dir, 'jsonDriver');
-  execFileSync(cc, [...CFLAGS, join(root, 'native/initctl/initctl.c'), join(root, 'native/initctl/json.c'), '-o', initctl]);
+  execFileSync(cc, [...CFLAGS, join(root, 'native/initctl/initctl.c'), join(root, 'native/initctl/json.c'), join(root, 'native/initctl/replay.c'), '-o', initctl]);
   execFileSync(cc, [...CFLAGS, join(root, 'test/native/initctl/jsonDriver.c'), join(root, 'native/initctl/json.c'), '-o', jsonDriver]);
   return { dir, initctl, jsonDriver };
 }

@@ -15,7 +15,7 @@ import { JobLogger } from '../log/jobLogger.ts';
 import { Journal } from '../log/journal.ts';
 import type { JobClassSpec, RLimit } from '../model/jobClass.ts';
 import type { OutputSource } from '../log/port.ts';
-import { realClock } from '../platform/clock.ts';
+import { continueClock, realClock } from '../platform/clock.ts';
 import { cgroupOf } from '../process/procStat.ts';
 import * as native from '../sys/index.ts';
 import { CgroupTree } from '../process/cgroupTree.ts';
@@ -127,6 +127,9 @@ export class Daemon {
   readonly exited = new Promise<number>((r) => { this.exitResolve = r; });
 
   constructor(private readonly ctx: DaemonContext) {
+    // After a re-exec the clock goes on from the old image's, before anything reads it: CLOCK_MONOTONIC
+    // (the same in both images) says how long the exec took.
+    if (ctx.restored !== undefined) continueClock(ctx.restored.parts.engine.takenAt + msSince(ctx.restored));
     const o = ctx.options;
     const priority: LogPriority = o.verbosity === 'debug' ? 'debug' : o.verbosity === 'error' ? 'error' : 'message';
     // PID 1 of a PID namespace someone made logs to stderr: /dev/kmsg would be the host's kernel log.
@@ -143,9 +146,9 @@ export class Daemon {
     const state = ctx.restored;
     // `initctl log-priority` outlives a re-exec.
     if (state?.parts.daemon.logPriority !== undefined) this.log.setPriority(state.parts.daemon.logPriority);
-    // Old monotonic times + shift = new ones: CLOCK_MONOTONIC (the same in both images) says how long the exec took.
-    const shift = state === undefined ? 0 : realClock.now() - msSince(state) - state.parts.engine.takenAt;
-    this.journal = new Journal({ logDir: ctx.paths.logdir, logger: this.log, ...(state ? { restore: { wire: state.parts.journal, shift } } : {}) });
+    // The clock went on from the old image's (above): its times need no re-basing (a shift computed here
+    // would be off by however long this thread was descheduled between two clock reads).
+    this.journal = new Journal({ logDir: ctx.paths.logdir, logger: this.log, ...(state ? { restore: { wire: state.parts.journal, shift: 0 } } : {}) });
     this.cgroups = new JobCgroups({
       disabled: o.noCgroups,
       system: o.mode === 'system',
@@ -204,7 +207,7 @@ export class Daemon {
     };
     if (state !== undefined) {
       // The job environment tables come with the state; reset-env goes back to what the first image started with.
-      this.engine = Engine.fromSnapshot(deps, { ...state.parts.engine, takenAt: realClock.now() - shift }, engineOpts, true);
+      this.engine = Engine.fromSnapshot(deps, { ...state.parts.engine, takenAt: realClock.now() }, engineOpts, true);
       this.initialJobEnv = new Map(state.parts.daemon.defaultJobEnv);
     } else {
       this.engine = new Engine(deps, engineOpts);

@@ -19,8 +19,20 @@ export function stamp(c: Clock): { t: number; wall: number } {
   return { t: c.now(), wall: c.wallNow() };
 }
 
+/** What realClock adds to performance.now() (0 but after a re-exec). */
+let base = 0;
+
+/**
+ * After a re-exec: realClock goes on from the old image's clock (`nowThere` is its time for this
+ * instant), so a journal entry keeps its `t` and a deadline its value across the exec, and the
+ * times `initctl events` shows do not jump back to 0.
+ */
+export function continueClock(nowThere: number): void {
+  base = nowThere - performance.now();
+}
+
 export const realClock: Clock = {
-  now: () => performance.now(),
+  now: () => performance.now() + base,
   wallNow: () => Date.now(),
   setTimer(ms, fn) {
     const t = setTimeout(fn, ms);

@@ -114,7 +114,7 @@ try {
   console.log(`  floor of this run, a bare \`node -e 0\`: ${stat(bare)}`);
   console.log(`  downtime to the first answered request: ${stat(first)}`);
   console.log(`  downtime to a full initctl list:        ${stat(full)}`);
-  console.log(`  daemon CPU per round (both images, re-reading 1,000 job files and re-attaching 1,000 ptys included): ${stat(cpu)}`);
+  console.log(`  daemon CPU per round (both images; with the 20 starts and stops and a full list every 100 ms until they finish): ${stat(cpu)}`);
   console.log(`  mid-transition jobs late: ${late.length === 0 ? 'none' : late.slice(0, 3).join(' | ')}`);
   console.log(`  RSS before: ${rssBefore.toFixed(1)} MB; after each re-exec: ${stat(rss).replace(/ ms/g, ' MB')}; after the last: ${rss[rss.length - 1]!.toFixed(1)} MB`);
   console.log(`  the and job started on its third event: ${tripleOk}`);

@@ -16,6 +16,7 @@
         "src/proc.c",
         "src/ptrace.c",
         "src/socket.c",
+        "src/listen.c",
         "src/constants.c",
         "src/logpump.c",
         "src/logpump_thread.c"

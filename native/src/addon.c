@@ -11,6 +11,7 @@ static napi_value init(napi_env env, napi_value exports) {
   register_proc(env, exports);
   register_ptrace(env, exports);
   register_socket(env, exports);
+  register_listen(env, exports);
   register_constants(env, exports);
   register_logpump(env, exports);
   return exports;

@@ -55,6 +55,7 @@ void register_fds(napi_env env, napi_value exports);
 void register_proc(napi_env env, napi_value exports);
 void register_ptrace(napi_env env, napi_value exports);
 void register_socket(napi_env env, napi_value exports);
+void register_listen(napi_env env, napi_value exports);
 void register_constants(napi_env env, napi_value exports);
 void register_logpump(napi_env env, napi_value exports);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <linux/netlink.h>
 #include <unistd.h>
 
 /* peerCred(fd) -> { pid, uid, gid } */
@@ -27,6 +28,7 @@ static napi_value peer_cred(napi_env env, napi_callback_info info) {
 }
 
 #define DGRAM_MAX 65536
+#define DGRAM_MAX_FDS 16
 
 typedef struct dgram {
   uv_poll_t poll;
@@ -37,6 +39,7 @@ typedef struct dgram {
   bool closing;     /* uv_close started */
   bool handle_gone; /* uv_close finished */
   bool js_gone;     /* the JS close function was collected */
+  bool netlink;     /* an AF_NETLINK socket (send goes to the kernel) */
   char buf[DGRAM_MAX];
 } dgram;
 
@@ -64,25 +67,36 @@ static void dgram_finalize(napi_env env, void *data, void *hint) {
   else if (d->handle_gone) free(d);
 }
 
-static void on_readable(uv_poll_t *h, int status, int events) {
-  (void)events;
-  dgram *d = h->data;
-  if (status < 0 || d->closing) return;
+/* Reads what is queued (up to 64 datagrams) into the callback; sync: called from JS (drain), not from the loop. */
+static void read_all(dgram *d, bool sync) {
   napi_env env = d->env;
   for (int i = 0; i < 64 && !d->closing; i++) {
     struct iovec iov = { d->buf, sizeof d->buf };
-    union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(struct ucred))]; } ctl;
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl, .msg_controllen = sizeof ctl };
+    union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * DGRAM_MAX_FDS)]; } ctl;
+    struct sockaddr_storage from;
+    memset(&from, 0, sizeof from);
+    struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl, .msg_controllen = sizeof ctl };
     ssize_t n = recvmsg(d->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     if (n < 0) break; /* EAGAIN: drained */
     int64_t pid = -1, uid = -1, gid = -1;
+    int fds[DGRAM_MAX_FDS];
+    int nfds = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
         struct ucred cr;
         memcpy(&cr, CMSG_DATA(c), sizeof cr);
         pid = cr.pid; uid = cr.uid; gid = cr.gid;
+      } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+        size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t j = 0; j < k; j++) {
+          int f;
+          memcpy(&f, CMSG_DATA(c) + j * sizeof(int), sizeof f);
+          if (nfds < DGRAM_MAX_FDS) fds[nfds++] = f; else close(f);
+        }
       }
     }
+    if (d->netlink) pid = ((struct sockaddr_nl *)&from)->nl_pid;
+    /* Passed fds that did not fit (MSG_CTRUNC) were closed by the kernel; the callback owns the rest. */
     napi_handle_scope scope;
     napi_open_handle_scope(env, &scope);
     napi_value argv[2], cb, recv, result, buf;
@@ -93,9 +107,17 @@ static void on_readable(uv_poll_t *h, int status, int events) {
     set_int(env, argv[1], "pid", pid);
     set_int(env, argv[1], "uid", uid);
     set_int(env, argv[1], "gid", gid);
+    if (nfds > 0) {
+      napi_value arr;
+      napi_create_array_with_length(env, (size_t)nfds, &arr);
+      for (int j = 0; j < nfds; j++) napi_set_element(env, arr, (uint32_t)j, make_int(env, fds[j]));
+      napi_set_named_property(env, argv[1], "fds", arr);
+    }
     napi_get_reference_value(env, d->callback, &cb);
     napi_get_global(env, &recv);
-    if (napi_make_callback(env, d->async, recv, cb, 2, argv, &result) == napi_pending_exception) {
+    napi_status rc = sync ? napi_call_function(env, recv, cb, 2, argv, &result) : napi_make_callback(env, d->async, recv, cb, 2, argv, &result);
+    if (sync && rc == napi_pending_exception) { napi_close_handle_scope(env, scope); return; }
+    if (rc == napi_pending_exception) {
       napi_value err;
       napi_get_and_clear_last_exception(env, &err);
       napi_fatal_exception(env, err);
@@ -104,10 +126,43 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   }
 }
 
+static void on_readable(uv_poll_t *h, int status, int events) {
+  (void)events;
+  dgram *d = h->data;
+  if (status < 0 || d->closing) return;
+  read_all(d, false);
+}
+
 static napi_value dgram_close(napi_env env, napi_callback_info info) {
   void *data;
   napi_get_cb_info(env, info, NULL, NULL, NULL, &data);
   dgram_start_close(data);
+  return NULL;
+}
+
+/* drain(): reads what is queued now, synchronously (a datagram sent before a request on another socket is seen first). */
+static napi_value dgram_drain(napi_env env, napi_callback_info info) {
+  void *data;
+  napi_get_cb_info(env, info, NULL, NULL, NULL, &data);
+  dgram *d = data;
+  if (!d->closing) read_all(d, true);
+  return NULL;
+}
+
+/* send(buffer): one datagram to the socket's peer (netlink: the kernel). */
+static napi_value dgram_send(napi_env env, napi_callback_info info) {
+  void *data;
+  size_t argc = 1;
+  napi_value v;
+  napi_get_cb_info(env, info, &argc, &v, NULL, &data);
+  dgram *d = data;
+  void *buf;
+  size_t len;
+  if (argc < 1 || napi_get_buffer_info(env, v, &buf, &len) != napi_ok) return throw_type(env, "send(buffer)");
+  if (d->closing) return throw_syscall(env, "send", EBADF);
+  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+  ssize_t n = d->netlink ? sendto(d->fd, buf, len, 0, (struct sockaddr *)&kernel, sizeof kernel) : send(d->fd, buf, len, 0);
+  if (n < 0) return throw_syscall(env, "send", errno);
   return NULL;
 }
 
@@ -122,6 +177,40 @@ static napi_value dgram_ref(napi_env env, napi_callback_info info) {
   if (!d->closing) { if (on) uv_ref((uv_handle_t *)&d->poll); else uv_unref((uv_handle_t *)&d->poll); }
   return NULL;
 }
+
+/* Wraps a bound socket: its datagrams go to `cb`; the object has fd, close(), ref(on), drain() and send(buffer). */
+static napi_value dgram_wrap(napi_env env, int fd, napi_value cb, bool netlink) {
+  dgram *d = calloc(1, sizeof *d);
+  if (!d) { close(fd); return throw_syscall(env, "calloc", ENOMEM); }
+  d->env = env;
+  d->fd = fd;
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  int rc = uv_poll_init(loop, &d->poll, fd);
+  if (rc < 0) { close(fd); free(d); return throw_syscall(env, "uv_poll_init", -rc); }
+  d->poll.data = d;
+  napi_create_reference(env, cb, 1, &d->callback);
+  d->netlink = netlink;
+  napi_value name;
+  napi_create_string_utf8(env, "upstart:dgram", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &d->async);
+  uv_poll_start(&d->poll, UV_READABLE, on_readable);
+
+  napi_value obj, close_fn, ref_fn, drain_fn, send_fn;
+  napi_create_object(env, &obj);
+  set_int(env, obj, "fd", fd);
+  napi_create_function(env, "close", NAPI_AUTO_LENGTH, dgram_close, d, &close_fn);
+  napi_create_function(env, "ref", NAPI_AUTO_LENGTH, dgram_ref, d, &ref_fn);
+  napi_set_named_property(env, obj, "close", close_fn);
+  napi_set_named_property(env, obj, "ref", ref_fn);
+  napi_create_function(env, "drain", NAPI_AUTO_LENGTH, dgram_drain, d, &drain_fn);
+  napi_create_function(env, "send", NAPI_AUTO_LENGTH, dgram_send, d, &send_fn);
+  napi_set_named_property(env, obj, "drain", drain_fn);
+  napi_set_named_property(env, obj, "send", send_fn);
+  napi_add_finalizer(env, obj, d, dgram_finalize, NULL, NULL);
+  return obj;
+}
+
 
 /* openDgramSocket(path | fd, callback(data, {pid, uid, gid})) -> { fd, close(), ref(on) }; '@name' is abstract; an fd is adopted. */
 static napi_value open_dgram(napi_env env, napi_callback_info info) {
@@ -164,33 +253,31 @@ static napi_value open_dgram(napi_env env, napi_callback_info info) {
   if (bind(fd, (struct sockaddr *)&addr, alen) < 0) { int e = errno; close(fd); return throw_syscall(env, "bind", e); }
   }
 
-  dgram *d = calloc(1, sizeof *d);
-  if (!d) { close(fd); return throw_syscall(env, "calloc", ENOMEM); }
-  d->env = env;
-  d->fd = fd;
-  uv_loop_t *loop;
-  napi_get_uv_event_loop(env, &loop);
-  int rc = uv_poll_init(loop, &d->poll, fd);
-  if (rc < 0) { close(fd); free(d); return throw_syscall(env, "uv_poll_init", -rc); }
-  d->poll.data = d;
-  napi_create_reference(env, argv[1], 1, &d->callback);
-  napi_value name;
-  napi_create_string_utf8(env, "upstart:dgram", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, NULL, name, &d->async);
-  uv_poll_start(&d->poll, UV_READABLE, on_readable);
+  return dgram_wrap(env, fd, argv[1], false);
+}
 
-  napi_value obj, close_fn, ref_fn;
-  napi_create_object(env, &obj);
-  set_int(env, obj, "fd", fd);
-  napi_create_function(env, "close", NAPI_AUTO_LENGTH, dgram_close, d, &close_fn);
-  napi_create_function(env, "ref", NAPI_AUTO_LENGTH, dgram_ref, d, &ref_fn);
-  napi_set_named_property(env, obj, "close", close_fn);
-  napi_set_named_property(env, obj, "ref", ref_fn);
-  napi_add_finalizer(env, obj, d, dgram_finalize, NULL, NULL);
-  return obj;
+/* openNetlinkSocket(protocol, groups, callback(data, {pid})) -> the same object as openDgramSocket; pid 0 is the kernel. */
+static napi_value open_netlink(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t proto, groups;
+  if (argc < 3) return throw_type(env, "openNetlinkSocket(protocol, groups, callback)");
+  if (!arg_int32(env, argv[0], "protocol", &proto) || !arg_int32(env, argv[1], "groups", &groups)) return NULL;
+  napi_valuetype t;
+  napi_typeof(env, argv[2], &t);
+  if (t != napi_function) return throw_type(env, "callback must be a function");
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+  if (fd < 0) return throw_syscall(env, "socket", errno);
+  struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = (uint32_t)groups };
+  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) { int e = errno; close(fd); return throw_syscall(env, "bind", e); }
+  int big = 1 << 20;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  return dgram_wrap(env, fd, argv[2], true);
 }
 
 void register_socket(napi_env env, napi_value exports) {
+  set_fn(env, exports, "openNetlinkSocket", open_netlink);
   set_fn(env, exports, "peerCred", peer_cred);
   set_fn(env, exports, "openDgramSocket", open_dgram);
 }

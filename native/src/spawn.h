@@ -9,13 +9,15 @@
 #define SPAWN_MAX_RLIMITS 16
 #define SPAWN_MAX_CGROUPS 8
 #define SPAWN_MAX_KEEP 16
+#define SPAWN_MAX_MAP 16
+#define SPAWN_MAX_PIDENV 4
 #define STDIO_INHERIT (-1)
 #define STDIO_DEVNULL (-2)
 
 /* Child failure stages, sent as {stage, errno} over the close-on-exec pipe. */
 enum spawn_stage {
   ST_NONE = 0, ST_SIGNALS, ST_SETSID, ST_STDIO, ST_CTTY, ST_NICE, ST_OOM, ST_RLIMIT, ST_CGROUP,
-  ST_CHROOT, ST_CHDIR, ST_SETGROUPS, ST_SETGID, ST_SETUID, ST_KEEPFDS, ST_PTRACE, ST_SIGMASK, ST_EXEC,
+  ST_CHROOT, ST_CHDIR, ST_SETGROUPS, ST_SETGID, ST_SETUID, ST_KEEPFDS, ST_PTRACE, ST_SIGMASK, ST_EXEC, ST_FDMAP,
   ST_COUNT
 };
 extern const char *const spawn_stage_names[ST_COUNT];
@@ -41,6 +43,10 @@ typedef struct spawn_spec {
   int ncgroups; int cgroup_fds[SPAWN_MAX_CGROUPS];
   bool trace_me;
   int nkeep; int keep_fds[SPAWN_MAX_KEEP];
+  /* fdMap: the daemon's fd src[i] becomes the child's fd dst[i] (socket activation, notification fd). */
+  int nmap; int map_src[SPAWN_MAX_MAP]; int map_dst[SPAWN_MAX_MAP];
+  /* pidEnv: envp entries "NAME=" with room after '=' that the child fills with its own pid (LISTEN_PID). */
+  int npidenv; char *pid_env[SPAWN_MAX_PIDENV];
   int err_fd; /* write end of the error pipe (child side) */
 } spawn_spec;
 

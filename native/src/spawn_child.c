@@ -12,7 +12,7 @@
 
 const char *const spawn_stage_names[ST_COUNT] = {
   "none", "signals", "setsid", "stdio", "ctty", "nice", "oom_score_adj", "rlimit", "cgroup",
-  "chroot", "chdir", "setgroups", "setgid", "setuid", "keepfds", "ptrace", "sigmask", "exec",
+  "chroot", "chdir", "setgroups", "setgid", "setuid", "keepfds", "ptrace", "sigmask", "exec", "fdmap",
 };
 
 /* Reports {stage, errno} to the parent and exits; the pipe is close-on-exec so success says nothing. */
@@ -21,6 +21,46 @@ static int fail(const spawn_spec *s, int stage, int err) {
   ssize_t w;
   do { w = write(s->err_fd, msg, sizeof msg); } while (w < 0 && errno == EINTR);
   _exit(127);
+}
+
+/* Writes the decimal pid after the '=' of `entry` (room for 20 digits was allocated). */
+static void put_pid(char *entry) {
+  char *p = entry;
+  while (*p && *p != '=') p++;
+  if (!*p) return;
+  p++;
+  long pid = syscall(SYS_getpid);
+  char digits[24];
+  int n = 0;
+  do { digits[n++] = (char)('0' + pid % 10); pid /= 10; } while (pid > 0 && n < 20);
+  while (n > 0) *p++ = digits[--n];
+  *p = '\0';
+}
+
+/* fdMap: every source is first copied above every target (so no dup2 clobbers a source still needed), the
+ * error pipe too if it sits on a target; then each copy is dup2'd onto its target (close-on-exec cleared). */
+static void map_fds(spawn_spec *s) {
+  int above = 3;
+  for (int i = 0; i < s->nmap; i++) if (s->map_dst[i] + 1 > above) above = s->map_dst[i] + 1;
+  for (int i = 0; i < s->nkeep; i++)
+    for (int j = 0; j < s->nmap; j++)
+      if (s->keep_fds[i] == s->map_dst[j]) fail(s, ST_FDMAP, EBUSY);
+  for (int j = 0; j < s->nmap; j++) {
+    if (s->err_fd == s->map_dst[j]) {
+      int e = fcntl(s->err_fd, F_DUPFD_CLOEXEC, above);
+      if (e < 0) fail(s, ST_FDMAP, errno);
+      s->err_fd = e;
+    }
+  }
+  int tmp[SPAWN_MAX_MAP];
+  for (int i = 0; i < s->nmap; i++) {
+    tmp[i] = fcntl(s->map_src[i], F_DUPFD_CLOEXEC, above);
+    if (tmp[i] < 0) fail(s, ST_FDMAP, errno);
+  }
+  for (int i = 0; i < s->nmap; i++) {
+    if (dup2(tmp[i], s->map_dst[i]) < 0) fail(s, ST_FDMAP, errno);
+    close(tmp[i]);
+  }
 }
 
 int spawn_child_main(void *arg) {
@@ -87,6 +127,9 @@ int spawn_child_main(void *arg) {
     int fl = fcntl(s->keep_fds[i], F_GETFD);
     if (fl < 0 || fcntl(s->keep_fds[i], F_SETFD, fl & ~FD_CLOEXEC) < 0) fail(s, ST_KEEPFDS, errno);
   }
+
+  if (s->nmap > 0) map_fds((spawn_spec *)s);
+  for (int i = 0; i < s->npidenv; i++) put_pid(s->pid_env[i]);
 
   if (s->trace_me && ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0) fail(s, ST_PTRACE, errno);
 

@@ -202,6 +202,43 @@ bool spawn_spec_parse(napi_env env, napi_value o, spawn_spec *s) {
   v = get_prop(env, o, "keepFds", &has);
   if (has && !get_int_array(env, v, s->keep_fds, SPAWN_MAX_KEEP, &s->nkeep, "keepFds must be an array of at most 16 fds")) return false;
 
+  v = get_prop(env, o, "fdMap", &has);
+  if (has) {
+    int pairs[SPAWN_MAX_MAP * 2], n = 0;
+    if (!get_int_array(env, v, pairs, SPAWN_MAX_MAP * 2, &n, "fdMap must be an array of at most 16 [src, dst] pairs, flattened")) return false;
+    if (n % 2 != 0) { throw_type(env, "fdMap must hold pairs"); return false; }
+    for (int i = 0; i < n / 2; i++) {
+      if (pairs[2 * i] < 0 || pairs[2 * i + 1] < 3) { throw_type(env, "fdMap: sources are fds, targets are 3 or more"); return false; }
+      s->map_src[i] = pairs[2 * i];
+      s->map_dst[i] = pairs[2 * i + 1];
+    }
+    s->nmap = n / 2;
+  }
+
+  v = get_prop(env, o, "pidEnv", &has);
+  if (has) {
+    char **names = arg_string_array(env, v, "pidEnv");
+    if (!names) return false;
+    size_t count = 0, extra = 0;
+    for (char **p = names; *p; p++) count++;
+    for (char **p = s->envp; *p; p++) extra++;
+    if (count > SPAWN_MAX_PIDENV) { free_string_array(names); throw_type(env, "pidEnv: at most 4 names"); return false; }
+    char **grown = realloc(s->envp, (extra + count + 1) * sizeof *grown);
+    if (!grown) { free_string_array(names); throw_syscall(env, "realloc", ENOMEM); return false; }
+    s->envp = grown;
+    for (size_t i = 0; i < count; i++) {
+      size_t len = strlen(names[i]);
+      char *e = calloc(len + 24, 1);
+      if (!e) { s->envp[extra + i] = NULL; free_string_array(names); throw_syscall(env, "calloc", ENOMEM); return false; }
+      memcpy(e, names[i], len);
+      e[len] = '=';
+      s->envp[extra + i] = e;
+      s->pid_env[s->npidenv++] = e;
+    }
+    s->envp[extra + count] = NULL;
+    free_string_array(names);
+  }
+
   v = get_prop(env, o, "cgroups", &has);
   if (has) {
     char **cg = arg_string_array(env, v, "cgroups");

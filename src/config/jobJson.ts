@@ -57,6 +57,8 @@ export function jobToJson(spec: JobClassSpec): Record<string, unknown> {
   out.killSignal = spec.killSignal;
   out.killTimeout = spec.killTimeout;
   put('readyTimeout', spec.readyTimeout);
+  put('watchdog', spec.watchdog);
+  put('notificationFd', spec.notificationFd);
   out.reloadSignal = spec.reloadSignal;
   out.debug = spec.debug;
   return out;

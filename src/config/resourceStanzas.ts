@@ -251,7 +251,7 @@ const expect: StanzaHandler = (ctx) => {
 };
 
 /** `expect ready`: this instance's own readiness (`ready JOB=… INSTANCE=…`, emitted for READY=1 or `initctl notify-ready`). */
-const OWN_READY = {
+export const OWN_READY = {
   kind: 'event' as const,
   name: 'ready',
   args: [{ key: 'JOB', value: '$UPSTART_JOB' }, { key: 'INSTANCE', value: '$UPSTART_INSTANCE' }],

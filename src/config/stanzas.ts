@@ -3,6 +3,7 @@ import type { ProcessName } from '../model/jobClass.ts';
 import { parseCondition } from './conditionParser.ts';
 import type { Scanner } from './scanner.ts';
 import { resourceStanzas } from './resourceStanzas.ts';
+import { readinessStanzas } from './readinessStanzas.ts';
 import { addUnique, arg, args, fail, type StanzaContext, type StanzaHandler } from './stanzaContext.ts';
 
 /** `exec COMMAND...` or `script … end script` for one process. */
@@ -121,6 +122,7 @@ export const STANZAS: Readonly<Record<string, StanzaHandler>> = {
   setuid: single((ctx, v) => { ctx.spec.setuid = v; }, 'a user name'),
   setgid: single((ctx, v) => { ctx.spec.setgid = v; }, 'a group name'),
   ...resourceStanzas,
+  ...readinessStanzas,
 };
 
 export const STANZA_NAMES: readonly string[] = Object.keys(STANZAS);

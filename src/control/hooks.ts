@@ -43,6 +43,8 @@ export interface DaemonHooks {
   reexec?(withState?: string): Promise<void>;
   /** `initctl status --json`: the last STATUS= the instance's processes sent on $NOTIFY_SOCKET, if any. */
   notifyStatus?(job: string, instance: string): string | undefined;
+  /** `initctl status --json`: the instance's watchdog (interval, timeouts, why it last fired) and STOPPING/RELOADING state, if any. */
+  readiness?(job: string, instance: string): { watchdog?: { usec: number; timeouts: number; last?: { reason: string; at: number } }; state?: string } | undefined;
   /** SysV init scripts run as services for upstart-rc (docs/sysv.md); without it their requests are unsupported. */
   sysv?: SysvHooks;
   /** runlevel, telinit and shutdown (docs/machine.md); without it their requests are refused. */

@@ -26,7 +26,9 @@ import { findInheritedListener, readoptFromCgroups } from './restore.ts';
 import type { DaemonOptions } from './options.ts';
 import type { DaemonPaths } from './paths.ts';
 import { listSessions, removeSessionFile, sessionDir, writeSessionFile } from './sessions.ts';
-import { NotifyListener } from './notifySocket.ts';
+import { NotifyListener, ownerOf, type NotifyResolver } from './notifySocket.ts';
+import { ReadinessHub } from './readinessHub.ts';
+import { parentOf } from '../process/procStat.ts';
 import { JobCgroups, sessionCgroupBase } from './jobCgroups.ts';
 import { realPid1Sys, takeOnDuties } from './pid1.ts';
 import { HANDLED_SIGNALS, signalAction, type SignalAction, type SignalContext } from './signals.ts';
@@ -105,6 +107,8 @@ export class Daemon {
   private notify: NotifyListener | undefined;
   /** The last STATUS= of each live instance (job\0instance), forgotten when the instance is. */
   private readonly notifyStatus = new Map<string, string>();
+  /** The watchdog, the fd store (socket activation), STOPPING/RELOADING, EXTEND_TIMEOUT_USEC, MAINPID (docs/readiness.md). */
+  private readonly readiness: ReadinessHub;
   private watcher: ConfWatcher | undefined;
   /** After a re-exec: each pty master's output promise, settled once its reader is attached again (carryOn). */
   private readonly outputsDue = new Map<number, (output: Promise<void>) => void>();
@@ -187,12 +191,34 @@ export class Daemon {
     const sessionEnv = [`UPSTART_SESSION=unix:path=${ctx.paths.socket}`];
     const inherited: Record<string, string> = {};
     for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) inherited[k] = v;
+    this.readiness = new ReadinessHub({
+      clock: realClock,
+      specOf: (job) => this.engine.getClass(job),
+      status: (job, instance) => this.engine.status(job, instance),
+      notifySocket: () => this.notify?.path,
+      drainNotify: () => this.notify?.drain(),
+      ready: (job, instance) => { void this.engine.emit('ready', [`JOB=${job}`, `INSTANCE=${instance}`], false).catch(() => undefined); },
+      kill: (pid, signal) => this.port.kill(pid, signal),
+      retrack: (from, to) => this.port.retrack(from, to),
+      reapsOrphans: () => ctx.pid1 || native.isChildSubreaper(),
+      parentOf: (pid) => parentOf(pid),
+      ownerOf: (pid) => ownerOf(pid, this.notifyResolver()),
+      mayStoreFds: (uid) => uid === 0 || uid === ctx.uid,
+      pipe: () => native.pipe(),
+      closeFd: (fd) => native.closeFd(fd),
+      log: (level, msg) => this.log.log(level, msg),
+    });
+    this.readiness.extendReadyTimeout = (job, instance, ms) => this.engine.extendReadyTimeout(job, instance, ms);
     const deps: EngineDeps = {
       process: adjustSpawns(this.port, {
         noLog: o.noLog,
         nofile: this.startNofile,
         notifySocket: () => this.notify?.path,
-        gone: (job, instance) => this.notifyStatus.delete(instanceKey(job, instance)),
+        gone: (job, instance) => {
+          this.notifyStatus.delete(instanceKey(job, instance));
+          this.readiness.gone(job, instance);
+        },
+        hooks: this.readiness.spawnHooks,
       }),
       clock: realClock,
       log: (level, msg) => this.log.log(level, msg),
@@ -436,6 +462,7 @@ export class Daemon {
       outputStats: (job, instance) => this.jobLogger.stats(job, instance),
       cgroupStats: (job, instance) => this.cgroups.current?.stats(job, instance),
       notifyStatus: (job, instance) => this.notifyStatus.get(instanceKey(job, instance)),
+      readiness: (job, instance) => this.readiness.status(job, instance),
       reexec: (withState) => this.reexec.request(withState),
       sysv: { run: (r) => this.sysv.run(r), list: () => this.sysv.list(), status: (name, ask) => this.sysv.status(name, ask) },
       ...(this.runlevels === undefined ? {} : { runlevels: {
@@ -540,6 +567,18 @@ export class Daemon {
     return out;
   }
 
+  /** Whose process a pid is, for the notify socket: the engine's pids, then the job cgroups. */
+  private notifyResolver(): NotifyResolver {
+    return {
+      byPid: (pid) => this.engine.jobsUsingPid(pid)[0],
+      byCgroup: (pid) => {
+        const tree = this.cgroups.current;
+        const cg = tree === undefined ? undefined : cgroupOf(pid);
+        return cg === undefined ? undefined : tree?.ownerOf(cg);
+      },
+    };
+  }
+
   /** The notify socket beside the control socket (CONTROL.notify); undefined (logged) if it cannot be bound. adoptFd: the one kept across a re-exec. */
   private openNotifySocket(adoptFd?: number): NotifyListener | undefined {
     const control = this.ctx.paths.socket;
@@ -547,17 +586,12 @@ export class Daemon {
     try {
       return new NotifyListener({
         path,
-        resolver: {
-          byPid: (pid) => this.engine.jobsUsingPid(pid)[0],
-          byCgroup: (pid) => {
-            const tree = this.cgroups.current;
-            const cg = tree === undefined ? undefined : cgroupOf(pid);
-            return cg === undefined ? undefined : tree?.ownerOf(cg);
-          },
-        },
+        resolver: this.notifyResolver(),
+        ...this.readiness.notifyCallbacks(),
         onStatus: (owner, text) => { this.notifyStatus.set(instanceKey(owner.job, owner.instance), text); },
         onReady: (owner, pid) => {
           this.log.debug(`${instanceLabel(owner.job, owner.instance)}: READY=1 from ${pid}`);
+          this.readiness.readied(owner);
           void this.engine.emit('ready', [`JOB=${owner.job}`, `INSTANCE=${owner.instance}`], false).catch(() => undefined);
         },
         log: (level, msg) => this.log.log(level, msg),
@@ -613,6 +647,7 @@ export class Daemon {
     if (this.sessionFile) removeSessionFile(this.sessionFile);
     await this.server?.close();
     this.notify?.close();
+    this.readiness.close();
     await this.jobLogger.close();
     this.cgroups.close();
     await this.journal.close();

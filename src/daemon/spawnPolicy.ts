@@ -1,6 +1,13 @@
 // The daemon's spawn policy: what it changes in every spawn request before the process layer sees it (a ProcessPort decorator).
 import type { RLimit } from '../model/jobClass.ts';
-import type { ProcessPort } from '../process/port.ts';
+import type { ProcessPort, SpawnRequest } from '../process/port.ts';
+
+/** Readiness and activation at spawn (src/daemon/readiness.ts), told which pids end or move. */
+export interface SpawnHooks {
+  prepare(req: SpawnRequest): { req: SpawnRequest; done(pid: number | undefined): void };
+  exited(pid: number): void;
+  moved(from: number, to: number): void;
+}
 
 export interface SpawnPolicy {
   /** --no-log: `console log` becomes `console none` (init(8)). */
@@ -11,6 +18,8 @@ export interface SpawnPolicy {
   notifySocket: () => string | undefined;
   /** Called when the process layer forgets an instance. */
   gone: (job: string, instance: string) => void;
+  /** NOTIFY_SOCKET, the watchdog, socket fds and the notification fd of main processes. */
+  hooks?: SpawnHooks;
 }
 
 /**
@@ -21,20 +30,37 @@ export interface SpawnPolicy {
  * NOTIFY_SOCKET.
  */
 export function adjustSpawns(port: ProcessPort, policy: SpawnPolicy): ProcessPort {
-  const { noLog, nofile, notifySocket, gone } = policy;
+  const { noLog, nofile, notifySocket, gone, hooks } = policy;
   return {
     spawn: (req) => {
       let r = req;
       if (noLog && r.console === 'log') r = { ...r, console: 'none' };
       if (nofile !== undefined && r.limits.nofile === undefined) r = { ...r, limits: { ...r.limits, nofile } };
-      // A main process whose job waits for a readiness condition may say READY=1 (sd_notify).
-      const notify = r.expect.kind === 'event' ? notifySocket() : undefined;
-      if (notify !== undefined) r = { ...r, env: [...r.env, `NOTIFY_SOCKET=${notify}`] };
-      return port.spawn(r);
+      if (hooks === undefined) {
+        // A main process whose job waits for a readiness condition may say READY=1 (sd_notify).
+        const notify = r.expect.kind === 'event' ? notifySocket() : undefined;
+        if (notify !== undefined) r = { ...r, env: [...r.env, `NOTIFY_SOCKET=${notify}`] };
+        return port.spawn(r);
+      }
+      const prepared = hooks.prepare(r);
+      let result;
+      try {
+        result = port.spawn(prepared.req);
+      } catch (err) {
+        prepared.done(undefined);
+        throw err;
+      }
+      prepared.done(result.ok ? result.pid : undefined);
+      return result;
     },
     kill: (pid, signal, group) => port.kill(pid, signal, group),
     resume: (pid) => port.resume(pid),
-    setEvents: (events) => port.setEvents(events),
+    setEvents: (events) => port.setEvents(hooks === undefined ? events : {
+      exited: (info) => { hooks.exited(info.pid); events.exited(info); },
+      ready: (spawnedPid, pid) => { hooks.moved(spawnedPid, pid); events.ready(spawnedPid, pid); },
+      adopted: (a) => events.adopted(a),
+    }),
+    ...(port.retrack ? { retrack: (from: number, to: number) => port.retrack!(from, to) } : {}),
     instanceGone: (job, instance) => {
       gone(job, instance);
       port.instanceGone?.(job, instance);

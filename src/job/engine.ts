@@ -93,6 +93,18 @@ export class Engine implements EngineApi {
     return this.core.lastFailures.get(job);
   }
 
+  /**
+   * EXTEND_TIMEOUT_USEC (sd_notify): an instance waiting in spawned for readiness gets at least `ms`
+   * more from now (a later deadline is kept). False when it is not waiting with a deadline.
+   */
+  extendReadyTimeout(job: string, instance: string, ms: number): boolean {
+    const j = this.core.table.instance(job, instance);
+    if (j === undefined || j.state !== 'spawned' || j.wait.kind !== 'ready' || j.wait.deadline === undefined) return false;
+    const deadline = this.core.clock.now() + ms;
+    if (deadline > j.wait.deadline) this.core.machine.armReadyTimer(j, deadline);
+    return true;
+  }
+
   /** Which job processes a pid belongs to. */
   jobsUsingPid(pid: number): Array<{ job: string; instance: string; process: string }> {
     const o = this.core.machine.procs.pidIndex.get(pid);

@@ -117,6 +117,10 @@ export interface JobClassSpec {
   expect: Expect;
   /** `ready timeout N` (ours): seconds a readiness wait may last, 0 for no limit; absent: DEFAULT_READY_TIMEOUT. */
   readyTimeout?: number;
+  /** `watchdog SECONDS` (ours, systemd's WatchdogSec): the main process must send WATCHDOG=1 at least this often, or it is killed (ABRT). */
+  watchdog?: number;
+  /** `notification fd N` (ours, s6's notification-fd): the main process gets a pipe on fd N; a newline written there is its readiness. */
+  notificationFd?: number;
 
   /** Canonical signal names; defaults TERM, HUP. */
   killSignal: string;

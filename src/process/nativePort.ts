@@ -311,8 +311,19 @@ export class NativeProcessPort implements ProcessPort {
     }
   }
 
+  retrack(from: number, to: number): boolean {
+    const owned = this.owned.get(from);
+    if (owned === undefined || this.owned.has(to) || this.follower.has(from)) return false;
+    this.owned.delete(from);
+    this.owned.set(to, { ...owned, awaitingStop: false });
+    this.events?.ready(from, to);
+    return true;
+  }
+
   private buildSpec(req: SpawnRequest): SpawnSpec {
     const spec: SpawnSpec = { argv: req.argv, env: req.env, setsid: true, rlimits: req.limits };
+    if (req.fdMap !== undefined && req.fdMap.length > 0) spec.fdMap = req.fdMap;
+    if (req.pidEnv !== undefined && req.pidEnv.length > 0) spec.pidEnv = req.pidEnv;
     if (req.umask !== undefined) spec.umask = req.umask;
     if (req.nice !== undefined) spec.nice = req.nice;
     if (req.oomScoreAdj !== undefined) {

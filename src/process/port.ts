@@ -28,6 +28,10 @@ export interface SpawnRequest {
   cgroups: CgroupSpec[];
   /** Only meaningful for the main process; others use { kind: 'none' }. */
   expect: Expect;
+  /** [daemon fd, child fd] pairs the child gets (socket activation's fd 3..., a notification fd); the daemon keeps its own. */
+  fdMap?: [number, number][];
+  /** Variables the child sets to its own pid before exec (LISTEN_PID, WATCHDOG_PID). */
+  pidEnv?: string[];
 }
 
 /** A process started; `pid` is what the adapter tracks first (for expect fork/daemon, the forks follow). */
@@ -68,4 +72,6 @@ export interface ProcessPort {
   setEvents(events: ProcessEvents): void;
   /** The instance reached waiting and is forgotten (its cgroup, if any, can go). */
   instanceGone?(job: string, instance: string): void;
+  /** MAINPID=: track `to` as the process `from` was (reported to the engine as ready(from, to)); false if `from` is not tracked. */
+  retrack?(from: number, to: number): boolean;
 }

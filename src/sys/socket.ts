@@ -13,10 +13,21 @@ export interface DgramSocket {
   close(): void;
   /** Whether the socket keeps the event loop alive (default true). */
   ref(on: boolean): void;
+  /** Reads what is queued now, synchronously, into the callback. */
+  drain(): void;
+  /** One datagram to the peer (a netlink socket: the kernel). */
+  send(data: Buffer): void;
 }
 
-/** Sender credentials of a datagram (SO_PASSCRED); -1 when the kernel gave none. */
-export type DgramCallback = (data: Buffer, sender: PeerCred) => void;
+/** What came with a datagram: sender credentials (SO_PASSCRED; -1 when the kernel gave none; a netlink socket's pid is the sender's port, 0 the kernel) and fds passed (SCM_RIGHTS, now the callback's to close). */
+export type DgramSender = PeerCred & { fds?: number[] };
+export type DgramCallback = (data: Buffer, sender: DgramSender) => void;
+
+/** A readability watch on an fd the caller keeps. */
+export interface FdWatch {
+  close(): void;
+  ref(on: boolean): void;
+}
 
 /** SO_PEERCRED of a connected Unix socket (e.g. `socket._handle.fd`). */
 export const peerCred = (f: number): PeerCred => addon.peerCred(fd(f));
@@ -27,4 +38,26 @@ export function openDgramSocket(path: string | number, cb: DgramCallback): Dgram
   else if (typeof path !== 'string' || path.length === 0) fail('path must be a non-empty string');
   if (typeof cb !== 'function') fail('openDgramSocket needs a callback');
   return addon.openDgramSocket(path, cb);
+}
+
+/** An AF_NETLINK socket (protocol: NETLINK_ROUTE = 0, ...) bound to the multicast `groups`. */
+export function openNetlinkSocket(protocol: number, groups: number, cb: DgramCallback): DgramSocket {
+  return addon.openNetlinkSocket(protocol, groups, cb);
+}
+
+/** A listening stream socket (blocking, close-on-exec) that nothing accepts on yet: inet/inet6 with a numeric address, or unix with a path ('@name' abstract). */
+export function listenSocket(family: 'inet' | 'inet6' | 'unix', address: string, port = 0, backlog = 128): number {
+  if (typeof address !== 'string' || address === '' || address.includes('\0')) fail('address must be a non-empty string');
+  return addon.listenSocket(family, address, port, backlog);
+}
+
+/** Calls `cb` whenever `f` is readable (a listening socket: a connection is waiting), until close(). */
+export function watchReadable(f: number, cb: (error: boolean) => void): FdWatch {
+  return addon.watchReadable(fd(f), cb);
+}
+
+/** One datagram to the Unix datagram socket at `path` ('@name' abstract), with `fds` attached (SCM_RIGHTS). */
+export function sendDgram(path: string, data: Buffer, fds: number[] = []): void {
+  if (typeof path !== 'string' || path === '') fail('path must be a non-empty string');
+  addon.sendDgram(path, data, fds.map((f) => fd(f)));
 }

@@ -33,6 +33,10 @@ export interface SpawnSpec {
   traceMe?: boolean;
   /** fds (>= 3) that stay open across exec (close-on-exec is cleared in the child only). */
   keepFds?: number[];
+  /** [daemon fd, child fd] pairs: each daemon fd becomes that fd (>= 3) in the child (socket activation, notification fd). */
+  fdMap?: [number, number][];
+  /** Variables set to the child's own pid, written in the child after fork (LISTEN_PID, WATCHDOG_PID). */
+  pidEnv?: string[];
 }
 
 /** The spec as native/src/spawn_spec.c reads it. */
@@ -54,6 +58,8 @@ export interface RawSpawnSpec {
   cgroups?: string[];
   traceMe?: boolean;
   keepFds?: number[];
+  fdMap?: number[];
+  pidEnv?: string[];
 }
 
 function stdioFd(v: Stdio, i: number): number {
@@ -96,6 +102,18 @@ export function toRawSpec(spec: SpawnSpec): RawSpawnSpec {
   if (spec.keepFds !== undefined && spec.keepFds.length > 0) {
     if (spec.keepFds.some((fd) => !isInt(fd, 3))) fail('keepFds must be file descriptors >= 3');
     raw.keepFds = spec.keepFds;
+  }
+  if (spec.fdMap !== undefined && spec.fdMap.length > 0) {
+    if (spec.fdMap.some((p) => !Array.isArray(p) || !isInt(p[0], 0) || !isInt(p[1], 3))) fail('fdMap must be [fd, target >= 3] pairs');
+    if (new Set(spec.fdMap.map((p) => p[1])).size !== spec.fdMap.length) fail('fdMap targets must differ');
+    raw.fdMap = spec.fdMap.flat();
+  }
+  if (spec.pidEnv !== undefined && spec.pidEnv.length > 0) {
+    const names = strings(spec.pidEnv, 'pidEnv');
+    if (names.some((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))) fail('pidEnv must be variable names');
+    raw.pidEnv = names;
+    // The child's own entries replace any the environment already has.
+    raw.envp = raw.envp.filter((e) => !names.some((n) => e.startsWith(`${n}=`)));
   }
   return raw;
 }

@@ -122,17 +122,24 @@ export const jobCommands: Record<string, CommandSpec> = {
         outJson(ctx, inv, shown.map((s) => {
           const cgroup = ctx.hooks.cgroupStats?.(s.job, s.instance);
           const notifyStatus = ctx.hooks.notifyStatus?.(s.job, s.instance);
+          const readiness = ctx.hooks.readiness?.(s.job, s.instance);
           return {
             ...s,
             ...(ctx.hooks.outputStats ? { output: ctx.hooks.outputStats(s.job, s.instance) } : {}),
             ...(cgroup ? { cgroup } : {}),
             ...(notifyStatus !== undefined ? { notifyStatus } : {}),
+            ...(readiness !== undefined ? { readiness } : {}),
             ...(failure !== undefined ? { lastFailure: failure } : {}),
           };
         }));
       } else {
         printStatuses(ctx, inv, shown);
         if (failure !== undefined) out(ctx, inv, `\tlast start failed: ${failure}\n`);
+        // A watchdog that fired says so under the instance's Upstart line (the reason its main was restarted).
+        for (const s of shown) {
+          const last = ctx.hooks.readiness?.(s.job, s.instance)?.watchdog?.last;
+          if (last !== undefined) out(ctx, inv, `\t${s.instance !== '' ? `(${s.instance}) ` : ''}${last.reason} at ${new Date(last.at).toISOString()}\n`);
+        }
       }
       return 0;
     }),

@@ -1,0 +1,219 @@
+// The socket bridge: listens where the jobs' `socket` conditions say, and on the first connection hands the listening fd to init and emits `socket` (socket-event(7)).
+import { connect } from 'node:net';
+import type { ConfigSummary } from '../control/protocol.ts';
+import type { InstanceStatus } from '../model/engineApi.ts';
+import { conditionsOf } from './fileBridge.ts';
+import { eventEnv, fdName, socketsOf, type SocketSpec } from './socketWatches.ts';
+
+/** What the bridge needs of the daemon (the typed client provides it). */
+export interface SocketBridgeDaemon {
+  showConfig(): Promise<ConfigSummary[]>;
+  list(): Promise<InstanceStatus[]>;
+  emit(name: string, env: string[], o: { wait: boolean }): Promise<void>;
+}
+
+/** What it needs of the system (src/sys in the product). */
+export interface SocketBridgeSys {
+  listenSocket(family: 'inet' | 'inet6' | 'unix', address: string, port: number, backlog: number): number;
+  watchReadable(fd: number, cb: (error: boolean) => void): { close(): void };
+  /** One datagram to init's notify socket with fds attached (FDSTORE=1). */
+  sendDgram(path: string, data: Buffer, fds: number[]): void;
+  closeFd(fd: number): void;
+}
+
+export interface SocketBridgeOptions {
+  daemon: SocketBridgeDaemon;
+  sys: SocketBridgeSys;
+  /** init's notify socket ($NOTIFY_SOCKET, or the control socket's path + `.notify`). */
+  notifySocket: string;
+  /** How often the job list is read again, for jobs added or removed and sockets to watch again (ms; default 2000). */
+  refreshMs?: number;
+  log(level: 'debug' | 'info' | 'warn', msg: string): void;
+}
+
+interface Listener {
+  spec: SocketSpec;
+  name: string;
+  jobs: Set<string>;
+  fd?: number;
+  watch?: { close(): void };
+  /** Emitted: the job that accepts owns the socket until it stops. */
+  handedOver: boolean;
+  /** The last emit has been handled (its jobs started, or failed): only then may no running job mean "watch again". */
+  settled: boolean;
+}
+
+/**
+ * Invariants: one listening fd per socket some job's condition names (bound while it can be); a
+ * socket is watched only while no job it started is running (its job accepts then); each
+ * activation deposits the fd in init's store (FDSTORE=1 FDNAME=NAME) before it emits `socket`
+ * with LISTEN_FDNAMES=NAME, so the daemon has the fd when it spawns the job.
+ */
+export class SocketBridge {
+  private readonly listeners = new Map<string, Listener>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private refreshing: Promise<void> | undefined;
+
+  constructor(private readonly o: SocketBridgeOptions) {}
+
+  async start(): Promise<void> {
+    await this.refresh();
+    const again = (): void => {
+      if (this.closed) return;
+      this.timer = setTimeout(() => { void this.refresh().finally(again); }, this.o.refreshMs ?? 2000);
+    };
+    again();
+  }
+
+  /** Sockets in force: key, fd name, whether bound and watched (for tests and --debug). */
+  current(): { key: string; name: string; bound: boolean; watching: boolean }[] {
+    return [...this.listeners.entries()].map(([key, l]) => ({ key, name: l.name, bound: l.fd !== undefined, watching: l.watch !== undefined }));
+  }
+
+  refresh(): Promise<void> {
+    this.refreshing ??= this.doRefresh().finally(() => { this.refreshing = undefined; });
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
+    let summaries: ConfigSummary[];
+    let instances: InstanceStatus[];
+    try {
+      [summaries, instances] = await Promise.all([this.o.daemon.showConfig(), this.o.daemon.list()]);
+    } catch (err) {
+      this.o.log('warn', `cannot read the job list: ${(err as Error).message}`);
+      return;
+    }
+    const conds = summaries.flatMap((s) => {
+      try {
+        return conditionsOf(s).map((condition) => ({ job: s.name, condition }));
+      } catch (err) {
+        this.o.log('warn', `${s.name}: cannot read its conditions: ${(err as Error).message}`);
+        return [];
+      }
+    });
+    const wanted = socketsOf(conds, (job, why) => this.o.log('warn', `${job}: not listening: ${why}`));
+    for (const [key, l] of this.listeners) {
+      if (wanted.has(key)) continue;
+      this.drop(l);
+      this.listeners.delete(key);
+    }
+    const running = new Set(instances.filter((i) => i.goal === 'start').map((i) => i.job));
+    for (const [key, w] of wanted) {
+      let l = this.listeners.get(key);
+      if (l === undefined) {
+        l = { spec: w.spec, name: fdName(w.spec), jobs: w.jobs, handedOver: false, settled: true };
+        this.listeners.set(key, l);
+      }
+      l.jobs = w.jobs;
+      const busy = [...l.jobs].some((j) => running.has(j));
+      if (l.fd === undefined) await this.bind(l, busy);
+      // The job it started is gone (or never came): connections wait again for the next activation.
+      if (l.fd !== undefined && !busy && l.watch === undefined && l.settled) {
+        if (l.handedOver) this.o.log('debug', `${key}: no job of it is running: watching again`);
+        l.handedOver = false;
+        this.watch(l);
+      }
+    }
+  }
+
+  private async bind(l: Listener, busy: boolean): Promise<void> {
+    const s = l.spec;
+    const key = s.proto === 'unix' ? s.path : `${s.addr}:${s.port}`;
+    if (s.proto === 'unix' && !s.path.startsWith('@') && (await answers(s.path))) {
+      if (!busy) this.releaseStale(l);
+      this.o.log('debug', `${key}: another process listens there: not bound (tried again later)`);
+      return;
+    }
+    try {
+      l.fd = this.o.sys.listenSocket(s.proto, s.proto === 'unix' ? s.path : s.addr, s.proto === 'unix' ? 0 : s.port, 128);
+      this.o.log('debug', `listening on ${s.proto} ${key} (${l.name})`);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      // Our own earlier socket, kept in init's store after a restart of this bridge, holds the address: let it go.
+      if (code === 'EADDRINUSE' && !busy) this.releaseStale(l);
+      this.o.log('warn', `cannot listen on ${s.proto} ${key}: ${(err as Error).message} (tried again at the next refresh)`);
+    }
+  }
+
+  /** FDSTOREREMOVE: init drops an fd under this name (one a bridge before this one left there). */
+  private releaseStale(l: Listener): void {
+    try {
+      this.o.sys.sendDgram(this.o.notifySocket, Buffer.from(`FDSTOREREMOVE=1\nFDNAME=${l.name}`), []);
+    } catch {
+      // init's notify socket is not there: nothing of ours can be in its store
+    }
+  }
+
+  private watch(l: Listener): void {
+    if (l.fd === undefined) return;
+    l.watch = this.o.sys.watchReadable(l.fd, (error) => {
+      if (error) this.o.log('warn', `${l.name}: poll error`);
+      this.activate(l);
+    });
+  }
+
+  /** A connection waits: stop watching (the job will accept), hand the fd to init, emit the event. */
+  private activate(l: Listener): void {
+    l.watch?.close();
+    delete l.watch;
+    if (l.fd === undefined || this.closed) return;
+    l.handedOver = true;
+    l.settled = false;
+    const env = [...eventEnv(l.spec), `LISTEN_FDNAMES=${l.name}`];
+    try {
+      this.o.sys.sendDgram(this.o.notifySocket, Buffer.from(`FDSTORE=1\nFDNAME=${l.name}`), [l.fd]);
+    } catch (err) {
+      this.o.log('warn', `cannot hand ${l.name} to init (${this.o.notifySocket}): ${(err as Error).message}; the event is not emitted`);
+      l.handedOver = false;
+      l.settled = true;
+      return;
+    }
+    this.o.log('debug', `emit socket ${env.join(' ')}`);
+    // --wait: settled once the jobs it starts are running (or failed), so a refresh before then does not take the socket back.
+    this.o.daemon.emit('socket', env, { wait: true }).then(
+      () => { l.settled = true; },
+      (err: Error & { code?: string }) => {
+        l.settled = true;
+        if (err.code !== 'failed') this.o.log('warn', `cannot emit socket ${env.join(' ')}: ${err.message}`);
+        else this.o.log('warn', `socket ${env.join(' ')}: a job it started failed: ${err.message}`);
+      },
+    );
+  }
+
+  private drop(l: Listener): void {
+    l.watch?.close();
+    delete l.watch;
+    if (l.fd !== undefined) {
+      this.o.sys.closeFd(l.fd);
+      delete l.fd;
+      this.releaseStale(l);
+      if (l.spec.proto === 'unix' && !l.spec.path.startsWith('@')) unlinkQuiet(l.spec.path);
+    }
+    this.o.log('debug', `${l.name}: no job names it any more: closed`);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    for (const l of this.listeners.values()) {
+      l.watch?.close();
+      if (l.fd !== undefined) this.o.sys.closeFd(l.fd);
+    }
+    this.listeners.clear();
+  }
+}
+
+/** Whether something accepts connections on the Unix socket at `path` now. */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(path);
+    c.once('connect', () => { c.destroy(); resolve(true); });
+    c.once('error', () => resolve(false));
+  });
+}
+
+function unlinkQuiet(path: string): void {
+  void import('node:fs').then((fs) => fs.promises.unlink(path)).catch(() => undefined);
+}

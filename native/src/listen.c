@@ -173,8 +173,13 @@ static napi_value watch_readable(napi_env env, napi_callback_info info) {
   w->env = env;
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
+  /* uv_poll_init makes the fd non-blocking, which a listening socket's open file description then is for the
+   * job it is handed to as well (a plain accept() would fail with EAGAIN): its flags are put back. */
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0) { free(w); return throw_syscall(env, "fcntl", errno); }
   int rc = uv_poll_init(loop, &w->poll, fd);
   if (rc < 0) { free(w); return throw_syscall(env, "uv_poll_init", -rc); }
+  if (!(fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl);
   w->poll.data = w;
   napi_create_reference(env, argv[1], 1, &w->callback);
   napi_value name;

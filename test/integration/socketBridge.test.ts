@@ -12,6 +12,7 @@ const SERVER = `import os, socket, sys
 assert os.environ["LISTEN_PID"] == str(os.getpid()), "LISTEN_PID is not mine"
 assert os.environ["LISTEN_FDS"] == "1"
 s = socket.socket(fileno=3)
+assert s.getblocking(), "fd 3 is non-blocking"
 tag = os.environ["UPSTART_FDS"] + " " + os.environ["LISTEN_FDNAMES"] + " " + os.environ.get("UPSTART_EVENTS", "")
 while True:
     c, _ = s.accept()

@@ -51,6 +51,9 @@ test('a listening unix socket is readable once a client connects; its fd travels
   });
   const client = connect(path);
   await readable;
+  // Watching did not make the socket non-blocking for the job it is handed to.
+  const { out } = await run({ argv: ['/usr/bin/python3', '-c', 'import os; print(os.get_blocking(3))'], env: SH_ENV, fdMap: [[copy, 3]] });
+  assert.equal(out.trim(), 'True');
   client.destroy();
   d.close();
   native.closeFd(copy);

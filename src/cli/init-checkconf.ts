@@ -2,6 +2,7 @@
 import { promises as fsp } from 'node:fs';
 import { basename } from 'node:path';
 import { ConfigError } from '../config/configError.ts';
+import { extensionWarnings } from '../config/extensions.ts';
 import { jobToJson } from '../config/jobJson.ts';
 import { parseJob } from '../config/parser.ts';
 import type { JobClassSpec } from '../model/jobClass.ts';
@@ -16,7 +17,9 @@ Check Upstart job configuration files for errors, without running them.
 
 For each FILE prints "File FILE: syntax ok", or each problem as
 FILE:LINE:COLUMN: message. A FILE.override beside FILE.conf is applied and
-checked too.
+checked too. Stanzas only upstart-ts reads (watchdog, notification fd,
+ready timeout, expect exit N, expect CONDITION) are warnings: the file is
+valid here, but Upstart 1.13's init would reject it.
 
 Options:
       --json    print each file's result, with the parsed job class, as JSON
@@ -62,7 +65,7 @@ async function checkFile(file: string): Promise<FileResult> {
   const name = basename(file).replace(/\.(conf|override)$/, '');
   const r = parseJob(text, { file, name });
   errors.push(...r.errors);
-  warnings.push(...r.warnings);
+  warnings.push(...r.warnings, ...extensionWarnings(text, file));
   let job = r.spec;
   const override = file.endsWith('.conf') ? `${file.slice(0, -5)}.override` : undefined;
   if (job !== undefined && override !== undefined && (await exists(override))) {
@@ -70,7 +73,7 @@ async function checkFile(file: string): Promise<FileResult> {
     if (otext !== undefined) {
       const o = parseJob(otext, { file: override, name, base: job });
       errors.push(...o.errors);
-      warnings.push(...o.warnings);
+      warnings.push(...o.warnings, ...extensionWarnings(otext, override));
       job = o.spec;
     }
   }

@@ -29,6 +29,8 @@ export type ConfigErrorCode =
   | 'not-regular-file'
   /** A NUL byte outside a comment: it can never reach exec, env, chdir, chroot or tmpfiles. */
   | 'nul-byte'
+  /** A stanza of ours (init-checkconf's warning): Upstart 1.13's init would reject the file. */
+  | 'extension'
   /** The summary after MAX_ERRORS_PER_FILE errors of one file: how many more were found. */
   | 'too-many-errors';
 

@@ -100,3 +100,19 @@ test('accepts every corpus file', { skip: existsSync(corpus) ? false : `corpus n
   assert.equal(r.code, 0);
   assert.equal(r.out.split('\n').filter((l) => l.endsWith(': syntax ok')).length, files.length);
 });
+
+test("our extensions are warnings: the file is valid here, but Upstart 1.13's init would reject it", async () => {
+  const d = mkdtempSync(join(tmpdir(), 'checkconf-ext-'));
+  const f = join(d, 'ext.conf');
+  writeFileSync(f, 'watchdog 5\nexpect stop\nready timeout 3\npre-start script\n  watchdog 3\nend script\nnotification fd 3\n  expect ready\nexec x \\\n  watchdog\n');
+  const r = await run([f]);
+  rmSync(d, { recursive: true, force: true });
+  assert.equal(r.code, 0);
+  assert.equal(r.out, `File ${f}: syntax ok\n`);
+  assert.deepEqual(r.err.split('\n').filter((l) => l !== '').map((l) => l.replace(/ is an upstart-ts extension.*$/, '')), [
+    `${f}:1:1: warning: 'watchdog' (ours, docs/readiness.md)`,
+    `${f}:3:1: warning: 'ready timeout' (ours, docs/job-language.md)`,
+    `${f}:7:1: warning: 'notification fd' (ours, docs/readiness.md)`,
+    `${f}:8:3: warning: 'expect CONDITION' / 'expect ready' (ours, DESIGN §3.6)`,
+  ]);
+});

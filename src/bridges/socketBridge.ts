@@ -122,7 +122,7 @@ export class SocketBridge {
     const s = l.spec;
     const key = s.proto === 'unix' ? s.path : `${s.addr}:${s.port}`;
     if (s.proto === 'unix' && !s.path.startsWith('@') && (await answers(s.path))) {
-      if (!busy) this.releaseStale(l);
+      if (!busy) this.releaseStale(l, true);
       this.o.log('debug', `${key}: another process listens there: not bound (tried again later)`);
       return;
     }
@@ -132,13 +132,17 @@ export class SocketBridge {
     } catch (err) {
       const code = (err as { code?: string }).code;
       // Our own earlier socket, kept in init's store after a restart of this bridge, holds the address: let it go.
-      if (code === 'EADDRINUSE' && !busy) this.releaseStale(l);
+      if (code === 'EADDRINUSE' && !busy) {
+        this.releaseStale(l, true);
+        return;
+      }
       this.o.log('warn', `cannot listen on ${s.proto} ${key}: ${(err as Error).message} (tried again at the next refresh)`);
     }
   }
 
   /** FDSTOREREMOVE: init drops an fd under this name (one a bridge before this one left there). */
-  private releaseStale(l: Listener): void {
+  private releaseStale(l: Listener, restarted = false): void {
+    if (restarted) this.o.log('warn', `${l.name}: a bridge before this one left the socket with init (this one was restarted): connections made while no bridge ran were refused; taking the address back`);
     try {
       this.o.sys.sendDgram(this.o.notifySocket, Buffer.from(`FDSTOREREMOVE=1\nFDNAME=${l.name}`), []);
     } catch {

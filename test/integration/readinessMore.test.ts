@@ -2,8 +2,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { existsSync, writeFileSync } from 'node:fs';
-import { startDaemon, waitUntil, jobStatus, type DaemonHandle } from './harness.ts';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { alive, startDaemon, waitUntil, jobStatus, type DaemonHandle } from './harness.ts';
 
 const NOTIFY = (msg: string): string => `/usr/bin/python3 -c 'import os, socket, time; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"${msg}", os.environ["NOTIFY_SOCKET"]); time.sleep(1)'`;
 
@@ -60,3 +60,30 @@ test('RELOADING=1 shows in status --json as the readiness state', async () => {
   });
   assert.equal(st, 'reloading');
 });
+
+test('MAINPID=: a child the shell started becomes the main process; the shell exiting does not stop the job, the child ending does', async () => {
+  const py = join(d.dir, 'mainpid.py');
+  // A daemon leaves its parent's session (setsid), as forking daemons do: the shell's exit hangs up its tty's group.
+  writeFileSync(py, 'import os, socket, time\nos.setsid()\nsocket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(("MAINPID=%d\\nREADY=1" % os.getpid()).encode(), os.environ["NOTIFY_SOCKET"])\ntime.sleep(3600)\n');
+  // The shell waits until init shows the child as main, then exits: init (a subreaper) reaps the child when it ends.
+  d.writeJob('mainpid', `expect ready\nscript\n  /usr/bin/python3 ${py} &\n  child=$!\n  until initctl status mainpid | grep -q "process $child"; do sleep 0.1; done\n  echo $$ $child > ${d.dir}/mainpid.child\nend script\n`);
+  await waitUntil('mainpid to be loaded', async () => ((await d.initctl(['status', 'mainpid'])).code === 0 ? true : undefined));
+  assert.equal((await d.initctl(['start', 'mainpid'])).code, 0);
+  const [shell, child] = (await waitForFileText(join(d.dir, 'mainpid.child'))).trim().split(' ').map(Number) as [number, number];
+  await waitUntil('the shell to be gone', () => (alive(shell) ? undefined : true));
+  const s = await jobStatus(d, 'mainpid');
+  assert.deepEqual([s.state, s.pid], ['running', child]);
+  process.kill(child, 'SIGTERM');
+  await waitUntil('mainpid to stop with its child', async () => ((await jobStatus(d, 'mainpid')).goal === 'stop' ? true : undefined));
+});
+
+async function waitForFileText(path: string): Promise<string> {
+  return waitUntil(`${path} to be written`, () => {
+    try {
+      const t = readFileSync(path, 'utf8');
+      return t.endsWith('\n') ? t : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+}

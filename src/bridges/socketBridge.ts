@@ -41,6 +41,8 @@ interface Listener {
   handedOver: boolean;
   /** The last emit has been handled (its jobs started, or failed): only then may no running job mean "watch again". */
   settled: boolean;
+  /** The in-use warning was given (once per socket, not at every refresh). */
+  warnedInUse?: boolean;
 }
 
 /**
@@ -128,6 +130,7 @@ export class SocketBridge {
     }
     try {
       l.fd = this.o.sys.listenSocket(s.proto, s.proto === 'unix' ? s.path : s.addr, s.proto === 'unix' ? 0 : s.port, 128);
+      delete l.warnedInUse;
       this.o.log('debug', `listening on ${s.proto} ${key} (${l.name})`);
     } catch (err) {
       const code = (err as { code?: string }).code;
@@ -142,7 +145,10 @@ export class SocketBridge {
 
   /** FDSTOREREMOVE: init drops an fd under this name (one a bridge before this one left there). */
   private releaseStale(l: Listener, restarted = false): void {
-    if (restarted) this.o.log('warn', `${l.name}: a bridge before this one left the socket with init (this one was restarted): connections made while no bridge ran were refused; taking the address back`);
+    if (restarted && !l.warnedInUse) {
+      l.warnedInUse = true;
+      this.o.log('warn', `${l.name}: the address is in use: if by the socket a bridge before this one left with init (this one was restarted), connections made while no bridge ran were refused; init is asked to let its copy go, and binding is tried again at each refresh`);
+    }
     try {
       this.o.sys.sendDgram(this.o.notifySocket, Buffer.from(`FDSTOREREMOVE=1\nFDNAME=${l.name}`), []);
     } catch {

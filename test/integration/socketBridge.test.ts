@@ -48,6 +48,12 @@ function ask(target: { port: number; host: string } | { path: string }): Promise
   });
 }
 
+function startBridge(): void {
+  bridgeErr = '';
+  bridge = spawn(process.execPath, [join(ROOT, 'bin/upstart-socket-bridge'), '--debug', '--refresh-ms', '300'], { env: { ...process.env, UPSTART_SESSION: `unix:path=${d.socket}` }, stdio: ['ignore', 'ignore', 'pipe'] });
+  bridge.stderr!.setEncoding('utf8').on('data', (s: string) => { bridgeErr += s; });
+}
+
 before(async () => {
   d = await startDaemon({});
   port = await freePort();
@@ -57,8 +63,7 @@ before(async () => {
   d.writeJob('web', `start on socket PROTO=inet PORT=${port} ADDR=127.0.0.1\nexec /usr/bin/python3 ${py}\n`);
   d.writeJob('local', `start on socket PROTO=unix SOCKET_PATH=${sockPath}\nexec /usr/bin/python3 ${py}\n`);
   await d.initctl(['reload-configuration']);
-  bridge = spawn(process.execPath, [join(ROOT, 'bin/upstart-socket-bridge'), '--debug', '--refresh-ms', '300'], { env: { ...process.env, UPSTART_SESSION: `unix:path=${d.socket}` }, stdio: ['ignore', 'ignore', 'pipe'] });
-  bridge.stderr!.setEncoding('utf8').on('data', (s: string) => { bridgeErr += s; });
+  startBridge();
   await waitUntil('the bridge to listen on both sockets', () => bridgeErr.includes(`listening on inet 127.0.0.1:${port}`) && bridgeErr.includes(`listening on unix ${sockPath}`) ? true : undefined);
 });
 
@@ -88,4 +93,22 @@ test('unix: SOCKET_PATH works the same; after the job stops, the next connection
   const st2 = await jobStatus(d, 'local');
   assert.notEqual(st2.pid, st.pid);
   assert.match(again, new RegExp(`^hello from ${st2.pid} `));
+});
+
+test('a bridge killed while its job serves: the job serves on; a new bridge takes the address back once the job stops, and activates again', async () => {
+  const serving = await jobStatus(d, 'web');
+  assert.equal(serving.state, 'running');
+  const old = bridge;
+  const gone = new Promise((r) => old.once('exit', r));
+  old.kill('SIGKILL');
+  await gone;
+  startBridge();
+  assert.match(await ask({ port, host: '127.0.0.1' }), new RegExp(`^hello from ${serving.pid} `));
+  await waitUntil('the new bridge to find the address in use', () => (bridgeErr.includes('the address is in use') ? true : undefined));
+  assert.equal((await d.initctl(['stop', 'web'])).code, 0);
+  await waitUntil('the new bridge to listen', () => (bridgeErr.includes(`listening on inet 127.0.0.1:${port}`) ? true : undefined));
+  const line = await ask({ port, host: '127.0.0.1' });
+  const again = await jobStatus(d, 'web');
+  assert.notEqual(again.pid, serving.pid);
+  assert.match(line, new RegExp(`^hello from ${again.pid} `));
 });

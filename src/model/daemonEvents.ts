@@ -14,7 +14,11 @@ export const DAEMON_EVENTS = {
   'power-status-changed': 'the daemon on SIGPWR',
   'session-end': 'a session init before it stops every job',
   file: 'upstart-file-bridge (FILE, EVENT, MATCH)',
-  socket: 'upstart-socket-bridge',
+  socket: 'upstart-socket-bridge (PROTO, PORT, ADDR or SOCKET_PATH, LISTEN_FDNAMES)',
+  'net-device-added': 'upstart-netlink-bridge (INTERFACE, IFACE, IFINDEX)',
+  'net-device-removed': 'upstart-netlink-bridge (INTERFACE, IFACE, IFINDEX)',
+  'net-device-up': 'upstart-netlink-bridge (IFACE, LOGICAL)',
+  'net-device-down': 'upstart-netlink-bridge (IFACE, LOGICAL)',
   dbus: 'upstart-dbus-bridge',
 } as const;
 

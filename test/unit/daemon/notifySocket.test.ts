@@ -59,3 +59,36 @@ test('the listener: READY=1 and STATUS= from a job process are reported; other f
   l.close();
   assert.equal(existsSync(path), false);
 });
+
+test('the listener: WATCHDOG, WATCHDOG_USEC, EXTEND_TIMEOUT_USEC, STOPPING, RELOADING, MAINPID go to their callbacks; FDSTORE takes its fd, strays are closed', () => {
+  const path = '@upstart-ts-notify-unit-n2';
+  let deliver: (data: Buffer, sender: { pid: number; uid?: number; fds?: number[] }) => void = () => {};
+  const seen: string[] = [];
+  const closed: number[] = [];
+  const l = new NotifyListener({
+    path,
+    resolver: { byPid: (p) => (p === 42 ? { job: 'db', instance: '' } : undefined) },
+    onReady: () => seen.push('ready'),
+    onWatchdog: (_o, w) => seen.push(`watchdog ${w.kind}${w.kind === 'interval' ? ` ${w.usec}` : ''}`),
+    onState: (_o, s) => seen.push(`state ${s}`),
+    onExtendTimeout: (_o, u) => seen.push(`extend ${u}`),
+    onMainPid: (_o, p, from) => seen.push(`mainpid ${p} from ${from}`),
+    onFdStore: (sender, op, name, fds) => { seen.push(`fdstore ${op} ${name} ${fds.join(',')} uid ${sender.uid}`); },
+    closeFd: (fd) => closed.push(fd),
+    log: (_level, msg) => seen.push(`log ${msg}`),
+    open: (_p, cb) => { deliver = cb; return { close() {}, ref() {} }; },
+  });
+  deliver(Buffer.from('WATCHDOG=1\nWATCHDOG_USEC=500000\nEXTEND_TIMEOUT_USEC=3000000\nSTOPPING=1\nMAINPID=77'), { pid: 42 });
+  deliver(Buffer.from('WATCHDOG=trigger\nRELOADING=1\nREADY=1'), { pid: 42 });
+  deliver(Buffer.from('FDSTORE=1\nFDNAME=web'), { pid: 9, uid: 0, fds: [30] });
+  deliver(Buffer.from('STATUS=x'), { pid: 42, fds: [31, 32] });
+  deliver(Buffer.from('MAINPID=1'), { pid: 42 });
+  l.close();
+  assert.deepEqual(seen.filter((s) => !s.startsWith('log')), [
+    'mainpid 77 from 42', 'state stopping', 'extend 3000000', 'watchdog interval 500000', 'watchdog ping',
+    'state reloading', 'watchdog trigger', 'ready',
+    'fdstore store web 30 uid 0',
+  ]);
+  assert.deepEqual(closed, [31, 32]);
+  assert.ok(seen.some((s) => s.includes('bad MAINPID=1')));
+});

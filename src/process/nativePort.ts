@@ -191,7 +191,7 @@ export class NativeProcessPort implements ProcessPort {
         spec.controllingTty = req.expect.kind !== 'fork' && req.expect.kind !== 'daemon' && req.expect.kind !== 'exit';
       }
       if (req.script !== undefined) {
-        script = openScriptPipe();
+        script = openScriptPipe((req.fdMap ?? []).map(([, target]) => target));
         spec.argv = [...spec.argv, script.path];
         spec.keepFds = [script.readFd];
       }

@@ -14,8 +14,16 @@ export interface ScriptPipe {
  * /proc/self/fd/N, as Upstart used: a fresh devtmpfs has no /dev/fd link (udev or init makes it
  * later), while /proc is what PID 1 mounts first. In the shell, /proc/self is the shell itself.
  */
-export function openScriptPipe(): ScriptPipe {
-  const [readFd, writeFd] = native.pipe();
+export function openScriptPipe(avoid: readonly number[] = []): ScriptPipe {
+  const [first, writeFd] = native.pipe();
+  // The read end must not sit where the child gets another fd (a socket on 3, a notification fd): moved past them.
+  let readFd = first;
+  const dropped: number[] = [];
+  while (avoid.includes(readFd)) {
+    dropped.push(readFd);
+    readFd = native.dupFd(readFd);
+  }
+  for (const f of dropped) native.closeFd(f);
   return { readFd, writeFd, path: `/proc/self/fd/${readFd}` };
 }
 

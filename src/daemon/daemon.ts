@@ -235,6 +235,8 @@ export class Daemon {
       // The job environment tables come with the state; reset-env goes back to what the first image started with.
       this.engine = Engine.fromSnapshot(deps, { ...state.parts.engine, takenAt: realClock.now() }, engineOpts, true);
       this.initialJobEnv = new Map(state.parts.daemon.defaultJobEnv);
+      // Main processes that kept running through the re-exec: their watchdogs start a fresh interval.
+      this.readiness.rearm(this.engine.classes().flatMap((c) => (c.watchdog === undefined ? [] : this.engine.status(c.name))));
     } else {
       this.engine = new Engine(deps, engineOpts);
       // A session init hands its own environment to its jobs (init(8) --no-inherit-env turns that off).

@@ -113,6 +113,15 @@ export class ReadinessHub {
     };
   }
 
+  /** After a re-exec: each running main process of a job with `watchdog` is watched again, from a fresh interval. */
+  rearm(instances: InstanceStatus[]): void {
+    for (const i of instances) {
+      const secs = this.host.specOf(i.job)?.watchdog;
+      const main = i.processes.find((p) => p.process === 'main')?.pid;
+      if (secs !== undefined && main !== undefined) this.watchdog.arm(i.job, i.instance, main, Math.round(secs * 1e6));
+    }
+  }
+
   /** READY=1 ends a RELOADING=1. */
   readied(o: NotifyOwner): void {
     const k = instanceKey(o.job, o.instance);

@@ -70,3 +70,19 @@ test('a job without respawn that never pings is killed once and stops as failed'
   await waitUntil('noping stop/waiting', async () => ((await jobStatus(d, 'noping')).goal === 'stop' ? true : undefined));
   assert.match(d.stderr(), /noping watchdog: no WATCHDOG=1 for 0.5 s: main process \d+ killed with ABRT/);
 });
+
+test('after a re-exec the watchdog still watches the main process that kept running', async () => {
+  const out = join(d.dir, 'pinger2');
+  assert.equal((await d.initctl(['start', 'pinger', `OUT=${out}`])).code, 0);
+  const first = (await jobStatus(d, 'pinger')).pid!;
+  await waitForFile(`${out}.env.${first}`);
+  assert.equal((await d.initctl(['reexec'])).code, 0);
+  await waitUntil('the new image to answer with the same main pid', async () => ((await jobStatus(d, 'pinger').catch(() => undefined))?.pid === first ? true : undefined));
+  writeFileSync(`${out}.stop`, '');
+  await waitUntil('pinger to be respawned after the re-exec', async () => {
+    const s = await jobStatus(d, 'pinger');
+    return s.pid !== undefined && s.pid !== first && s.state === 'running' ? true : undefined;
+  });
+  assert.match(d.stderr(), new RegExp(`pinger watchdog: no WATCHDOG=1 for 1 s: main process ${first} killed with ABRT`));
+  assert.equal((await d.initctl(['stop', 'pinger'])).code, 0);
+});

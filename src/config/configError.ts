@@ -24,6 +24,9 @@ export type ConfigErrorCode =
   | 'unknown-rlimit'
   | 'bad-limit'
   | 'process-redefined'
+  /** A stanza of ours that Upstart 1.13 does not know (`action`): the file would not load there (a warning). */
+  | 'upstart-extension'
+  | 'bad-action'
   | 'unreadable'
   | 'dangling-link'
   | 'not-regular-file'

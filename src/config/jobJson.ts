@@ -34,6 +34,12 @@ export function jobToJson(spec: JobClassSpec): Record<string, unknown> {
     if (ps !== undefined) process[p] = { kind: ps.kind, command: ps.command, line: ps.line };
   }
   out.process = process;
+  // Ours (`action NAME`): only when the file defines some, so Upstart jobs' JSON is unchanged.
+  if (spec.actions !== undefined && Object.keys(spec.actions).length > 0) {
+    const actions: Record<string, unknown> = {};
+    for (const [name, a] of Object.entries(spec.actions)) actions[name] = { kind: a.kind, command: a.command, line: a.line };
+    out.actions = actions;
+  }
   put('console', spec.console);
   put('umask', spec.umask);
   put('nice', spec.nice);

@@ -7,8 +7,8 @@ export interface StanzaContext {
   spec: JobClassSpec;
   /** The stanza keyword as read (its position is where most errors point). */
   kw: Token;
-  /** Which process kinds this file (not a base it overrides) defined, for the process-redefined warning. */
-  seen: Map<ProcessName, 'exec' | 'script'>;
+  /** Which processes (and `action NAME`s) this file (not a base it overrides) defined, for the process-redefined warning. */
+  seen: Map<ProcessName | `action ${string}`, 'exec' | 'script'>;
   /** Set by a handler that has consumed its line (and following lines) itself. */
   lineDone: boolean;
 }

@@ -6,38 +6,72 @@ import { resourceStanzas } from './resourceStanzas.ts';
 import { readinessStanzas } from './readinessStanzas.ts';
 import { addUnique, arg, args, fail, type StanzaContext, type StanzaHandler } from './stanzaContext.ts';
 
-/** `exec COMMAND...` or `script … end script` for one process. */
-function defineProcess(ctx: StanzaContext, proc: ProcessName, kind: 'exec' | 'script'): void {
+/** The command of an `exec` line or the body of a `script … end script` block, with the keyword `ctx.kw` just read. */
+function readProcessCommand(ctx: StanzaContext, kind: 'exec' | 'script', scriptLabel: string): string {
   const sc: Scanner = ctx.sc;
   const kw = ctx.kw;
-  let command: string;
   if (kind === 'exec') {
     const cmd = sc.readCommand();
     if (cmd === undefined) {
       sc.fail('missing-argument', sc.line, sc.column(), `missing argument: expected a command after 'exec', found the end of the line`);
     }
-    command = cmd;
-  } else {
-    const extra = sc.readToken(false);
-    if (extra !== undefined) {
-      // Reported, not fatal: the body still has to be consumed, or its lines would be read as stanzas.
-      sc.report('unexpected-argument', extra.line, extra.column, `unexpected argument '${extra.value}': 'script' stands alone on its line, the script starts on the next line`);
-      sc.skipLine();
-    } else {
-      sc.endLine();
-    }
-    ctx.lineDone = true;
-    command = sc.readScriptBody(kw.line, kw.column, proc === 'main' ? 'script' : `${proc} script`);
+    return cmd;
   }
+  const extra = sc.readToken(false);
+  if (extra !== undefined) {
+    // Reported, not fatal: the body still has to be consumed, or its lines would be read as stanzas.
+    sc.report('unexpected-argument', extra.line, extra.column, `unexpected argument '${extra.value}': 'script' stands alone on its line, the script starts on the next line`);
+    sc.skipLine();
+  } else {
+    sc.endLine();
+  }
+  ctx.lineDone = true;
+  return sc.readScriptBody(kw.line, kw.column, scriptLabel);
+}
+
+/** `exec COMMAND...` or `script … end script` for one process. */
+function defineProcess(ctx: StanzaContext, proc: ProcessName, kind: 'exec' | 'script'): void {
+  const kw = ctx.kw;
+  const command = readProcessCommand(ctx, kind, proc === 'main' ? 'script' : `${proc} script`);
   // As for every stanza, the last one wins (Upstart); init-checkconf says so.
   const before = ctx.seen.get(proc);
   ctx.seen.set(proc, kind);
   ctx.spec.process[proc] = { kind, command, line: kw.line };
   if (before !== undefined) {
     const label = proc === 'main' ? 'the main process' : `the ${proc} process`;
-    sc.warn('process-redefined', kw.line, kw.column, `${label} is defined again ('${kind}' after '${before}'): this later one replaces the earlier one`);
+    ctx.sc.warn('process-redefined', kw.line, kw.column, `${label} is defined again ('${kind}' after '${before}'): this later one replaces the earlier one`);
   }
 }
+
+/** What an action may be called: a word initctl can take as a command (no blanks, no `=`, not an option). */
+const ACTION_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:+-]*$/;
+
+/**
+ * `action NAME exec COMMAND` / `action NAME script … end script` (ours, docs/job-language.md): a
+ * command `initctl action JOB NAME` runs while the job runs. Upstart 1.13 rejects the stanza, so
+ * init-checkconf warns.
+ */
+const actionStanza: StanzaHandler = (ctx) => {
+  const kw = ctx.kw;
+  const name = arg(ctx, 'an action name');
+  if (!ACTION_NAME.test(name.value)) {
+    fail(ctx, 'bad-action', name, `bad action name '${name.value}': expected letters, digits and _ . : + - (not starting with - or .), as in 'action rotate exec ...'`);
+  }
+  const t = arg(ctx, "'exec' or 'script'", `action ${name.value}`);
+  if (t.value !== 'exec' && t.value !== 'script') {
+    fail(ctx, 'bad-argument', t, `bad argument to 'action ${name.value}': expected 'exec' or 'script', found '${t.value}'`);
+  }
+  ctx.kw = { ...kw, value: t.value };
+  const command = readProcessCommand(ctx, t.value, `action ${name.value} script`);
+  const key = `action ${name.value}` as const;
+  const before = ctx.seen.get(key);
+  ctx.seen.set(key, t.value);
+  ctx.spec.actions = { ...(ctx.spec.actions ?? {}), [name.value]: { kind: t.value, command, line: kw.line } };
+  if (before !== undefined) {
+    ctx.sc.warn('process-redefined', kw.line, kw.column, `action ${name.value} is defined again ('${t.value}' after '${before}'): this later one replaces the earlier one`);
+  }
+  ctx.sc.warn('upstart-extension', kw.line, kw.column, `action ${name.value}: an upstart-ts extension; Upstart 1.13 would reject this file (it has no action stanza)`);
+};
 
 function processStanza(proc: Exclude<ProcessName, 'main'>): StanzaHandler {
   return (ctx) => {
@@ -99,6 +133,7 @@ export const STANZAS: Readonly<Record<string, StanzaHandler>> = {
   'post-start': processStanza('post-start'),
   'pre-stop': processStanza('pre-stop'),
   'post-stop': processStanza('post-stop'),
+  action: actionStanza,
   start: onStanza('start'),
   stop: onStanza('stop'),
   manual: flag((ctx) => {

@@ -1,4 +1,5 @@
 // The typed client library: connect(path) → a ControlClient whose methods are the protocol's requests.
+import type { ActionResult } from '../model/actions.ts';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { InstanceStatus, JournalEntry, WhyReport } from '../model/engineApi.ts';
 import type { SysvRunRequest, SysvRunResult, SysvStatus } from '../model/sysv.ts';
@@ -243,6 +244,11 @@ export class ControlClient {
   /** shutdown -c. */
   cancelShutdown(): Promise<{ cancelled?: PendingChange }> {
     return this.request('cancel-shutdown');
+  }
+
+  /** Runs JOB's custom action ACTION in the instance `env` selects (docs/actions.md); with wait (default), once it has ended. */
+  action(job: string, action: string, env: string[] = [], o: WaitOption = {}): Promise<ActionResult> {
+    return this.request('action', { job, action, env, wait: o.wait ?? true });
   }
 
   /** Streams every future journal entry to onEntry until close() (or the connection ends). */

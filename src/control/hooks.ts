@@ -2,6 +2,7 @@
 import type { JournalEntry } from '../model/engineApi.ts';
 import type { LogPriority } from '../log/daemonLog.ts';
 import type { OutputStats } from '../log/port.ts';
+import type { ActionRequest, ActionResult } from '../model/actions.ts';
 import type { SysvStatusAnswer, SysvRunRequest, SysvRunResult, SysvStatus } from '../model/sysv.ts';
 import type { PendingChange, RunlevelState, SessionInfo } from './protocol.ts';
 
@@ -49,6 +50,15 @@ export interface DaemonHooks {
   sysv?: SysvHooks;
   /** runlevel, telinit and shutdown (docs/machine.md); without it their requests are refused. */
   runlevels?: RunlevelHooks;
+  /** Custom actions (docs/actions.md); without it `initctl action` is refused. */
+  actions?: ActionHooks;
+}
+
+export interface ActionHooks {
+  /** Runs one; rejects with EngineError (not running, unknown action, already running, cannot spawn). */
+  run(r: ActionRequest): Promise<ActionResult>;
+  /** The actions of an instance running now, with their pids. */
+  running(job: string, instance: string): Array<{ action: string; pid: number }>;
 }
 
 export interface RunlevelHooks {

@@ -1,6 +1,7 @@
 // The control protocol: handshake, requests and replies as tagged unions, and their pure line codec.
 import type { EngineErrorCode, InstanceStatus, JournalEntry, WhyReport } from '../model/engineApi.ts';
 import type { SysvRunResult, SysvStatus } from '../model/sysv.ts';
+import type { ActionResult } from '../model/actions.ts';
 
 /**
  * Wire format: UTF-8, one JSON object per line ("\n"-terminated), both ways.
@@ -74,7 +75,12 @@ export type WriteRequest =
    */
   | { type: 'telinit'; id: number; runlevel: string; env: string[]; at?: number; message?: string }
   /** shutdown -c: cancels the pending runlevel change, if any. */
-  | { type: 'cancel-shutdown'; id: number };
+  | { type: 'cancel-shutdown'; id: number }
+  /**
+   * initctl action JOB ACTION [KEY=VALUE]...: runs the job's `action ACTION` in the running instance the pairs
+   * select; with wait, answers once it has ended, with its exit status (docs/actions.md).
+   */
+  | { type: 'action'; id: number; job: string; action: string; env: string[]; wait: boolean };
 
 export type Request = ReadRequest | WriteRequest;
 export type RequestType = Request['type'];
@@ -110,6 +116,7 @@ export interface ResultMap {
   runlevel: RunlevelState;
   telinit: { replaced?: PendingChange };
   'cancel-shutdown': { cancelled?: PendingChange };
+  action: ActionResult;
 }
 
 /** init's runlevels: `N` for none yet (before the first telinit). */
@@ -135,6 +142,8 @@ export interface ConfigSummary {
   /** Fully parenthesised condition text, as `initctl show-config` prints it. */
   start?: string;
   stop?: string;
+  /** `action NAME` stanzas (ours), in file order; absent when there are none. */
+  actions?: string[];
 }
 
 /** Stable error codes of the protocol: the engine's, plus transport-level ones. */
@@ -163,7 +172,7 @@ export type Decoded<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; 
 const WRITE_TYPES: ReadonlySet<string> = new Set([
   'start', 'stop', 'restart', 'reload', 'emit', 'set-env', 'unset-env', 'reset-env',
   'reload-configuration', 'set-log-priority', 'notify-disk-writeable', 'sysv-run',
-  'telinit', 'cancel-shutdown',
+  'telinit', 'cancel-shutdown', 'action',
 ]);
 
 /**
@@ -263,6 +272,7 @@ const REQUEST_FIELDS: Record<RequestType, Record<string, Check>> = {
   },
   telinit: { runlevel: str, env: strList, at: opt(int), message: opt(str) },
   'cancel-shutdown': {},
+  action: { job: str, action: str, env: strList, wait: bool },
 };
 
 /** Decodes one request line; unknown fields are ignored, missing or mistyped ones rejected. */

@@ -97,6 +97,10 @@ export async function answerTyped(r: Typed, engine: EngineApi, hooks: DaemonHook
     case 'cancel-shutdown':
       if (hooks.runlevels === undefined) throw new EngineError('invalid', 'this init does not keep runlevels');
       return hooks.runlevels.cancel();
+    case 'action': {
+      if (hooks.actions === undefined) throw new EngineError('invalid', 'this init does not run custom actions');
+      return await hooks.actions.run({ job: r.job, action: r.action, env: r.env, wait: r.wait });
+    }
     case 'sysv-run': {
       if (hooks.sysv === undefined) throw new EngineError('invalid', 'this init does not run SysV init scripts');
       const { name, script, action, env, timeoutMs, note } = r;

@@ -41,6 +41,7 @@ import { tmpfilesHandler } from './tmpfiles.ts';
 import { confdirWarnings } from './confdirCheck.ts';
 import { VERSION } from './version.ts';
 import { instanceKey, instanceLabel } from '../model/instanceRef.ts';
+import { ActionRuns } from './actionRuns.ts';
 
 /** Instances, log entries or job classes taken up again per turn of the event loop after a re-exec. */
 const RESTORE_SLICE = 100;
@@ -116,6 +117,8 @@ export class Daemon {
   private readonly sysv: SysvServices;
   private readonly initialJobEnv: Map<string, string>;
   private readonly reexec: Reexec;
+  /** Custom actions being run (docs/actions.md). */
+  private readonly actions: ActionRuns;
   private stopping = false;
   /** The system init's runlevels (runlevel(7)); a session init has none. */
   private readonly runlevels: Runlevels | undefined;
@@ -209,8 +212,13 @@ export class Daemon {
       log: (level, msg) => this.log.log(level, msg),
     });
     this.readiness.extendReadyTimeout = (job, instance, ms) => this.engine.extendReadyTimeout(job, instance, ms);
+    this.actions = new ActionRuns({
+      engine: () => this.engine,
+      defaultConsole: o.defaultConsole ?? 'log',
+      log: (level, msg) => this.log.log(level, msg),
+    });
     const deps: EngineDeps = {
-      process: adjustSpawns(this.port, {
+      process: this.actions.wrap(adjustSpawns(this.port, {
         noLog: o.noLog,
         nofile: this.startNofile,
         notifySocket: () => this.notify?.path,
@@ -219,7 +227,7 @@ export class Daemon {
           this.readiness.gone(job, instance);
         },
         hooks: this.readiness.spawnHooks,
-      }),
+      })),
       clock: realClock,
       log: (level, msg) => this.log.log(level, msg),
       tmpfiles: tmpfilesHandler((argv, env) => this.port.runHelper(argv, env)),
@@ -466,6 +474,7 @@ export class Daemon {
       notifyStatus: (job, instance) => this.notifyStatus.get(instanceKey(job, instance)),
       readiness: (job, instance) => this.readiness.status(job, instance),
       reexec: (withState) => this.reexec.request(withState),
+      actions: { run: (r) => this.actions.run(r), running: (job, instance) => this.actions.runningFor(job, instance) },
       sysv: { run: (r) => this.sysv.run(r), list: () => this.sysv.list(), status: (name, ask) => this.sysv.status(name, ask) },
       ...(this.runlevels === undefined ? {} : { runlevels: {
         state: () => this.runlevels!.state(),

@@ -1,6 +1,7 @@
 // Engine: the EngineApi facade over EngineCore (classes, queries, commands, emit, why, snapshot and restore).
 import { isEnvEntry } from '../events/envList.ts';
-import { EngineError, type EngineApi, type EnvScope, type InstanceStatus, type JournalEntry, type WhyReport } from '../model/engineApi.ts';
+import { EngineError, type EngineApi, type EnvScope, type InstanceFacts, type InstanceStatus, type JournalEntry, type WhyReport } from '../model/engineApi.ts';
+import { goalText } from '../model/state.ts';
 import type { JobClassSpec } from '../model/jobClass.ts';
 import type { JobEventName } from '../model/condition.ts';
 import { reloadJob, selectInstance, type CommandOp } from './commands.ts';
@@ -87,6 +88,12 @@ export class Engine implements EngineApi {
     const one = instance === undefined ? undefined : t.instance(job, instance);
     const list = instance === undefined ? t.instancesOf(job) : one === undefined ? [] : [one];
     return list.sort((a, b) => (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0)).map((j) => this.core.statusOf(j));
+  }
+
+  instanceFacts(job: string, instance: string): InstanceFacts | undefined {
+    const j = this.core.table.instance(job, instance);
+    if (j === undefined) return undefined;
+    return { spec: this.core.table.specOf(j), current: this.core.table.current(job), env: [...j.env], goal: goalText(j.goal), state: j.state };
   }
 
   lastFailure(job: string): string | undefined {

@@ -1,6 +1,6 @@
 // A job's processes through the process port: the spawn request, the pid index (pid → job slot), kill timers.
 import type { JournalEntry } from '../model/engineApi.ts';
-import type { ConsoleMode, JobClassSpec, ProcessName } from '../model/jobClass.ts';
+import type { ConsoleMode, JobClassSpec, ProcessName, ProcessSpec } from '../model/jobClass.ts';
 import { instanceLabel } from '../model/instanceRef.ts';
 import { stamp, type Clock, type TimerHandle } from '../platform/clock.ts';
 import type { ProcessPort, SpawnRequest } from '../process/port.ts';
@@ -14,11 +14,19 @@ export function jobLabel(job: JobRecord): string {
 }
 
 /** What the port is asked to run for process p of a job. */
-export function spawnRequest(spec: JobClassSpec, job: JobRecord, p: ProcessName, env: string[], defaultConsole: ConsoleMode): SpawnRequest {
-  const cmd = commandFor(spec.process[p]!);
+export function spawnRequest(spec: JobClassSpec, job: JobRecord, p: ProcessName, env: string[], defaultConsole: ConsoleMode): JobSpawnRequest {
+  return { ...spawnRequestFor(spec, job.instance, p, spec.process[p]!, env, defaultConsole), process: p };
+}
+
+/** A spawn request for one of the job's own process slots. */
+export type JobSpawnRequest = SpawnRequest & { process: ProcessName };
+
+/** The same for any command of the job's (a process stanza, or a custom action's): the job's user, limits, console and cgroup. */
+export function spawnRequestFor(spec: JobClassSpec, instance: string, p: SpawnRequest['process'], command: ProcessSpec, env: string[], defaultConsole: ConsoleMode): SpawnRequest {
+  const cmd = commandFor(command);
   const req: SpawnRequest = {
-    job: job.name,
-    instance: job.instance,
+    job: spec.name,
+    instance,
     process: p,
     argv: cmd.argv,
     env,
@@ -63,7 +71,7 @@ export class ProcessTable {
   }
 
   /** Spawns process p; on failure returns the reason (stage and message) for the job's failure. */
-  spawn(req: SpawnRequest, job: JobRecord): { ok: true } | { ok: false; detail: string } {
+  spawn(req: JobSpawnRequest, job: JobRecord): { ok: true } | { ok: false; detail: string } {
     const { port, clock: c } = this.d;
     const p = req.process;
     let r;

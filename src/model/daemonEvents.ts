@@ -8,6 +8,7 @@ export const DAEMON_EVENTS = {
   stopping: 'a job instance about to stop (JOB, INSTANCE, RESULT...)',
   stopped: 'a job instance now stopped (JOB, INSTANCE, RESULT...)',
   ready: 'a job saying it is ready: READY=1 on the notify socket, or initctl notify-ready (JOB, INSTANCE)',
+  action: 'initctl action: a job\'s custom action ended (JOB, INSTANCE, ACTION, RESULT, EXIT_STATUS or EXIT_SIGNAL)',
   runlevel: 'telinit and the rc tools (RUNLEVEL, PREVLEVEL)',
   'control-alt-delete': 'the system init on SIGINT (the kernel\'s Ctrl-Alt-Delete)',
   'keyboard-request': 'the system init on SIGWINCH (the kernel\'s Alt-Up)',

@@ -28,7 +28,11 @@ export type EngineErrorCode =
   | 'not-running'
   | 'failed'
   | 'invalid'
-  | 'denied';
+  | 'denied'
+  /** initctl action: the job (the definition its instance runs) has no action of that name. */
+  | 'unknown-action'
+  /** initctl action: that action is already running for that instance. */
+  | 'action-running';
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;
@@ -68,6 +72,18 @@ export interface WhyReport {
  */
 export type EnvScope = { kind: 'global' } | { kind: 'instance'; job: string; instance: string };
 
+/** A live instance as custom actions and drift see it (docs/actions.md). */
+export interface InstanceFacts {
+  /** The definition the instance runs with (kept from its start until it stops). */
+  spec: JobClassSpec;
+  /** The class's loaded definition now; undefined once its job file is gone. */
+  current: JobClassSpec | undefined;
+  /** The instance's environment, as its processes get it. */
+  env: string[];
+  goal: 'start' | 'stop';
+  state: JobState;
+}
+
 export interface EngineApi {
   /** Replaces the set of known classes by name. Running instances keep their old class until they stop. */
   addOrReplaceClass(spec: JobClassSpec): void;
@@ -82,6 +98,9 @@ export interface EngineApi {
    * that is unset and has no default.
    */
   instanceOf(job: string, env: readonly string[]): string;
+
+  /** The instance's definition, environment and state; undefined when there is no such instance. */
+  instanceFacts?(job: string, instance: string): InstanceFacts | undefined;
 
   /** Instances of one job (empty for a job with none); throws EngineError unknown-job. */
   status(job: string, instance?: string): InstanceStatus[];

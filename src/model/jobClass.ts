@@ -100,6 +100,11 @@ export interface JobClassSpec {
   normalExit: NormalExit;
 
   process: Partial<Record<ProcessName, ProcessSpec>>;
+  /**
+   * `action NAME exec|script` (ours, docs/job-language.md): commands `initctl action JOB NAME` runs
+   * in a running instance's environment, by name in file order; absent when the file defines none.
+   */
+  actions?: Record<string, ProcessSpec>;
 
   /** undefined = the daemon's default (`console log` unless --default-console says otherwise). */
   console?: ConsoleMode;

@@ -6,7 +6,8 @@ export interface SpawnRequest {
   /** Job class name and instance name ('' for a singleton): identify the job for logs and cgroups. */
   job: string;
   instance: string;
-  process: ProcessName;
+  /** One of the job's processes, or a custom action (`action NAME`, run beside them: docs/actions.md). */
+  process: ProcessName | 'action';
   /** argv[0] is the file to exec (looked up in PATH from env when it has no '/'). */
   argv: string[];
   /** KEY=VALUE strings, the job's whole environment. */

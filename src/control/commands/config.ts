@@ -1,6 +1,7 @@
 // show-config [-e] and check-config [-i EVENTS] [-w]: static facts about the loaded job classes.
 import { EngineError } from '../../model/engineApi.ts';
 import type { JobClassSpec } from '../../model/jobClass.ts';
+import { actionNames } from '../../model/actions.ts';
 import { formatCondition, formatOperands } from '../../config/conditionText.ts';
 import type { ConfigSummary } from '../protocol.ts';
 import { guard, needArgs, out, outJson, type CommandContext, type CommandSpec, type Invocation } from './context.ts';
@@ -25,6 +26,8 @@ export function summarise(spec: JobClassSpec): ConfigSummary {
   const s: ConfigSummary = { name: spec.name, emits: [...spec.emits] };
   if (spec.start !== undefined && !spec.manual) s.start = formatCondition(spec.start);
   if (spec.stop !== undefined) s.stop = formatCondition(spec.stop);
+  const actions = actionNames(spec);
+  if (actions.length > 0) s.actions = actions;
   return s;
 }
 
@@ -40,6 +43,8 @@ export function formatShowConfig(spec: JobClassSpec, enumerate: boolean): string
     if (start !== undefined) text += `  start on ${formatCondition(start)}\n`;
     if (spec.stop !== undefined) text += `  stop on ${formatCondition(spec.stop)}\n`;
   }
+  // Ours: nothing for a job without actions, so Upstart's output stays as it was.
+  for (const a of actionNames(spec)) text += `  action ${a}\n`;
   return text;
 }
 

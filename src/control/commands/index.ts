@@ -8,6 +8,7 @@ import { eventCommands } from './events.ts';
 import { graphCommands } from './graph.ts';
 import { plotCommands } from './plot.ts';
 import { jobCommands } from './jobs.ts';
+import { actionCommands, isActionShorthand } from './actions.ts';
 
 /** Names initctl may be invoked as (symlinks made by `initctl install-aliases DIR`). */
 export const ALIASES: readonly string[] = ['start', 'stop', 'restart', 'reload', 'status'];
@@ -28,6 +29,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   ...envCommands,
   ...graphCommands,
   ...plotCommands,
+  ...actionCommands,
   'install-aliases': installAliases,
 };
 
@@ -36,7 +38,7 @@ const HELP_ORDER = [
   'start', 'stop', 'restart', 'reload', 'status', 'list', 'emit', 'usage', 'show-config', 'check-config',
   'list-env', 'get-env', 'set-env', 'unset-env', 'reset-env', 'reload-configuration', 'notify-disk-writeable',
   'notify-dbus-address', 'notify-cgroup-manager-address', 'notify-ready',
-  'version', 'log-priority', 'list-sessions', 'events', 'why', 'graph', 'plot', 'install-aliases',
+  'version', 'log-priority', 'list-sessions', 'events', 'why', 'graph', 'plot', 'action', 'install-aliases',
 ];
 
 function optionText(o: OptionSpec): string {
@@ -81,6 +83,15 @@ export function helpText(program: string, command?: string): string {
   ].join('\n');
 }
 
+/** The first argument that is not an option or an option's value (the job of `initctl ACTION JOB`). */
+function firstWord(args: readonly string[]): string | undefined {
+  try {
+    return parseArgs(args, GLOBAL_OPTIONS).args[0];
+  } catch {
+    return undefined;
+  }
+}
+
 function basename(p: string): string {
   const i = p.lastIndexOf('/');
   return i === -1 ? p : p.slice(i + 1);
@@ -108,7 +119,15 @@ export async function runCommand(argv: readonly string[], ctx: CommandContext): 
     ctx.write('stderr', `${program}: ${message}\nTry \`${program} --help' for more information.\n`);
     return 1;
   };
-  const spec = command === undefined || command === 'help' ? undefined : COMMANDS[command];
+  let spec = command === undefined || command === 'help' ? undefined : COMMANDS[command];
+  // `initctl ACTION JOB [KEY=VALUE]...`: a job's custom action named like a command (docs/actions.md).
+  if (!alias && command !== undefined && command !== 'help' && spec === undefined && isActionShorthand(ctx.engine, command, firstWord(rest))) {
+    // ACTION goes right after JOB: the action command reads JOB ACTION [KEY=VALUE]...
+    const at = rest.indexOf(firstWord(rest) as string);
+    rest = [...rest.slice(0, at + 1), command, ...rest.slice(at + 1)];
+    command = 'action';
+    spec = COMMANDS.action;
+  }
   if (command !== undefined && command !== 'help' && spec === undefined) {
     // Still honour --help before complaining about the command.
     return usage(`invalid command: ${command}`);

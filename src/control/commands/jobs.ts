@@ -3,6 +3,7 @@ import { EngineError, type EngineApi, type InstanceStatus } from '../../model/en
 import { UsageError } from './argv.ts';
 import { guard, out, outJson, type CommandContext, type CommandSpec, type Invocation } from './context.ts';
 import { formatStatus, waitingStatus } from './statusText.ts';
+import { actionNames } from '../../model/actions.ts';
 
 /** The job (and instance) a command acts on: named on the command line, or the caller's own job. */
 interface Target {
@@ -32,6 +33,14 @@ function envSelecting(engine: EngineApi, job: string, instance: string): string[
   if (one) return [`${one[1] ?? one[2]}=${instance}`];
   if (!template.includes('$') && template === instance) return [];
   throw new EngineError('invalid', `Cannot select instance ${instance} of ${job} without its KEY=VALUE pairs; name them: ${job} KEY=VALUE...`);
+}
+
+/** status --json: the actions the instance's definition offers and those running now (ours; absent without any). */
+function actionFacts(ctx: CommandContext, job: string, instance: string): { actions?: string[]; runningActions?: Array<{ action: string; pid: number }> } {
+  const spec = ctx.engine.instanceFacts?.(job, instance)?.spec ?? ctx.engine.getClass(job);
+  const names = spec === undefined ? [] : actionNames(spec);
+  const running = ctx.hooks.actions?.running(job, instance) ?? [];
+  return { ...(names.length > 0 ? { actions: names } : {}), ...(running.length > 0 ? { runningActions: running } : {}) };
 }
 
 function printStatuses(ctx: CommandContext, inv: Invocation, list: InstanceStatus[]): void {
@@ -125,6 +134,7 @@ export const jobCommands: Record<string, CommandSpec> = {
           const readiness = ctx.hooks.readiness?.(s.job, s.instance);
           return {
             ...s,
+            ...actionFacts(ctx, s.job, s.instance),
             ...(ctx.hooks.outputStats ? { output: ctx.hooks.outputStats(s.job, s.instance) } : {}),
             ...(cgroup ? { cgroup } : {}),
             ...(notifyStatus !== undefined ? { notifyStatus } : {}),

@@ -319,7 +319,7 @@ export class Daemon {
     }
     const unknown = unknownExitWith(ctx.exitWith ?? [], (name) => this.engine.getClass(name) !== undefined);
     if (unknown.length > 0) {
-      this.watcher.close();
+      this.watcher?.close();
       throw new ExitWithError(`--exit-with: no such job: ${unknown.join(', ')} (job files are read from ${ctx.paths.confdirs.join(', ')})`);
     }
     // A re-exec without a usable state still finds the listening socket it kept (clients may be queued on it).
@@ -366,6 +366,11 @@ export class Daemon {
   }
 
   private watchConf(): ConfWatcher {
+    // --no-inotify (init(8)): read once, and again only on reload-configuration or SIGHUP.
+    if (this.ctx.options.noInotify) {
+      this.log.info('job files are not watched (--no-inotify): reload-configuration or SIGHUP applies their changes');
+      return { ready: loadConfDirs(this.ctx.paths.confdirs), close: () => undefined };
+    }
     return watchConfDirs(this.ctx.paths.confdirs, (change) => this.applyChange(change), {
       onError: (err) => this.log.error(`applying a configuration change: ${(err as Error).message}`),
     });

@@ -22,6 +22,8 @@ export interface DaemonOptions {
   legacyConditions: boolean;
   /** --no-cgroups: job processes are not put in cgroups of their own (DESIGN §3.5). */
   noCgroups: boolean;
+  /** --no-inotify (init(8)): the conf dirs are not watched; changes apply on reload-configuration or SIGHUP only. */
+  noInotify: boolean;
   /** --restart: this image was exec'd by a re-exec (init(8)); the system is up: no startup event. */
   restart: boolean;
   /** --state-fd=FD: the re-exec state, in an fd inherited across execve. */
@@ -80,6 +82,7 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
     verbosity: 'info',
     legacyConditions: false,
     noCgroups: false,
+    noInotify: false,
     exitWith: [],
     noOutputPrefix: false,
     shutdownTimeout: 90,
@@ -140,6 +143,7 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
       case '--debug': o.verbosity = 'debug'; break;
       case '--legacy-conditions': o.legacyConditions = true; break;
       case '--no-cgroups': o.noCgroups = true; break;
+      case '--no-inotify': o.noInotify = true; break;
       case '--container': o.container = true; break;
       case '--no-container': o.container = false; break;
       case '--exit-with':
@@ -190,6 +194,8 @@ Options:
       --no-inherit-env        jobs do not inherit the daemon's environment (session mode)
       --legacy-conditions     Upstart 1.13's condition semantics (DESIGN §3.1)
       --no-cgroups            do not give each job instance a cgroup of its own
+      --no-inotify            do not watch the job files: changes apply on
+                              reload-configuration or SIGHUP only
       --container             run as a container's init (SIGTERM, SIGINT, SIGQUIT: stop every
                               job in order, then exit; job output on stdout, prefixed)
       --no-container          never run as a container's init, whatever is detected

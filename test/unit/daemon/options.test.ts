@@ -32,6 +32,8 @@ test('valued options take = or the next word', () => {
   assert.equal(o.legacyConditions, true);
   assert.equal(o.noCgroups, false);
   assert.equal(parseDaemonOptions(['--no-cgroups'], false).noCgroups, true);
+  assert.equal(o.noInotify, false);
+  assert.equal(parseDaemonOptions(['--no-inotify'], false).noInotify, true);
   assert.equal(parseDaemonOptions(['--no-startup-event'], false).startupEvent, null);
 });
 

@@ -3,6 +3,8 @@ import type { JournalEntry } from '../model/engineApi.ts';
 import type { LogPriority } from '../log/daemonLog.ts';
 import type { OutputStats } from '../log/port.ts';
 import type { ActionRequest, ActionResult } from '../model/actions.ts';
+import type { ReloadPlan } from '../config/classDiff.ts';
+import type { EmitDryRun } from '../job/dryRun.ts';
 import type { SysvStatusAnswer, SysvRunRequest, SysvRunResult, SysvStatus } from '../model/sysv.ts';
 import type { PendingChange, RunlevelState, SessionInfo } from './protocol.ts';
 
@@ -52,6 +54,15 @@ export interface DaemonHooks {
   runlevels?: RunlevelHooks;
   /** Custom actions (docs/actions.md); without it `initctl action` is refused. */
   actions?: ActionHooks;
+  /** emit --dry-run and reload-configuration --dry-run (docs/actions.md); without it they are refused. */
+  dryRun?: DryRunHooks;
+}
+
+export interface DryRunHooks {
+  /** What emitting NAME ENV would start, stop or restart; changes nothing. Throws EngineError for a bad name or entry. */
+  emit(name: string, env: string[]): EmitDryRun;
+  /** What reload-configuration would change if the conf dirs (or `from`, an absolute directory) replaced what is loaded. */
+  reload(from?: string): Promise<ReloadPlan>;
 }
 
 export interface ActionHooks {

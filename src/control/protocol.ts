@@ -2,6 +2,8 @@
 import type { EngineErrorCode, InstanceStatus, JournalEntry, WhyReport } from '../model/engineApi.ts';
 import type { SysvRunResult, SysvStatus } from '../model/sysv.ts';
 import type { ActionResult } from '../model/actions.ts';
+import type { ReloadPlan } from '../config/classDiff.ts';
+import type { EmitDryRun } from '../job/dryRun.ts';
 
 /**
  * Wire format: UTF-8, one JSON object per line ("\n"-terminated), both ways.
@@ -48,7 +50,11 @@ export type ReadRequest =
   /** runlevel(8): init's current and previous runlevel, and any shutdown it has pending. */
   | { type: 'runlevel'; id: number }
   | { type: 'subscribe'; id: number }
-  | { type: 'cancel'; id: number; target: number };
+  | { type: 'cancel'; id: number; target: number }
+  /** emit --dry-run: what emitting NAME ENV would start, stop or restart; changes nothing (docs/actions.md). */
+  | { type: 'emit-dry-run'; id: number; name: string; env: string[] }
+  /** reload-configuration --dry-run [--from DIR]: the classes a reload would add, change and remove (docs/actions.md). */
+  | { type: 'reload-dry-run'; id: number; from?: string };
 
 /** Requests that change the daemon's state; only root (system) or the session owner may send them. */
 export type WriteRequest =
@@ -117,6 +123,8 @@ export interface ResultMap {
   telinit: { replaced?: PendingChange };
   'cancel-shutdown': { cancelled?: PendingChange };
   action: ActionResult;
+  'emit-dry-run': EmitDryRun;
+  'reload-dry-run': ReloadPlan;
 }
 
 /** init's runlevels: `N` for none yet (before the first telinit). */
@@ -179,7 +187,7 @@ const WRITE_TYPES: ReadonlySet<string> = new Set([
  * Reads that show environments (which carry secrets): the owner's only (D7). The typed journal and subscribe
  * requests are still open to every user (the JSON protocol's event stream); initctl's `events` is not.
  */
-const PRIVATE_READ_TYPES: ReadonlySet<string> = new Set(['list-env', 'get-env']);
+const PRIVATE_READ_TYPES: ReadonlySet<string> = new Set(['list-env', 'get-env', 'emit-dry-run', 'reload-dry-run']);
 
 /** True for reads only a privileged peer may make; status, list and the rest stay open to every user, as in Upstart. */
 export function isPrivateRead(r: Request): boolean {
@@ -273,6 +281,8 @@ const REQUEST_FIELDS: Record<RequestType, Record<string, Check>> = {
   telinit: { runlevel: str, env: strList, at: opt(int), message: opt(str) },
   'cancel-shutdown': {},
   action: { job: str, action: str, env: strList, wait: bool },
+  'emit-dry-run': { name: str, env: strList },
+  'reload-dry-run': { from: opt(str) },
 };
 
 /** Decodes one request line; unknown fields are ignored, missing or mistyped ones rejected. */

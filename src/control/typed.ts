@@ -97,6 +97,12 @@ export async function answerTyped(r: Typed, engine: EngineApi, hooks: DaemonHook
     case 'cancel-shutdown':
       if (hooks.runlevels === undefined) throw new EngineError('invalid', 'this init does not keep runlevels');
       return hooks.runlevels.cancel();
+    case 'emit-dry-run':
+      if (hooks.dryRun === undefined) throw new EngineError('invalid', 'this init cannot simulate events');
+      return hooks.dryRun.emit(r.name, r.env);
+    case 'reload-dry-run':
+      if (hooks.dryRun === undefined) throw new EngineError('invalid', 'this init cannot plan a reload');
+      return await hooks.dryRun.reload(r.from);
     case 'action': {
       if (hooks.actions === undefined) throw new EngineError('invalid', 'this init does not run custom actions');
       return await hooks.actions.run({ job: r.job, action: r.action, env: r.env, wait: r.wait });

@@ -39,7 +39,7 @@ export function planAction(job: string, instance: string, facts: InstanceFacts |
   if (def === undefined) {
     const names = Object.keys(facts.spec.actions ?? {});
     if (facts.current?.actions?.[req.action] !== undefined) {
-      throw new EngineError('unknown-action', `Unknown action: ${req.action} of ${label}: its job file has it now, but the instance runs the definition it started with; restart ${job} to use it`);
+      throw new EngineError('unknown-action', `Unknown action: ${req.action} of ${label}: its job file has it now, but the instance runs the definition it started with; stop and start ${job} to use it (restart keeps the definition)`);
     }
     throw new EngineError('unknown-action', `Unknown action: ${req.action} of ${label} (${names.length > 0 ? `it has: ${names.join(', ')}` : 'it defines no actions'})`);
   }

@@ -42,6 +42,8 @@ import { confdirWarnings } from './confdirCheck.ts';
 import { VERSION } from './version.ts';
 import { instanceKey, instanceLabel } from '../model/instanceRef.ts';
 import { ActionRuns } from './actionRuns.ts';
+import { dryRunHooks } from './dryRuns.ts';
+import type { EngineOptions } from '../job/engine.ts';
 
 /** Instances, log entries or job classes taken up again per turn of the event loop after a re-exec. */
 const RESTORE_SLICE = 100;
@@ -119,6 +121,8 @@ export class Daemon {
   private readonly reexec: Reexec;
   /** Custom actions being run (docs/actions.md). */
   private readonly actions: ActionRuns;
+  /** What the engine was made with (emit --dry-run's copy of it needs the same). */
+  private readonly engineOpts: EngineOptions;
   private stopping = false;
   /** The system init's runlevels (runlevel(7)); a session init has none. */
   private readonly runlevels: Runlevels | undefined;
@@ -232,13 +236,14 @@ export class Daemon {
       log: (level, msg) => this.log.log(level, msg),
       tmpfiles: tmpfilesHandler((argv, env) => this.port.runHelper(argv, env)),
     };
-    const engineOpts = {
+    const engineOpts: EngineOptions = {
       legacyConditions: o.legacyConditions,
       // `console log` everywhere; in a container its lines reach stdout through the daemon.
       defaultConsole: o.defaultConsole ?? ('log' as const),
       sessionEnv,
       inheritedEnv: inherited,
     };
+    this.engineOpts = engineOpts;
     if (state !== undefined) {
       // The job environment tables come with the state; reset-env goes back to what the first image started with.
       this.engine = Engine.fromSnapshot(deps, { ...state.parts.engine, takenAt: realClock.now() }, engineOpts, true);
@@ -479,6 +484,7 @@ export class Daemon {
       notifyStatus: (job, instance) => this.notifyStatus.get(instanceKey(job, instance)),
       readiness: (job, instance) => this.readiness.status(job, instance),
       reexec: (withState) => this.reexec.request(withState),
+      dryRun: dryRunHooks({ engine: () => this.engine, engineOptions: this.engineOpts, confdirs: this.ctx.paths.confdirs }),
       actions: { run: (r) => this.actions.run(r), running: (job, instance) => this.actions.runningFor(job, instance) },
       sysv: { run: (r) => this.sysv.run(r), list: () => this.sysv.list(), status: (name, ask) => this.sysv.status(name, ask) },
       ...(this.runlevels === undefined ? {} : { runlevels: {

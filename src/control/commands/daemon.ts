@@ -2,6 +2,8 @@
 import { EngineError } from '../../model/engineApi.ts';
 import { LOG_PRIORITIES, type LogPriority } from '../../log/daemonLog.ts';
 import { guard, needArgs, out, outJson, type CommandSpec } from './context.ts';
+import { UsageError } from './argv.ts';
+import { DRY_RUN_OPTION, FROM_OPTION, formatReloadPlan } from './dryRun.ts';
 
 function notifyAddress(kind: 'dbus' | 'cgroup-manager', summary: string, missing: string): CommandSpec {
   return {
@@ -50,11 +52,22 @@ export const daemonCommands: Record<string, CommandSpec> = {
     }),
   },
   'reload-configuration': {
-    summary: 'Reload the configuration of the init daemon.',
+    summary: 'Reload the configuration of the init daemon (--dry-run [--from DIR]: say what it would change).',
     usage: '',
+    options: [DRY_RUN_OPTION, FROM_OPTION],
+    // A dry run reads files with the daemon's rights and shows what they say: the owner's only, as a reload.
     mutates: true,
     run: (ctx, inv) => guard(ctx, inv, async () => {
       needArgs(inv, 0, 0, '');
+      const from = typeof inv.opts.from === 'string' ? inv.opts.from : undefined;
+      if (inv.opts.dryRun === true) {
+        if (ctx.hooks.dryRun === undefined) throw new EngineError('invalid', 'this init cannot plan a reload');
+        const plan = await ctx.hooks.dryRun.reload(from);
+        if (inv.json) outJson(ctx, inv, plan);
+        else out(ctx, inv, formatReloadPlan(plan));
+        return 0;
+      }
+      if (from !== undefined) throw new UsageError('--from is for --dry-run: to apply DIR, copy its files into the conf dir');
       await ctx.hooks.reloadConfiguration();
       return 0;
     }),

@@ -3,6 +3,7 @@ import { EngineError, type JournalEntry, type LeafReport, type WhyReport } from 
 import { instanceLabel } from '../../model/instanceRef.ts';
 import { UsageError } from './argv.ts';
 import { guard, needArgs, out, outJson, type CommandSpec } from './context.ts';
+import { DRY_RUN_OPTION, formatEmitDryRun } from './dryRun.ts';
 
 /** One journal entry as one line: seconds since the daemon started, the kind, the facts. */
 export function formatJournalEntry(e: JournalEntry): string {
@@ -39,13 +40,23 @@ export function formatWhy(r: WhyReport): string {
 
 export const eventCommands: Record<string, CommandSpec> = {
   emit: {
-    summary: 'Emit an event.',
+    summary: 'Emit an event (--dry-run: say what it would start and stop, changing nothing).',
     usage: 'EVENT [KEY=VALUE]...',
-    mutates: true,
+    options: [DRY_RUN_OPTION],
+    // A dry run changes nothing, but shows what the jobs' conditions and environments would do: the owner's only.
+    mutates: (inv) => inv.opts.dryRun !== true,
+    private: true,
     run: (ctx, inv) => guard(ctx, inv, async () => {
       const [name, ...env] = inv.args;
       if (name === undefined) throw new UsageError('missing event name');
       if (name === '' || name.includes('=')) throw new UsageError(`invalid event name: ${name}`);
+      if (inv.opts.dryRun === true) {
+        if (ctx.hooks.dryRun === undefined) throw new EngineError('invalid', 'this init cannot simulate events');
+        const r = ctx.hooks.dryRun.emit(name, env);
+        if (inv.json) outJson(ctx, inv, r);
+        else out(ctx, inv, formatEmitDryRun(r));
+        return 0;
+      }
       await ctx.engine.emit(name, env, inv.wait);
       return 0;
     }),

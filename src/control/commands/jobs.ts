@@ -4,6 +4,7 @@ import { UsageError } from './argv.ts';
 import { guard, out, outJson, type CommandContext, type CommandSpec, type Invocation } from './context.ts';
 import { formatStatus, waitingStatus } from './statusText.ts';
 import { actionNames } from '../../model/actions.ts';
+import { driftMark, driftOf } from './drift.ts';
 
 /** The job (and instance) a command acts on: named on the command line, or the caller's own job. */
 interface Target {
@@ -43,9 +44,9 @@ function actionFacts(ctx: CommandContext, job: string, instance: string): { acti
   return { ...(names.length > 0 ? { actions: names } : {}), ...(running.length > 0 ? { runningActions: running } : {}) };
 }
 
-function printStatuses(ctx: CommandContext, inv: Invocation, list: InstanceStatus[]): void {
+function printStatuses(ctx: CommandContext, inv: Invocation, list: InstanceStatus[], marks = false): void {
   if (inv.json) outJson(ctx, inv, list);
-  else out(ctx, inv, list.map(formatStatus).join(''));
+  else out(ctx, inv, list.map((s) => formatStatus(s, marks ? driftMark(driftOf(ctx.engine, s.job, s.instance)) : '')).join(''));
 }
 
 type Change = 'start' | 'stop' | 'restart';
@@ -130,6 +131,7 @@ export const jobCommands: Record<string, CommandSpec> = {
         // Each instance's output counters (console log, as JobLogger keeps them) and its cgroup, when there are.
         outJson(ctx, inv, shown.map((s) => {
           const cgroup = ctx.hooks.cgroupStats?.(s.job, s.instance);
+          const drift = driftOf(ctx.engine, s.job, s.instance);
           const notifyStatus = ctx.hooks.notifyStatus?.(s.job, s.instance);
           const readiness = ctx.hooks.readiness?.(s.job, s.instance);
           return {
@@ -140,10 +142,11 @@ export const jobCommands: Record<string, CommandSpec> = {
             ...(notifyStatus !== undefined ? { notifyStatus } : {}),
             ...(readiness !== undefined ? { readiness } : {}),
             ...(failure !== undefined ? { lastFailure: failure } : {}),
+            ...(drift !== undefined ? { drift } : {}),
           };
         }));
       } else {
-        printStatuses(ctx, inv, shown);
+        printStatuses(ctx, inv, shown, true);
         if (failure !== undefined) out(ctx, inv, `\tlast start failed: ${failure}\n`);
         // A watchdog that fired says so under the instance's Upstart line (the reason its main was restarted).
         for (const s of shown) {
@@ -179,7 +182,8 @@ export const jobCommands: Record<string, CommandSpec> = {
         all.push({ job: s.name, instance: 'sysv', goal: s.goal, state: s.state, processes: [] });
       }
       all.sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : 0));
-      printStatuses(ctx, inv, all);
+      if (inv.json) outJson(ctx, inv, all.map((s) => { const drift = driftOf(ctx.engine, s.job, s.instance); return drift === undefined ? s : { ...s, drift }; }));
+      else printStatuses(ctx, inv, all, true);
       return 0;
     }),
   },

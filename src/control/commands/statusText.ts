@@ -5,14 +5,14 @@ import { instanceLabel } from '../../model/instanceRef.ts';
 /** Processes shown as `, process PID` when first; the others get `(NAME)` in front. */
 const PLAIN_FIRST = new Set(['main', 'pre-start', 'post-stop']);
 
-/** The status text of one instance, every line newline-terminated. */
-export function formatStatus(s: InstanceStatus): string {
+/** The status text of one instance, every line newline-terminated; `mark` (drift, ours) ends its first line. */
+export function formatStatus(s: InstanceStatus, mark = ''): string {
   let text = instanceLabel(s.job, s.instance);
   text += ` ${s.goal}/${s.state}`;
-  s.processes.forEach((p, i) => {
-    if (i === 0) text += PLAIN_FIRST.has(p.process) ? `, process ${p.pid}` : `, (${p.process}) process ${p.pid}`;
-    else text += `\n\t${p.process} process ${p.pid}`;
-  });
+  const [first, ...more] = s.processes;
+  if (first !== undefined) text += PLAIN_FIRST.has(first.process) ? `, process ${first.pid}` : `, (${first.process}) process ${first.pid}`;
+  text += mark;
+  for (const p of more) text += `\n\t${p.process} process ${p.pid}`;
   return `${text}\n`;
 }
 

@@ -35,7 +35,7 @@ test('planAction refuses a stopped job, a job between states, an unknown action,
   refused(() => planAction('web', '', { ...running(), goal: 'stop', state: 'stopping' }, req(), 'log', undefined), 'not-running', /stop\/stopping/);
   refused(() => planAction('web', '', running(), req({ action: 'nope' }), 'log', undefined), 'unknown-action', /it has: rotate/);
   const newer = spec('exec sleep 1\naction rotate exec true\naction flush exec true\n');
-  refused(() => planAction('web', '', { ...running(), current: newer }, req({ action: 'flush' }), 'log', undefined), 'unknown-action', /restart web to use it/);
+  refused(() => planAction('web', '', { ...running(), current: newer }, req({ action: 'flush' }), 'log', undefined), 'unknown-action', /stop and start web to use it/);
   refused(() => planAction('web', '', running(), req(), 'log', 42), 'action-running', /process 42/);
   refused(() => planAction('web', '', running(), req({ env: ['novalue'] }), 'log', undefined), 'invalid', /KEY=VALUE/);
 });

@@ -32,7 +32,7 @@ static const struct help_entry HELP[] = {
     "  reload JOB [KEY=VALUE]...              Send HUP signal to job.\n"
     "  status JOB [KEY=VALUE]...              Query status of job.\n"
     "  list                                   List known jobs.\n"
-    "  emit EVENT [KEY=VALUE]...              Emit an event.\n"
+    "  emit EVENT [KEY=VALUE]...              Emit an event (--dry-run: say what it would start and stop, changing nothing).\n"
     "  usage JOB                              Show job usage message if available.\n"
     "  show-config [CONF]                     Show emits, start on and stop on details for job configurations.\n"
     "  check-config [CONF]                    Check for unreachable jobs/event conditions.\n"
@@ -41,7 +41,7 @@ static const struct help_entry HELP[] = {
     "  set-env VARIABLE[=VALUE]...            Set one or more job environment variables.\n"
     "  unset-env VARIABLE...                  Remove one or more job environment variables.\n"
     "  reset-env                              Revert all job environment variables to their initial values.\n"
-    "  reload-configuration                   Reload the configuration of the init daemon.\n"
+    "  reload-configuration                   Reload the configuration of the init daemon (--dry-run [--from DIR]: say what it would change).\n"
     "  notify-disk-writeable                  Inform Upstart that disk is now writeable.\n"
     "  notify-dbus-address ADDRESS            Inform Upstart of D-Bus address to connect to.\n"
     "  notify-cgroup-manager-address ADDRESS  Inform Upstart of cgroup manager address to connect to.\n"
@@ -53,10 +53,17 @@ static const struct help_entry HELP[] = {
     "  why JOB                                Show why a job would (not) start or stop: each condition leaf and what last changed it.\n"
     "  graph [--restrict-to-jobs=JOB,...]     Show what starts and stops what as a GraphViz graph (dot -Tsvg draws it); --json for nodes and edges.\n"
     "  plot                                   Draw the job timeline from the event journal as SVG (initctl plot > boot.svg); --json for the spans.\n"
+    "  action JOB ACTION [KEY=VALUE]...       Run a job's custom action (its 'action NAME' stanza) while it runs; exit with the action's status.\n"
     "  install-aliases DIR                    Make initctl, start, stop, restart, reload and status links to this client in DIR.\n"
     "  reexec [--with-state=FILE]             Re-execute the init daemon, keeping every job (stateful re-exec).\n"
     "\n"
     "Global options may be given before or after the command.\n"
+    ""},
+  {"initctl", "action",
+    "Usage: initctl action [OPTION]... JOB ACTION [KEY=VALUE]...\n"
+    "Run a job's custom action (its 'action NAME' stanza) while it runs; exit with the action's status.\n"
+    "\n"
+    "For global options see `initctl --help'.\n"
     ""},
   {"initctl", "check-config",
     "Usage: initctl check-config [OPTION]... [CONF]\n"
@@ -70,7 +77,10 @@ static const struct help_entry HELP[] = {
     ""},
   {"initctl", "emit",
     "Usage: initctl emit [OPTION]... EVENT [KEY=VALUE]...\n"
-    "Emit an event.\n"
+    "Emit an event (--dry-run: say what it would start and stop, changing nothing).\n"
+    "\n"
+    "Options:\n"
+    "      --dry-run\n"
     "\n"
     "For global options see `initctl --help'.\n"
     ""},
@@ -181,7 +191,11 @@ static const struct help_entry HELP[] = {
     ""},
   {"initctl", "reload-configuration",
     "Usage: initctl reload-configuration [OPTION]...\n"
-    "Reload the configuration of the init daemon.\n"
+    "Reload the configuration of the init daemon (--dry-run [--from DIR]: say what it would change).\n"
+    "\n"
+    "Options:\n"
+    "      --dry-run\n"
+    "      --from=VALUE\n"
     "\n"
     "For global options see `initctl --help'.\n"
     ""},

@@ -79,6 +79,15 @@ test('a process defined twice: syntax ok, with a warning naming the line', async
   assert.equal(r.err, `${f}:2:1: warning: the main process is defined again ('script' after 'exec'): this later one replaces the earlier one\n`);
 });
 
+test('an action stanza (ours): syntax ok, with a warning that Upstart 1.13 would reject the file', async (t) => {
+  const d = dir(t, { 'act.conf': 'exec sleep 1\naction rotate exec kill -HUP 1\n' });
+  const f = join(d, 'act.conf');
+  const r = await run([f]);
+  assert.equal(r.code, 0);
+  assert.equal(r.out, `File ${f}: syntax ok\n`);
+  assert.equal(r.err, `${f}:2:1: warning: action rotate: an upstart-ts extension; Upstart 1.13 would reject this file (it has no action stanza)\n`);
+});
+
 test('--json: each file with ok, job (stable field names) and errors', async (t) => {
   const d = dir(t, { 'a.conf': 'start on started b\nexec a\nnice 5\n', 'bad.conf': 'nice 50\n' });
   const r = await run(['--json', join(d, 'a.conf'), join(d, 'bad.conf')]);

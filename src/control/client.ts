@@ -1,5 +1,7 @@
 // The typed client library: connect(path) → a ControlClient whose methods are the protocol's requests.
 import type { ActionResult } from '../model/actions.ts';
+import type { ReloadPlan } from '../config/classDiff.ts';
+import type { EmitDryRun } from '../job/dryRun.ts';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { InstanceStatus, JournalEntry, WhyReport } from '../model/engineApi.ts';
 import type { SysvRunRequest, SysvRunResult, SysvStatus } from '../model/sysv.ts';
@@ -249,6 +251,15 @@ export class ControlClient {
   /** Runs JOB's custom action ACTION in the instance `env` selects (docs/actions.md); with wait (default), once it has ended. */
   action(job: string, action: string, env: string[] = [], o: WaitOption = {}): Promise<ActionResult> {
     return this.request('action', { job, action, env, wait: o.wait ?? true });
+  }
+
+  /** What emitting NAME ENV would start, stop or restart; changes nothing (docs/actions.md). */
+  emitDryRun(name: string, env: string[] = []): Promise<EmitDryRun> {
+    return this.request('emit-dry-run', { name, env });
+  }
+  /** What reload-configuration would change, reading the conf dirs (or `from`, an absolute directory). */
+  reloadDryRun(from?: string): Promise<ReloadPlan> {
+    return this.request('reload-dry-run', from === undefined ? {} : { from });
   }
 
   /** Streams every future journal entry to onEntry until close() (or the connection ends). */

@@ -3,6 +3,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect } from '../../src/control/client.ts';
 import { startDaemon, waitForStatus, type DaemonHandle } from './harness.ts';
 
 let d: DaemonHandle;
@@ -138,4 +139,17 @@ test('--from DIR stages a change before it is copied in; bad DIRs are refused', 
   const noDry = await d.initctl(['reload-configuration', '--from', stage]);
   assert.equal(noDry.code, 1);
   assert.doesNotMatch((await d.initctl(['list'])).stdout, /^h /m);
+});
+
+test('over the JSON protocol: emit-dry-run and reload-dry-run', async () => {
+  const c = await connect(d.socket);
+  try {
+    const r = await c.emitDryRun('other');
+    assert.deepEqual(r.changes.map((x) => [x.change, x.job]), [['start', 'f']]);
+    const plan = await c.reloadDryRun();
+    assert.deepEqual(plan.added, ['h']);
+    await assert.rejects(c.reloadDryRun('relative'), (e: Error & { code?: string }) => e.code === 'invalid');
+  } finally {
+    c.close();
+  }
 });

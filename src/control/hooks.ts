@@ -97,4 +97,12 @@ export interface CgroupStats {
   pids: number[];
   /** usage_usec of cpu.stat: user + system CPU time of everything that ran in it. */
   cpuUsec?: number;
+  /** memory.current (memory.usage_in_bytes on a v1 hierarchy), where the memory controller reaches it. */
+  memoryCurrent?: number;
+  /** pids.current, where the pids controller reaches it. */
+  pidsCurrent?: number;
+  /** oom_kill of memory.events (memory.oom_control on v1): processes the OOM killer killed in it. */
+  oomKills?: number;
+  /** The OOM killer killed a process of it (kept after the instance is gone, until it starts again). */
+  oomKilled?: boolean;
 }

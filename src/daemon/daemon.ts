@@ -184,6 +184,7 @@ export class Daemon {
       logger: (level, msg) => this.log.log(level, msg),
       onUnowned: (pid) => this.log.debug(`reaped orphan ${pid}`),
       cgroups: () => this.cgroups.get(),
+      noCgroups: () => this.cgroups.whyNot(),
       ...(state ? { restore: { wire: state.parts.process, outputs } } : {}),
     });
     for (const [job, instance, text] of state?.parts.daemon.notifyStatus ?? []) this.notifyStatus.set(instanceKey(job, instance), text);

@@ -35,6 +35,7 @@ export class JobCgroups {
   /** Whether get() looks (again): false once the tree exists or a failure is final. */
   private looking = true;
   private missed = false;
+  private why = '';
   private readonly create: (baseName: string, log: LogFn) => CgroupTree | NoCgroups;
 
   constructor(private readonly o: JobCgroupsOptions) {
@@ -66,11 +67,18 @@ export class JobCgroups {
       }
       return tree;
     }
+    this.why = tree.why;
     this.looking = this.o.system && !tree.mounted;
     // Usual for a session init without a delegated cgroup; worth saying for the system init.
     if (!this.missed) this.o.log(this.o.system ? 'info' : 'debug', `job processes are not tracked by cgroup: ${tree.why}${this.looking ? ' (looking again at each spawn)' : ''}`);
     this.missed = true;
     return undefined;
+  }
+
+  /** Why there is no tree (after get() found none). */
+  whyNot(): string {
+    if (this.o.disabled) return 'job cgroups are off (--no-cgroups)';
+    return this.why === '' ? 'job cgroups are not made yet' : this.why;
   }
 
   close(): void {

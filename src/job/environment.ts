@@ -73,6 +73,8 @@ export function resultEnv(job: JobRecord, mainRunning: boolean): string[] {
     if (exit.status !== undefined) out.push(`EXIT_STATUS=${exit.status}`);
     else if (exit.signal !== undefined) out.push(`EXIT_SIGNAL=${exit.signal}`);
   }
+  // Our addition: a process that could not be spawned says why (an exec error, a cgroup limit the machine refused).
+  if (job.failed && job.spawnError !== undefined) out.push(`SPAWN_ERROR=${job.spawnError.replace(/\n/g, ' ')}`);
   return out;
 }
 

@@ -72,6 +72,8 @@ export interface JobRecord {
   lastExit?: ProcessExit;
   /** Why it failed, for the start command's error text. */
   failReason?: string;
+  /** Why a process of it could not be spawned (SPAWN_ERROR of its stopping and stopped events). */
+  spawnError?: string;
   respawnCount: number;
   respawnSince: number;
   /** The start failed because the readiness wait ran out (status says so after the instance is gone). */

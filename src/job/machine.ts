@@ -242,6 +242,7 @@ export class JobMachine {
         delete job.failedProcess;
         delete job.lastExit;
         delete job.failReason;
+        delete job.spawnError;
         delete job.readyTimeoutHit;
         job.stopEnv = [];
         job.env = buildJobEnv(spec, this.host.envCtx, job.startEnv, job.instance);
@@ -371,6 +372,7 @@ export class JobMachine {
     const spec = this.host.specOf(job);
     const r = this.procs.spawn(spawnRequest(spec, job, p, env, this.host.defaultConsole), job);
     if (r.ok) return true;
+    job.spawnError ??= `${p} process: ${r.detail}`;
     this.failJob(job, p, `${p} process: ${r.detail}`);
     return false;
   }

@@ -1,6 +1,8 @@
 // Job cgroups (DESIGN §3.5): one cgroup v2 directory per job instance, under the daemon's own cgroup, when it can make them.
-import { join } from 'node:path';
-import { cgroupName } from '../model/instanceRef.ts';
+import { basename, dirname, join } from 'node:path';
+import { cgroupName, instanceLabel } from '../model/instanceRef.ts';
+import { CgroupControllers, type CgroupUsage } from './cgroupControllers.ts';
+import type { CgroupPlan } from './cgroupLimits.ts';
 import type { LogFn } from '../model/log.ts';
 import type { CgroupsWire } from './cgroupState.ts';
 import { errCode, realFs, type Fs } from '../sys/fs.ts';
@@ -67,6 +69,11 @@ function unescapeMount(s: string): string {
  */
 export class CgroupTree {
   private readonly names = new Map<string, CgroupOwner>();
+  /** Job cgroups whose `cgroup` stanzas were written (cleared when the directory goes). */
+  private readonly limited = new Set<string>();
+  /** Instances the OOM killer reached, recorded when their cgroup went (status --json says so afterwards). */
+  private readonly oomGone = new Map<string, number>();
+  private readonly controllers: CgroupControllers;
 
   private constructor(
     /** Absolute directory of the base, e.g. /sys/fs/cgroup/upstart-ts.1234. */
@@ -75,7 +82,9 @@ export class CgroupTree {
     readonly path: string,
     private readonly log: LogFn,
     private readonly sys: CgroupSys,
-  ) {}
+  ) {
+    this.controllers = new CgroupControllers(dirname(dir), dir, basename(dir), sys.fs);
+  }
 
   /**
    * Makes the base directory BASENAME in the daemon's own cgroup, or returns why it cannot:
@@ -98,7 +107,9 @@ export class CgroupTree {
       try { fs.rmdir(dir); } catch { /* not ours to remove */ }
       return { why: `cannot move processes into ${dir}: ${(err as Error).message}`, mounted: true };
     }
-    return new CgroupTree(dir, path, log, sys);
+    const tree = new CgroupTree(dir, path, log, sys);
+    tree.controllers.account();
+    return tree;
   }
 
   /** The tree's part of the re-exec state. */
@@ -159,7 +170,20 @@ export class CgroupTree {
       }
     }
     this.names.set(name, { job, instance });
+    this.oomGone.delete(name);
     return dir;
+  }
+
+  /**
+   * Writes the instance's `cgroup` stanzas (PLAN) into its cgroup, made by dirFor, once per
+   * directory; returns the cgroup v1 directories its processes join as well (a hybrid machine).
+   * Throws CgroupLimitError naming the stanza the machine cannot apply.
+   */
+  limit(job: string, instance: string, plan: CgroupPlan): string[] {
+    const name = cgroupName(job, instance);
+    const joins = this.controllers.apply(name, join(this.dir, name), plan, this.limited.has(name));
+    this.limited.add(name);
+    return joins;
   }
 
   /** The instance whose cgroup a path from /proc/PID/cgroup is (or lies under), if it is one of ours. */
@@ -177,10 +201,15 @@ export class CgroupTree {
   }
 
   /** The instance's cgroup as /proc/PID/cgroup shows it, its pids and its CPU time; undefined if it has none. */
-  stats(job: string, instance: string): { path: string; pids: number[]; cpuUsec?: number } | undefined {
+  stats(job: string, instance: string): CgroupStatsOf | undefined {
     const name = cgroupName(job, instance);
-    if (!this.names.has(name)) return undefined;
-    const out: { path: string; pids: number[]; cpuUsec?: number } = { path: `${this.path}/${name}`, pids: this.pids(job, instance) };
+    if (!this.names.has(name)) {
+      const oom = this.oomGone.get(name);
+      return oom === undefined ? undefined : { path: `${this.path}/${name}`, pids: [], oomKills: oom, oomKilled: true };
+    }
+    const usage = this.controllers.usage(name, join(this.dir, name));
+    const out: CgroupStatsOf = { path: `${this.path}/${name}`, pids: this.pids(job, instance), ...usage };
+    if ((usage.oomKills ?? 0) > 0) out.oomKilled = true;
     try {
       const m = /^usage_usec (\d+)$/m.exec(this.sys.fs.readFile(join(this.dir, name, 'cpu.stat')));
       if (m) out.cpuUsec = Number(m[1]);
@@ -216,6 +245,13 @@ export class CgroupTree {
   /** Removes the instance's directory; false if processes are still in it (it stays, and is reused). */
   release(job: string, instance: string): boolean {
     const name = cgroupName(job, instance);
+    if (this.limited.has(name)) {
+      const oom = this.controllers.usage(name, join(this.dir, name)).oomKills ?? 0;
+      if (oom > 0) {
+        this.oomGone.set(name, oom);
+        this.log('warn', `${instanceLabel(job, instance)}: the OOM killer killed ${oom} of its process(es) (its cgroup's memory limit)`);
+      }
+    }
     try {
       this.sys.fs.rmdir(join(this.dir, name));
     } catch (err) {
@@ -224,18 +260,28 @@ export class CgroupTree {
       if (code !== 'ENOENT') this.log('debug', `cannot remove the cgroup of ${job}: ${(err as Error).message}`);
     }
     this.names.delete(name);
+    if (this.limited.delete(name)) this.controllers.release(name);
     return true;
   }
 
   /** Removes every empty directory made here and the base (processes still in one keep it). */
   close(): void {
     for (const { job, instance } of [...this.names.values()]) this.release(job, instance);
+    this.controllers.close();
     try {
       this.sys.fs.rmdir(this.dir);
     } catch (err) {
       this.log('debug', `cgroup ${this.dir} left in place: ${(err as Error).message}`);
     }
   }
+}
+
+/** An instance's cgroup for `initctl status --json`; `oomKilled` when the OOM killer reached it (after it went, too). */
+export interface CgroupStatsOf extends CgroupUsage {
+  path: string;
+  pids: number[];
+  cpuUsec?: number;
+  oomKilled?: boolean;
 }
 
 function collectPids(fs: Fs, dir: string, out: number[]): void {

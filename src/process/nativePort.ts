@@ -1,5 +1,5 @@
 // NativeProcessPort: the real ProcessPort — spawns through the native addon, reaps, follows forks, holds exits for logs.
-import type { CgroupSpec } from '../model/jobClass.ts';
+import { CgroupLimitError, planCgroupLimits } from './cgroupLimits.ts';
 import { signalName } from '../model/signals.ts';
 import type { OutputSink } from '../log/port.ts';
 import type { CgroupTree } from './cgroupTree.ts';
@@ -26,8 +26,8 @@ export interface NativeProcessPortOptions {
   consoleFd?: number;
   /** Orphans reparented to us (subreaper / PID 1) that no job owns, after they are reaped. */
   onUnowned?: (pid: number, info: ExitInfo) => void;
-  /** cgroup directories a process joins before exec (cgroup policy lives with the caller); default none. */
-  cgroupDirs?: (req: SpawnRequest, cgroups: CgroupSpec[]) => string[];
+  /** Why there are no job cgroups, for a job whose `cgroup` stanzas then cannot apply (it does not run unconfined). */
+  noCgroups?: () => string;
   /**
    * Job cgroups (DESIGN §3.5): each instance's processes run in its own; stops reach all of them.
    * Asked at each spawn (a system boot may mount cgroup v2 after the daemon started).
@@ -195,9 +195,20 @@ export class NativeProcessPort implements ProcessPort {
         spec.argv = [...spec.argv, script.path];
         spec.keepFds = [script.readFd];
       }
-      const cg = this.cgroups()?.dirFor(req.job, req.instance);
-      if (cg !== undefined) spec.cgroups = [cg, ...(spec.cgroups ?? [])];
-      const pid = this.spawnIn(spec, cg, req);
+      const tree = this.cgroups();
+      const cg = tree?.dirFor(req.job, req.instance);
+      if (cg !== undefined) spec.cgroups = [cg];
+      // The `cgroup` stanzas are written before the first process of the instance execs; one that
+      // cannot be applied fails the spawn (the job never runs without the limits it asked for).
+      const confined = req.cgroups.length > 0;
+      if (confined) {
+        const plan = planCgroupLimits(req.cgroups);
+        if (tree === undefined || cg === undefined) {
+          throw new CgroupLimitError(`cgroup ${req.cgroups[0]!.controller}`, `the job's cgroup stanzas need a job cgroup, and there is none (${this.opts.noCgroups?.() ?? 'job cgroups are off'})`);
+        }
+        spec.cgroups = [cg, ...tree.limit(req.job, req.instance, plan)];
+      }
+      const pid = this.spawnIn(spec, cg, req, confined);
       let output: Promise<void> | undefined;
       let master: number | undefined;
       if (pty) {
@@ -288,11 +299,11 @@ export class NativeProcessPort implements ProcessPort {
   }
 
   /** sys.spawn; a cgroup we could make but not join costs the tracking, never the process. */
-  private spawnIn(spec: SpawnSpec, cg: string | undefined, req: SpawnRequest): number {
+  private spawnIn(spec: SpawnSpec, cg: string | undefined, req: SpawnRequest, confined: boolean): number {
     try {
       return this.sys.spawn(spec);
     } catch (err) {
-      if (!(cg !== undefined && err instanceof SpawnError && err.stage === 'cgroup')) throw err;
+      if (confined || !(cg !== undefined && err instanceof SpawnError && err.stage === 'cgroup')) throw err;
       this.log('warn', `${req.job}: cannot join its cgroup (${err.message}); running it without one`);
       spec.cgroups = spec.cgroups?.filter((d) => d !== cg);
       return this.sys.spawn(spec);
@@ -339,7 +350,6 @@ export class NativeProcessPort implements ProcessPort {
     if (req.setuid !== undefined) spec.user = req.setuid;
     if (req.setgid !== undefined) spec.group = req.setgid;
     if (req.expect.kind === 'fork' || req.expect.kind === 'daemon') spec.traceMe = true;
-    if (this.opts.cgroupDirs && req.cgroups.length > 0) spec.cgroups = this.opts.cgroupDirs(req, req.cgroups);
     if (req.console === 'none') spec.stdio = ['null', 'null', 'null'];
     else if (req.console === 'output' || req.console === 'owner') {
       const c = this.opts.consoleFd;
@@ -457,6 +467,9 @@ function ownProcessGroup(): number | undefined {
 function failure(err: unknown): SpawnResult {
   if (err instanceof SpawnError) {
     return { ok: false, stage: err.stage, errno: err.errno, code: err.code, message: err.message };
+  }
+  if (err instanceof CgroupLimitError) {
+    return { ok: false, stage: 'cgroup', errno: 22, code: 'EINVAL', message: err.message };
   }
   if (err instanceof SyscallError) {
     return { ok: false, stage: err.syscall, errno: err.errno, code: err.code, message: err.message };

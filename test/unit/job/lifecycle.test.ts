@@ -83,7 +83,8 @@ test('a main process that cannot be spawned says which process, stage and error'
   const p = h.engine.start('foo', [], true);
   h.settle();
   await assert.rejects(p, { code: 'failed', message: 'Job failed to start: main process: /usr/sbin/foo: No such file or directory' });
-  assert.deepEqual(h.jobEvents('foo'), ['starting', 'stopping RESULT=failed PROCESS=main', 'stopped RESULT=failed PROCESS=main']);
+  const why = 'SPAWN_ERROR=main process: /usr/sbin/foo: No such file or directory';
+  assert.deepEqual(h.jobEvents('foo'), ['starting', `stopping RESULT=failed PROCESS=main ${why}`, `stopped RESULT=failed PROCESS=main ${why}`]);
   h.port.failures.set('foo:main', { stage: 'chdir', errno: 2, code: 'ENOENT', message: '/nowhere: No such file or directory' });
   await assert.rejects(async () => { const q = h.engine.start('foo', [], true); h.settle(); await q; }, { message: 'Job failed to start: main process: chdir: /nowhere: No such file or directory' });
 });

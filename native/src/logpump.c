@@ -32,6 +32,11 @@ static void on_async(uv_async_t *h) {
     p->relay_len = 0;
     if (p->relay_cap > 4 * BATCH) { free(p->relay); p->relay = NULL; p->relay_cap = 0; }
   }
+  if (p->went_active) {
+    napi_get_boolean(env, true, &v);
+    napi_set_named_property(env, ev, "active", v);
+    p->went_active = false;
+  }
   if (p->direct_ended) {
     set_int(env, ev, "directEnded", p->direct_errno);
     p->direct_ended = false;

@@ -17,6 +17,7 @@
 
 #define BATCH (256 * 1024)          /* most bytes read before one write or one hand-over */
 #define RELAY_MAX (4 * 1024 * 1024) /* relayed bytes JS has not taken yet at which the thread stops reading */
+#define ACTIVE_GAP_MS 500            /* a direct write after this long without one tells JS (its stall check re-arms) */
 #define HUP_RETRIES 500             /* POLLHUP with nothing to read: retry every 2 ms this often, then call it EOF */
 
 /*
@@ -44,13 +45,14 @@ typedef struct pump {
   int new_fd;
   char *new_path;
   bool set_file, clear_file, paused, waiting_room;
-  bool direct_ended, ended, thread_done;
+  bool direct_ended, ended, thread_done, went_active;
   int direct_errno, end_errno;
   /* loop thread only */
   bool async_closed, js_released;
   /* shared, lock-free */
   _Atomic uint64_t written;
   _Atomic int64_t busy_since_ms;
+  _Atomic int64_t last_write_ms; /* when the last direct write ended (0: none yet) */
   _Atomic bool direct;
   _Atomic bool abandoned;
 } pump;

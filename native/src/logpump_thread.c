@@ -46,7 +46,15 @@ static size_t write_direct(pump *p, int fd, const char *path, dev_t dev, ino_t i
   size_t off = 0;
   struct stat st;
   *why = 0;
-  atomic_store(&p->busy_since_ms, pump_now_ms());
+  int64_t now = pump_now_ms();
+  /* Writing again after a quiet spell: JS watches writes for a hang only while some happen (no timer while idle). */
+  if (now - atomic_load(&p->last_write_ms) >= ACTIVE_GAP_MS) {
+    pthread_mutex_lock(&p->mu);
+    p->went_active = true;
+    pthread_mutex_unlock(&p->mu);
+    uv_async_send(&p->async);
+  }
+  atomic_store(&p->busy_since_ms, now);
   if (stat(path, &st) != 0 || st.st_dev != dev || st.st_ino != ino) *why = -1;
   while (*why == 0 && off < len) {
     ssize_t n = write(fd, buf + off, len - off);
@@ -55,6 +63,7 @@ static size_t write_direct(pump *p, int fd, const char *path, dev_t dev, ino_t i
     off += (size_t)n;
     atomic_fetch_add(&p->written, (uint64_t)n);
   }
+  atomic_store(&p->last_write_ms, pump_now_ms());
   atomic_store(&p->busy_since_ms, 0);
   return off;
 }

@@ -102,6 +102,7 @@ export class JobLogger implements OutputSink {
           tap?.data(chunk);
           entry.file.append(chunk);
         },
+        active: () => this.armStallCheck(),
         directEnded: (code: string) => {
           if (code !== 'ROTATED') this.logger?.info(`${entry.file.path}: direct write failed (${code}); writing through the buffer`);
         },
@@ -121,7 +122,6 @@ export class JobLogger implements OutputSink {
       const reader = this.nativePump && isatty(fd) ? new PumpReader(fd, handlers) : new FdReader(fd, handlers);
       entry.readers.add(reader);
       if (entry.paused) reader.pause();
-      if (reader instanceof PumpReader) this.armStallCheck();
     });
   }
 
@@ -138,22 +138,28 @@ export class JobLogger implements OutputSink {
   /**
    * A pump thread stuck in a write (a hung filesystem) would hold its job back for good: past
    * stallMs it is abandoned and the event loop reads that job's output, under the memory bound.
+   * Armed when a pump writes after a quiet spell (its `active` event), disarmed after a tick in
+   * which no pump wrote or was writing: nothing wakes an idle daemon.
    */
   private armStallCheck(): void {
     if (this.stallCheck !== null) return;
+    const seen = new WeakMap<PumpReader, number>();
     this.stallCheck = setInterval(() => {
-      let pumps = 0;
+      let moving = 0;
       for (const e of this.entries.values()) {
         for (const r of e.readers) {
-          if (!(r instanceof PumpReader)) continue;
-          pumps++;
-          if (r.isDirect && r.busyMs() > this.stallMs) {
+          if (!(r instanceof PumpReader) || !r.isDirect) continue;
+          const busy = r.busyMs();
+          const written = r.directWritten();
+          if (busy > 0 || seen.get(r) !== written) moving++;
+          seen.set(r, written);
+          if (busy > this.stallMs) {
             this.logger?.warn(`${e.file.path}: a write has not finished in ${this.stallMs} ms; reading on, keeping at most ${this.bufferLimit} bytes`);
             r.abandon();
           }
         }
       }
-      if (pumps === 0 && this.stallCheck !== null) {
+      if (moving === 0 && this.stallCheck !== null) {
         clearInterval(this.stallCheck);
         this.stallCheck = null;
       }

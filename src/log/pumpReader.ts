@@ -22,6 +22,8 @@ export const errnoCode = (n: number): string => ERRNO_NAMES.get(n) ?? `E${n}`;
 export interface PumpReaderHandlers extends FdReaderHandlers {
   /** Direct writing stopped: 'ROTATED' (the file was renamed or deleted) or the failed write's errno code. */
   directEnded?(code: string): void;
+  /** The thread writes directly again after a quiet spell: a write may hang from now on. */
+  active?(): void;
 }
 
 /**
@@ -129,6 +131,7 @@ export class PumpReader {
   private onEvent(ev: PumpEvent): void {
     if (this.done || this.handle === null) return;
     this.writtenTotal = Math.max(this.writtenTotal, ev.written);
+    if (ev.active === true) this.h.active?.();
     if (ev.data !== undefined && ev.data.length > 0) this.h.data(ev.data);
     if (ev.directEnded !== undefined) {
       this.direct = false;

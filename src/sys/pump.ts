@@ -17,6 +17,8 @@ export interface PumpEvent {
   endErrno?: number;
   /** Bytes written directly so far (a running total). */
   written: number;
+  /** The thread started a direct write after a quiet spell (at least 500 ms without one). */
+  active?: boolean;
 }
 
 export interface PumpStatus {

@@ -162,3 +162,33 @@ test('pty: an unwritable log directory never blocks the job; bytes past the boun
   assert.deepEqual(logger.stats('nowhere', ''), { bytesWritten: 0, bytesDropped: 1_000_000 - 4096, buffered: 4096 });
   assert.ok(warnings.some((m) => m.includes('ENOTDIR')), warnings.join('\n'));
 });
+
+test('pty (native pump): the hung-write check runs only while a pump writes; an idle logger has no timer', { skip }, async (t) => {
+  const d = tempDir();
+  t.after(d.cleanup);
+  const logDir = join(d.path, 'log');
+  mkdirSync(logDir);
+  const logger = new JobLogger({ logDir });
+  t.after(() => logger.close());
+  const pty = native!.openpty({ raw: true });
+  const done = logger.attach({ job: 'quiet', instance: '' }, pty.master);
+  const timer = (): unknown => (logger as unknown as { stallCheck: unknown }).stallCheck;
+  const file = join(logDir, 'quiet.log');
+  const has = (s: string): boolean => { try { return readFileSync(file, 'utf8').includes(s); } catch { return false; } };
+  writeSync(pty.slave, 'first\n');
+  await waitFor(() => has('first\n'), 'the first line in the log');
+  // Once the file is open the pump writes straight to it: a write after a quiet spell arms the check.
+  let armed = false;
+  for (let i = 0; i < 50 && !armed; i++) {
+    writeSync(pty.slave, `line ${i}\n`);
+    await waitFor(() => has(`line ${i}\n`), `line ${i} in the log`);
+    armed = timer() !== null;
+  }
+  assert.ok(armed, 'a direct write arms the hung-write check');
+  await waitFor(() => timer() === null, 'the check disarmed once nothing is written', 10_000);
+  writeSync(pty.slave, 'again\n');
+  await waitFor(() => has('again\n'), 'a later line in the log');
+  await waitFor(() => timer() !== null, 'a write after the quiet spell arms it again', 5_000);
+  closeSync(pty.slave);
+  await within(done, 20_000, 'attach');
+});

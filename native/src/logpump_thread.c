@@ -145,8 +145,10 @@ void *pump_main(void *arg) {
 
     /*
      * While writing directly, read only what the line discipline already holds (FIONREAD) once
-     * something was read: a read of an empty pty master waits for the tty layer's flush work
-     * (a context switch per ~4 KiB), whereas writing what we have lets that work run meanwhile.
+     * something was read, all of it (a pty read returns at most 4 KiB): a read of an empty pty
+     * master waits for the tty layer's flush work (a context switch per ~4 KiB), whereas writing
+     * what we have lets that work run meanwhile, and one write per batch, not per read, keeps the
+     * stat and write calls few.
      * The first read after a poll is a plain one: it pulls pending input and sees the end.
      */
     bool ask = fd >= 0 && !after_poll;
@@ -160,8 +162,8 @@ void *pump_main(void *arg) {
       }
       ssize_t n = read(p->master, buf + len, BATCH - len);
       if (n > 0) {
+        /* Drain what the line discipline holds (up to BATCH) before one stat and one write. */
         len += (size_t)n;
-        if (ask) break;
         ask = fd >= 0;
         continue;
       }

@@ -27,6 +27,7 @@ const scenarios: Array<[string, () => Promise<s.Figure | s.Figure[]>]> = [
   ['respawn', () => s.respawn(ctx)],
   ['rss0', () => s.rss(ctx, 0)],
   ['rss1000', () => s.rss(ctx, 1000)],
+  ['rss200running', () => s.rssRunning(ctx)],
   ['idle', () => s.idleAndStatus(ctx)],
   ['startup', () => s.startup(ctx)],
 ];

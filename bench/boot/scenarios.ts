@@ -172,6 +172,24 @@ export async function rss(ctx: Ctx, classes: number): Promise<Figure> {
   return { name: `daemon RSS idle, ${classes} job classes`, unit: 'MiB', ours, baseline: cRss, baselineName: 'C process idle', also: { 'node -e (waiting)': (await nodeFloorRssKiB()) / 1024 } };
 }
 
+/** RSS with N services running (each `exec sleep`, console log: a pty and a log pump each), against an idle C process. */
+export async function rssRunning(ctx: Ctx, n = 200): Promise<Figure> {
+  const jobs = Object.fromEntries(range(n).map((i) => [`svc${i}`, 'start on startup\nexec sleep 3600\n']));
+  const d = await startDaemon(jobs, { args: ['--no-startup-event'] });
+  let ours: number;
+  try {
+    await d.initctl(['emit', 'startup']);
+    const running = countRunning((await d.initctl(['list'])).stdout);
+    if (running !== n) throw new Error(`rssRunning: ${running} of ${n} running`);
+    await new Promise((r) => setTimeout(r, 1500));
+    ours = d.rssKiB() / 1024;
+  } finally {
+    await d.stop();
+  }
+  const cRss = Number(c(ctx, ['idle', '0', '1']).split(' ')[1]) / 1024;
+  return { name: `daemon RSS, ${n} services running`, unit: 'MiB', ours, baseline: cRss, baselineName: 'C process idle', also: { 'node -e (waiting)': (await nodeFloorRssKiB()) / 1024 } };
+}
+
 /** CPU over idleSeconds with 200 services running, scaled to 30 s; plus the status round trip against the same daemon. */
 export async function idleAndStatus(ctx: Ctx, n = 200): Promise<Figure[]> {
   const jobs = Object.fromEntries(range(n).map((i) => [`svc${i}`, 'start on startup\nexec sleep 3600\n']));

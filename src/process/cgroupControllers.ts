@@ -87,15 +87,26 @@ export class CgroupControllers {
    */
   apply(name: string, dir: string, plan: CgroupPlan, again = false): string[] {
     if (again) return this.v1Dirs.get(name) ?? [];
+    try {
+      return this.applyOnce(name, dir, plan);
+    } catch (err) {
+      // Nothing runs in them: the v1 directories made for it go now (a later start makes them again).
+      this.release(name);
+      throw err;
+    }
+  }
+
+  private applyOnce(name: string, dir: string, plan: CgroupPlan): string[] {
     const joins: string[] = [];
     for (const c of plan.controllers) {
       const where = this.place(c, plan.settings.find((s) => s.controller === c)?.stanza ?? `cgroup ${c}`);
       if (where === 'v2') continue;
       const d = join(where, name);
+      if (joins.includes(d)) continue;
+      joins.push(d);
+      this.v1Dirs.set(name, joins);
       this.makeV1(d, c);
-      if (!joins.includes(d)) joins.push(d);
     }
-    if (joins.length > 0) this.v1Dirs.set(name, joins);
     for (const s of plan.settings) {
       const where = this.placed.get(s.controller)!;
       if (where === 'v2') {

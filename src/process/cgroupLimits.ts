@@ -7,6 +7,8 @@ export interface CgroupSetting {
   file: string;
   value: string;
   stanza: string;
+  /** A v1 key as the job file gave it: written as it is on a v1 hierarchy (no lossy round trip through v2). */
+  v1?: Array<{ file: string; value: string }>;
 }
 
 /** What a job's `cgroup` stanzas ask for: the v2 controllers its cgroup needs, and the files to write. */
@@ -127,7 +129,8 @@ export function planCgroupLimits(specs: readonly CgroupSpec[]): CgroupPlan {
     }
     const t = translate(s, key, s.value);
     const at = settings.findIndex((x) => x.file === t.file && t.file !== 'io.max');
-    const setting = { controller: v2, file: t.file, value: t.value, stanza: text(s) };
+    const setting: CgroupSetting = { controller: v2, file: t.file, value: t.value, stanza: text(s) };
+    if (t.file !== key && (key === 'cpu.shares' || key === 'blkio.weight')) setting.v1 = [{ file: key, value: s.value }];
     if (at >= 0) settings[at] = setting;
     else settings.push(setting);
   }
@@ -147,6 +150,7 @@ function weightToShares(w: number): number {
  * files to write, or a reason there is no v1 equivalent.
  */
 export function toV1(set: CgroupSetting): Array<{ file: string; value: string }> | string {
+  if (set.v1 !== undefined) return set.v1;
   const v = set.value;
   const num = (x: string): number => Number(x);
   switch (set.file) {

@@ -36,7 +36,7 @@ const JOBS: Record<string, string> = {
   'hog-v2': `cgroup memory memory.max 64M\n${HOG}`,
   'hog-v1': `cgroup memory memory.limit_in_bytes 64M\n${HOG}`,
   'limited-v2': 'cgroup memory memory.max 64M\ncgroup pids pids.max 50\nexec sleep 600\n',
-  'limited-v1': 'cgroup memory memory.limit_in_bytes 64M\nexec sleep 600\n',
+  'limited-v1': 'cgroup memory memory.limit_in_bytes 64M\ncgroup cpu cpu.shares 512\nexec sleep 600\n',
   'refused': 'cgroup pids pids.max -5\nexec sleep 600\n',
   'unknown': 'cgroup bogus\nexec sleep 600\n',
 };
@@ -55,17 +55,18 @@ after(async () => {
   await d?.stop();
 });
 
-/** The file of the job's memory limit, as its pid's cgroups give it: memory.max on cgroup v2, memory.limit_in_bytes on a v1 hierarchy. */
-function memoryLimitFile(pid: number): string {
+/** A setting's file in the job's cgroup, as its pid's cgroups give it: V2FILE on cgroup v2, else V1FILE in the controller's v1 hierarchy. */
+function settingFile(pid: number, controller: string, v2file: string, v1file: string): string {
   const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
   const own = findOwnCgroup()!;
-  const v2 = join(own.mount, lines.find((l) => l.startsWith('0::'))!.slice(3), 'memory.max');
+  const v2 = join(own.mount, lines.find((l) => l.startsWith('0::'))!.slice(3), v2file);
   if (existsSync(v2)) return v2;
-  const v1 = lines.find((l) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(l))!.split(':')[2]!;
-  const mount = findV1Hierarchies('/proc/self', realFs).get('memory')!;
-  const ownV1 = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(l))!.split(':')[2]!;
-  return join(mount.slice(0, mount.length - (ownV1 === '/' ? 0 : ownV1.length)), v1, 'memory.limit_in_bytes');
+  const line = (text: string): string => text.split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller))!.split(':')[2]!;
+  const mount = findV1Hierarchies('/proc/self', realFs).get(controller)!;
+  const ownV1 = line(readFileSync('/proc/self/cgroup', 'utf8'));
+  return join(mount.slice(0, mount.length - (ownV1 === '/' ? 0 : ownV1.length)), line(lines.join('\n')), v1file);
 }
+const memoryLimitFile = (pid: number): string => settingFile(pid, 'memory', 'memory.max', 'memory.limit_in_bytes');
 
 for (const spelling of ['v2', 'v1']) {
   test(`cgroup memory ${spelling === 'v2' ? 'memory.max' : 'memory.limit_in_bytes'} 64M: the limit is in the job's cgroup before it runs`, { skip }, async () => {
@@ -75,6 +76,11 @@ for (const spelling of ['v2', 'v1']) {
     const st = JSON.parse((await d.initctl(['status', '--json', `limited-${spelling}`])).stdout) as Array<{ cgroup?: { memoryCurrent?: number; pidsCurrent?: number; cpuUsec?: number } }>;
     assert.equal(typeof st[0]!.cgroup?.memoryCurrent, 'number', JSON.stringify(st));
     if (spelling === 'v2') assert.equal(st[0]!.cgroup?.pidsCurrent, 1, JSON.stringify(st));
+    if (spelling === 'v1') {
+      // cpu.shares 512 is cpu.weight 20 on cgroup v2, and stays 512 on a v1 cpu hierarchy.
+      const f = settingFile(s.pid!, 'cpu', 'cpu.weight', 'cpu.shares');
+      assert.equal(readFileSync(f, 'utf8').trim(), f.endsWith('cpu.weight') ? '20' : '512', f);
+    }
     assert.equal((await d.initctl(['stop', `limited-${spelling}`])).code, 0);
   });
 

@@ -21,6 +21,8 @@ test('cpu.shares → cpu.weight by 1 + (shares - 2) * 9999 / 262142', () => {
   assert.equal(sharesToWeight(1024), 39);
   assert.equal(sharesToWeight(262144), 10000);
   assert.deepEqual(files({ controller: 'cpu', key: 'cpu.shares', value: '512' }), ['cpu.weight=20']);
+  // On a v1 hierarchy (a hybrid machine) the v1 value goes as the job file gave it.
+  assert.deepEqual(toV1(plan({ controller: 'cpu', key: 'cpu.shares', value: '512' }).settings[0]!), [{ file: 'cpu.shares', value: '512' }]);
   assert.throws(() => plan({ controller: 'cpu', key: 'cpu.shares', value: '1' }), /cgroup cpu cpu.shares 1: bad value '1'/);
 });
 

@@ -1,4 +1,5 @@
 // watchConfDirs: notices job files added, edited, deleted or renamed under the conf dirs and reports the difference, debounced.
+import { createHash } from 'node:crypto';
 import { watch, promises as fsp, type FSWatcher } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { JobClassSpec } from '../model/jobClass.ts';
@@ -124,7 +125,8 @@ export function watchConfDirs(dirs: string[], onChange: (change: ConfChange) => 
       // New directories may have received files before their watcher existed: look again.
       if (syncWatchers(await targets(r.dirs)) && !initial) again = true;
       const next = new Map<string, string>();
-      for (const [name, spec] of r.classes) next.set(name, JSON.stringify(jobToJson(spec)));
+      // A digest of each class as JSON, not the JSON itself (about 1 KiB a class kept for nothing else).
+      for (const [name, spec] of r.classes) next.set(name, createHash('sha256').update(JSON.stringify(jobToJson(spec))).digest('base64'));
       const errKeys = new Set(r.errors.map((e) => `${e.code} ${e.format()}`));
       if (!initial) {
         const c: ConfChange = { added: [], changed: [], removed: [], errors: [] };

@@ -33,8 +33,8 @@ class InstantPort implements ProcessPort {
     if (this.tasks.has(req.job) || req.process !== 'main') queueMicrotask(() => this.events!.exited({ pid, kind: 'exited', status: 0 }));
     return { ok: true, pid };
   }
-  kill(pid: number): void {
-    queueMicrotask(() => this.events!.exited({ pid, kind: 'killed', signal: 'TERM', core: false }));
+  signal(_inst: unknown, _target: unknown, _signal: string, pids: readonly number[]): void {
+    for (const pid of pids) queueMicrotask(() => this.events!.exited({ pid, kind: 'killed', signal: 'TERM', core: false }));
   }
   resume(): void {}
   setEvents(e: ProcessEvents): void {

@@ -62,6 +62,7 @@ export function jobToJson(spec: JobClassSpec): Record<string, unknown> {
   out.expect = spec.expect;
   out.killSignal = spec.killSignal;
   out.killTimeout = spec.killTimeout;
+  put('killMode', spec.killMode);
   put('readyTimeout', spec.readyTimeout);
   put('watchdog', spec.watchdog);
   put('notificationFd', spec.notificationFd);

@@ -1,5 +1,5 @@
 // Stanza handlers for the process environment and supervision: respawn, normal exit, console, umask, nice, oom, limit, kill, expect, ...
-import { RLIMIT_NAMES, type RLimitName } from '../model/jobClass.ts';
+import { KILL_MODES, RLIMIT_NAMES, type KillMode, type RLimitName } from '../model/jobClass.ts';
 import { canonicalSignal } from '../model/signals.ts';
 import { parseCondition } from './conditionParser.ts';
 import type { Token } from './scanner.ts';
@@ -130,9 +130,16 @@ const limit: StanzaHandler = (ctx) => {
 };
 
 const kill: StanzaHandler = (ctx) => {
-  const what = keyword(ctx, ['signal', 'timeout'], 'kill');
+  const what = keyword(ctx, ['signal', 'timeout', 'mode'], 'kill');
   if (what === 'signal') {
     ctx.spec.killSignal = signalArg(ctx, 'kill signal');
+    return;
+  }
+  if (what === 'mode') {
+    // Ours (systemd's KillMode): Upstart 1.13 knows only kill signal and kill timeout.
+    const m = keyword(ctx, KILL_MODES, 'kill mode');
+    ctx.spec.killMode = m as KillMode;
+    ctx.sc.warn('upstart-extension', ctx.kw.line, ctx.kw.column, 'kill mode: an upstart-ts extension; Upstart 1.13 would reject this file (it knows only kill signal and kill timeout)');
     return;
   }
   const t = arg(ctx, 'a number of seconds', 'kill timeout');

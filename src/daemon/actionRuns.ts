@@ -89,7 +89,7 @@ export class ActionRuns {
     this.port = port;
     return {
       spawn: (req) => port.spawn(req),
-      kill: (pid, signal, group) => port.kill(pid, signal, group),
+      signal: (inst, target, signal, pids) => port.signal(inst, target, signal, pids),
       resume: (pid) => port.resume(pid),
       setEvents: (events: ProcessEvents) => port.setEvents({
         exited: (info) => {
@@ -178,7 +178,7 @@ export class ActionRuns {
       for (const r of this.runs.values()) {
         if (r.job !== e.job || r.instance !== e.instance) continue;
         const signal = e.state === 'killed' ? (facts?.spec.killSignal ?? 'TERM') : 'KILL';
-        this.port?.kill(r.pid, signal, false);
+        this.port?.signal({ job: r.job, instance: r.instance }, 'main', signal, [r.pid]);
       }
     });
   }

@@ -73,7 +73,7 @@ export function killEveryJob(engine: EngineApi, port: ProcessPort): number {
       if (inst.processes.length > 0) n++;
       for (const p of inst.processes) {
         try {
-          port.kill(p.pid, 'KILL', true);
+          port.signal({ job: inst.job, instance: inst.instance }, 'cgroup', 'KILL', [p.pid]);
         } catch {
           // Gone already (its cgroup's kill may have taken it).
         }

@@ -53,7 +53,7 @@ export function adjustSpawns(port: ProcessPort, policy: SpawnPolicy): ProcessPor
       prepared.done(result.ok ? result.pid : undefined);
       return result;
     },
-    kill: (pid, signal, group) => port.kill(pid, signal, group),
+    signal: (inst, target, signal, pids) => port.signal(inst, target, signal, pids),
     resume: (pid) => port.resume(pid),
     setEvents: (events) => port.setEvents(hooks === undefined ? events : {
       exited: (info) => { hooks.exited(info.pid); events.exited(info); },

@@ -101,5 +101,5 @@ export function reloadJob(h: CommandHost, job: string, env: string[]): void {
   const pids = j.pids.main ?? [];
   if (pids.length === 0) throw new EngineError('not-running', `Job is not running: ${jobLabel(j)}`);
   const spec = h.table.specOf(j);
-  for (const pid of pids) h.port.kill(pid, spec.reloadSignal, false);
+  h.port.signal({ job: j.name, instance: j.instance }, 'main', spec.reloadSignal, pids);
 }

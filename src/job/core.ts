@@ -429,14 +429,14 @@ export class EngineCore implements CommandHost {
   }
 
   /**
-   * Why each job's last start timed out waiting for readiness (instance and reason), kept after
-   * the instance is gone for status to show; a new instance clears it. Other failures are not
-   * kept: status stays Upstart's `JOB stop/waiting` for them.
+   * Why each job's last start timed out waiting for readiness, or why it stopped respawning (the
+   * respawn limit), with the instance, kept after the instance is gone for status to show; a new
+   * instance clears it. Other failures are not kept: status stays Upstart's `JOB stop/waiting`.
    */
   readonly lastFailures = new Map<string, string>();
 
   private jobGone(job: JobRecord): void {
-    if (job.readyTimeoutHit === true && job.failReason !== undefined) {
+    if ((job.readyTimeoutHit === true || job.failedProcess === 'respawn') && job.failReason !== undefined) {
       this.lastFailures.set(job.name, job.instance === '' ? job.failReason : `(${job.instance}) ${job.failReason}`);
     }
     for (const id of this.conds.set({ kind: 'stop', id: job.id }, undefined)) this.queue.release(id, false);

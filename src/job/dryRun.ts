@@ -84,7 +84,11 @@ class SimulatedPort implements ProcessPort {
     return { ok: true, pid };
   }
 
-  kill(pid: number, signal: string): void {
+  signal(_inst: unknown, _target: unknown, signal: string, pids: readonly number[]): void {
+    for (const pid of pids) this.kill(pid, signal);
+  }
+
+  private kill(pid: number, signal: string): void {
     if (signal === 'CONT' || this.dead.has(pid)) return;
     this.dead.add(pid);
     this.clock.defer(() => this.events?.exited({ pid, kind: 'killed', signal, core: false }));

@@ -2,15 +2,15 @@
 import type { ConditionState } from '../events/conditionState.ts';
 import { envMerge } from '../events/envList.ts';
 import type { JournalEntry } from '../model/engineApi.ts';
-import { DEFAULT_READY_TIMEOUT, type ConsoleMode, type JobClassSpec, type ProcessName } from '../model/jobClass.ts';
+import { DEFAULT_READY_TIMEOUT, type ConsoleMode, type JobClassSpec, type KillMode, type ProcessName } from '../model/jobClass.ts';
 import { goalText, type Goal, type JobState } from '../model/state.ts';
 import { stamp, type Clock, type TimerHandle } from '../platform/clock.ts';
-import type { ProcessPort } from '../process/port.ts';
+import type { InstanceRef, ProcessPort } from '../process/port.ts';
 import { buildJobEnv, exportedEnv, resultEnv, type EnvContext } from './environment.ts';
 import { NO_WAIT, type JobRecord, type ProcessExit, type StepProcess, type Wait } from './job.ts';
 import { nextState } from './nextState.ts';
 import { react, type Input, type Step } from './reactions.ts';
-import { respawnLimitHit } from './mainExit.ts';
+import { respawnLimitHit, respawnLimitText } from './mainExit.ts';
 import { jobLabel, ProcessTable, spawnRequest } from './processTable.ts';
 import type { LogFn } from '../model/log.ts';
 
@@ -131,12 +131,15 @@ export class JobMachine {
         this.host.log('warn', `${jobLabel(job)} ${this.readyTimeoutReason(job)}`);
         if (!job.failed) job.readyTimeoutHit = true;
         return;
-      case 'kill-main':
-        for (const pid of job.pids.main ?? []) {
-          this.host.log('warn', `${jobLabel(job)} main process (${pid}) killed by KILL signal after kill timeout`);
-          this.host.port.kill(pid, 'KILL', true);
-        }
+      case 'kill-main': {
+        const pids = job.pids.main ?? [];
+        for (const pid of pids) this.host.log('warn', `${jobLabel(job)} main process (${pid}) killed by KILL signal after kill timeout`);
+        // process: only main; cgroup and mixed: the whole job.
+        this.host.port.signal(instanceOf(job), killModeOf(this.host.specOf(job)) === 'process' ? 'main' : 'cgroup', 'KILL', pids);
         return;
+      }
+      case 'kill-leftovers':
+        return this.killLeftovers(job);
       case 'run-step':
         if (this.runStep(job, step.process, job.env)) this.setWait(job, { kind: 'process', process: step.process });
         else this.advance(job);
@@ -160,11 +163,17 @@ export class JobMachine {
     job.wait = wait;
   }
 
+  /** SIGKILL to what is left in the job's cgroup, unless `kill mode process` leaves the rest alone. */
+  private killLeftovers(job: JobRecord): void {
+    if (killModeOf(this.host.specOf(job)) === 'process') return;
+    this.host.port.signal(instanceOf(job), 'cgroup', 'KILL', []);
+  }
+
   /** Counts a respawn against the limit (init(5) `respawn limit`): goal respawn, or the job fails. */
   private respawn(job: JobRecord): void {
     if (respawnLimitHit(this.host.clock.now(), job, this.host.specOf(job))) {
       this.host.log('warn', `${jobLabel(job)} respawning too fast, stopped`);
-      this.failJob(job, 'respawn', 'respawning too fast');
+      this.failJob(job, 'respawn', respawnLimitText(this.host.specOf(job)));
     } else {
       this.host.log('info', `${jobLabel(job)} main process ended, respawning`);
       this.setGoal(job, 'respawn');
@@ -282,8 +291,15 @@ export class JobMachine {
         job.wait = { kind: 'event', event: this.host.emitJobEvent(job, 'stopping', [...resultEnv(job, this.mainAlive(job)), ...exportedEnv(spec, job.env)]) };
         return undefined;
       case 'killed': {
-        if (!this.mainAlive(job)) return this.next(job);
-        for (const pid of job.pids.main ?? []) this.host.port.kill(pid, spec.killSignal, true);
+        if (!this.mainAlive(job)) {
+          // Main ended by itself. Before a respawn (and when respawning stopped at the limit) the job's
+          // cgroup is emptied: a leftover worker holding the listen socket would make every new main
+          // fail. Otherwise leftovers stay, as in Upstart.
+          if (job.goal === 'respawn' || job.failedProcess === 'respawn') this.killLeftovers(job);
+          return this.next(job);
+        }
+        // cgroup: every process of the job; process and mixed: the main process only.
+        this.host.port.signal(instanceOf(job), killModeOf(spec) === 'cgroup' ? 'cgroup' : 'main', spec.killSignal, job.pids.main ?? []);
         this.armKillTimer(job, this.host.clock.now() + Math.max(0, spec.killTimeout) * 1000);
         return undefined;
       }
@@ -391,4 +407,13 @@ export class JobMachine {
     this.cancelReadyTimer(job);
     this.procs.forget(job);
   }
+}
+
+/** The job's kill mode (`kill mode`, ours; default cgroup). */
+export function killModeOf(spec: JobClassSpec): KillMode {
+  return spec.killMode ?? 'cgroup';
+}
+
+function instanceOf(job: JobRecord): InstanceRef {
+  return { job: job.name, instance: job.instance };
 }

@@ -15,6 +15,13 @@ export function respawnLimitHit(now: number, job: JobRecord, spec: JobClassSpec)
   return job.respawnCount > lim.count;
 }
 
+/** Why respawning stopped, for the job's failure (the start command, `initctl status`). */
+export function respawnLimitText(spec: JobClassSpec): string {
+  const lim = spec.respawnLimit ?? DEFAULT_RESPAWN_LIMIT;
+  if (lim === 'unlimited') return 'respawning too fast';
+  return `respawning too fast (more than ${lim.count} respawns within ${lim.interval} s: respawn limit ${lim.count} ${lim.interval})`;
+}
+
 /** How a main process that ended on its own leaves a job with goal start (respawn, normal exit, task). */
 export function mainVerdict(spec: JobClassSpec, exit: ProcessExit): MainVerdict {
   const listed = exit.status !== undefined ? spec.normalExit.statuses.includes(exit.status) : exit.signal !== undefined && spec.normalExit.signals.includes(exit.signal);

@@ -46,8 +46,10 @@ export type Step =
   | { do: 'ready-exit'; seen: number }
   /** The readiness wait ran out: logged, kept for status. */
   | { do: 'ready-timed-out' }
-  /** SIGKILL what is left of the main process. */
+  /** The kill timeout passed: SIGKILL what is left (of main, or of the job: kill mode). */
   | { do: 'kill-main' }
+  /** The stopped job's main process is gone: SIGKILL what is left in its cgroup (unless kill mode process). */
+  | { do: 'kill-leftovers' }
   /** Spawn the state's step process and wait for it, or move on when it has none (or it failed). */
   | { do: 'run-step'; process: StepProcess }
   /** Move on by nextState(state, goal, mainAlive). */
@@ -69,7 +71,8 @@ function mainExited(state: JobState, wait: Wait, input: Extract<Input, { kind: '
   if (!input.last) return [];
   const steps: Step[] = input.ok ? [] : [{ do: 'report-exit' }];
   steps.push({ do: 'note-exit' });
-  if (state === 'killed') return [...steps, NONE, ADVANCE];
+  // Main was signalled and is gone: what is left of the job goes with it (kill mode decides).
+  if (state === 'killed') return wait.kind === 'kill' ? [...steps, { do: 'kill-leftovers' }, NONE, ADVANCE] : [...steps, NONE, ADVANCE];
   if (LIVE.has(state) && f.goal === 'start') {
     if (input.verdict === 'respawn') steps.push({ do: 'respawn' });
     else if (input.verdict === 'failed') steps.push({ do: 'fail', process: 'main', why: 'exit' });

@@ -131,6 +131,8 @@ export interface JobClassSpec {
   killSignal: string;
   /** Seconds; default 5. */
   killTimeout: number;
+  /** `kill mode` (ours, after systemd's KillMode): which processes a stop signals; absent: 'cgroup'. */
+  killMode?: KillMode;
   reloadSignal: string;
   debug: boolean;
 }
@@ -159,6 +161,16 @@ export function defaultJobClass(name: string): JobClassSpec {
     debug: false,
   };
 }
+
+/**
+ * `kill mode` (ours): `cgroup` signals every process of the job (its cgroup; its process group
+ * without job cgroups) and kills what is left before a respawn or once a stop is done; `process`
+ * signals only the main process and leaves the others (sshd's sessions across `restart ssh`);
+ * `mixed` sends the kill signal to the main process and SIGKILL to the rest once main is gone or
+ * the kill timeout passes.
+ */
+export const KILL_MODES = ['cgroup', 'process', 'mixed'] as const;
+export type KillMode = (typeof KILL_MODES)[number];
 
 /** Seconds a job may wait in spawned for its readiness when it sets no `ready timeout` (as systemd's TimeoutStartSec). */
 export const DEFAULT_READY_TIMEOUT = 90;

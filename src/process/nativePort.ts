@@ -10,7 +10,7 @@ import { parentOf, processGroupOf } from './procStat.ts';
 import * as realSys from '../sys/index.ts';
 import type { ChildStatus, Pty, SpawnSpec, Stdio } from '../sys/index.ts';
 import type { ProcessSys } from '../sys/ports.ts';
-import type { ExitInfo, ProcessEvents, ProcessPort, SpawnRequest, SpawnResult } from './port.ts';
+import type { ExitInfo, InstanceRef, KillTarget, ProcessEvents, ProcessPort, SpawnRequest, SpawnResult } from './port.ts';
 import type { ProcessWire } from './portState.ts';
 import { feedScript, openScriptPipe, type ScriptPipe } from './scriptFeed.ts';
 import { SpawnError } from '../sys/spawnError.ts';
@@ -89,7 +89,7 @@ export class NativeProcessPort implements ProcessPort {
   /** Exits reaped and waiting for their output to reach the log (a re-exec carries them). */
   private readonly reporting = new Set<ExitInfo>();
   private closed = false;
-  /** Instances (by cgroup name key) whose whole cgroup was signalled by a stop: survivors are killed when they are gone. */
+  /** Instances (by key) an older image's re-exec state says were stopped through their cgroup: survivors are killed when they are gone. */
   private readonly swept = new Set<string>();
   private reaperNamesCgroups = false;
   /** Helper programs the daemon runs for itself (runHelper). */
@@ -244,17 +244,23 @@ export class NativeProcessPort implements ProcessPort {
     }
   }
 
-  kill(pid: number, signal: string, group = false): void {
-    const inst = this.owned.get(pid)?.inst;
-    const tree = this.cgroups();
-    if (group && inst !== undefined && tree) {
-      // A stop reaches every process of the job, wherever it moved (setsid, double fork).
-      const reached = tree.kill(inst.job, inst.instance, signal);
-      this.swept.add(instanceKey(inst.job, inst.instance));
-      // Every process of the job had the signal once: its process group is inside the cgroup, and a second
-      // delivery would run a TERM trap twice.
-      if (reached !== 0) return;
+  signal(inst: InstanceRef, target: KillTarget, signal: string, pids: readonly number[]): void {
+    if (target === 'cgroup') {
+      const tree = this.cgroups();
+      // The cgroup holds the job when its main process joined it (or when only the cgroup is asked for).
+      const joined = pids.length === 0 || pids.some((p) => this.owned.get(p)?.inst !== undefined);
+      if (tree !== undefined && joined) {
+        // A stop reaches every process of the job, wherever it moved (setsid, double fork). Each had
+        // the signal once: its process group is inside the cgroup, and a second delivery would run a
+        // TERM trap twice.
+        if (tree.kill(inst.job, inst.instance, signal) !== 0) return;
+      }
     }
+    for (const pid of pids) this.kill(pid, signal, target !== 'main');
+  }
+
+  /** Signals one process (group: its process group). Missing processes are ignored. */
+  kill(pid: number, signal: string, group = false): void {
     // Not ready yet (expect fork/daemon): the spawned pid may have forked and gone; signal its successor.
     pid = this.follower.standIn(pid) ?? pid;
     try {
@@ -276,7 +282,8 @@ export class NativeProcessPort implements ProcessPort {
   instanceGone(job: string, instance: string): void {
     const tree = this.cgroups();
     if (!tree) return;
-    // Stopped on request: what ignored the stop signal goes now. Ended by itself: leftovers stay (as in Upstart).
+    // The engine's kill mode decided what to signal before this; only an instance an older image had
+    // swept (its re-exec state) still has its leftovers killed here, as that image would have.
     if (this.swept.delete(instanceKey(job, instance))) tree.kill(job, instance, 'KILL');
     tree.release(job, instance);
   }

@@ -62,16 +62,33 @@ export interface ProcessEvents {
   adopted(a: { job: string; instance: string; pid: number }): boolean;
 }
 
+/** A job instance as the port names it: job class name and instance name ('' for a singleton). */
+export interface InstanceRef {
+  job: string;
+  instance: string;
+}
+
+/**
+ * Which processes of an instance a signal reaches (the engine's kill mode picks one): `main` the
+ * given pids only; `group` their process groups; `cgroup` every process in the instance's cgroup,
+ * or their process groups where it has none (no job cgroups, or the process could not join).
+ */
+export type KillTarget = 'main' | 'group' | 'cgroup';
+
 export interface ProcessPort {
   /** Synchronous: returns the pid, or why the child could not exec (stage and errno). */
   spawn(req: SpawnRequest): SpawnResult;
-  /** Sends a signal to a process (group: to its process group). Missing processes are ignored. */
-  kill(pid: number, signal: string, group?: boolean): void;
+  /**
+   * Sends `signal` to the instance's processes named by `target`; `pids` are its main pids (for
+   * `cgroup`, only the fallback: with none given, only the cgroup is reached). Each process is
+   * signalled once; missing processes are ignored.
+   */
+  signal(inst: InstanceRef, target: KillTarget, signal: string, pids: readonly number[]): void;
   /** For expect stop: continue a stopped process. */
   resume(pid: number): void;
   /** The engine registers its callbacks once. */
   setEvents(events: ProcessEvents): void;
-  /** The instance reached waiting and is forgotten (its cgroup, if any, can go). */
+  /** The instance reached waiting and is forgotten: its cgroup, if any, goes once empty (nothing is signalled). */
   instanceGone?(job: string, instance: string): void;
   /** MAINPID=: track `to` as the process `from` was (reported to the engine as ready(from, to)); false if `from` is not tracked. */
   retrack?(from: number, to: number): boolean;

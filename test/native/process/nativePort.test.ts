@@ -65,7 +65,7 @@ test('console log: a grandchild holding the pty does not hold the exit past the 
   const e = await until(exitOf(pid));
   assert.equal(e.info.kind, 'exited');
   assert.ok(Date.now() - t0 < 2500, 'reported at the flush deadline, not when the grandchild let go');
-  port.kill(pid, 'KILL', true);
+  port.signal({ job: 'holder', instance: '' }, 'cgroup', 'KILL', [pid]);
 });
 
 test('a script of several MB is fed to the shell in full without blocking', async () => {
@@ -114,10 +114,10 @@ test('expect fork: a process that dies before forking is reported as the spawned
 
 test('kill by signal name is reported as a killed exit; orphans go to onUnowned', async () => {
   const pid = spawnOk(req('victim', { argv: ['sh', '-c', '(sleep 0.2 & echo $! >/dev/null); exec sleep 30'] }));
-  port.kill(pid, 'TERM');
+  port.signal({ job: 'victim', instance: '' }, 'main', 'TERM', [pid]);
   assert.deepEqual((await until(exitOf(pid))).info, { pid, kind: 'killed', signal: 'TERM', core: false });
   await until(() => (unowned.length > 0 ? unowned : undefined));
-  port.kill(999999999 & 0x3fffff, 'TERM'); // a missing process is ignored
+  port.signal({ job: 'victim', instance: '' }, 'main', 'TERM', [999999999 & 0x3fffff]); // a missing process is ignored
 });
 
 test('runHelper: a helper program for the daemon itself; output and status collected, killed past its time, never an unowned exit', async () => {

@@ -88,6 +88,15 @@ test('an action stanza (ours): syntax ok, with a warning that Upstart 1.13 would
   assert.equal(r.err, `${f}:2:1: warning: action rotate: an upstart-ts extension; Upstart 1.13 would reject this file (it has no action stanza)\n`);
 });
 
+test('kill mode (ours): syntax ok, with a warning that Upstart 1.13 would reject the file', async (t) => {
+  const d = dir(t, { 'ssh.conf': 'exec /usr/sbin/sshd -D\nkill mode process\n' });
+  const f = join(d, 'ssh.conf');
+  const r = await run([f]);
+  assert.equal(r.code, 0);
+  assert.equal(r.out, `File ${f}: syntax ok\n`);
+  assert.equal(r.err, `${f}:2:1: warning: kill mode: an upstart-ts extension; Upstart 1.13 would reject this file (it knows only kill signal and kill timeout)\n`);
+});
+
 test('--json: each file with ok, job (stable field names) and errors', async (t) => {
   const d = dir(t, { 'a.conf': 'start on started b\nexec a\nnice 5\n', 'bad.conf': 'nice 50\n' });
   const r = await run(['--json', join(d, 'a.conf'), join(d, 'bad.conf')]);

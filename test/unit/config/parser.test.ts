@@ -101,6 +101,8 @@ const cases: { name: string; text: string; want: Partial<JobClassSpec> }[] = [
   { name: 'kill signal short', text: 'kill signal TERM\n', want: { killSignal: 'TERM' } },
   { name: 'kill signal number', text: 'kill signal 15\n', want: { killSignal: 'TERM' } },
   { name: 'kill timeout', text: 'kill timeout 40\n', want: { killTimeout: 40 } },
+  { name: 'kill mode (ours)', text: 'kill mode process\n', want: { killMode: 'process' } },
+  { name: 'kill mode mixed', text: 'kill mode mixed\n', want: { killMode: 'mixed' } },
   { name: 'reload signal', text: 'reload signal USR1\n', want: { reloadSignal: 'USR1' } },
   { name: 'debug', text: 'debug\n', want: { debug: true } },
   { name: 'comments, blank lines, CRLF, no final newline', text: '# head\r\n\r\n   # indented comment\r\ntask # trailing\r\nexec a', want: { task: true, process: { main: { kind: 'exec', command: 'a', line: 5 } } } },

@@ -37,6 +37,7 @@ const cases: [string, string, [string, number, number][]][] = [
   ['bad kill signal', 'kill signal SIGFOO\n', [['bad-signal', 1, 13]]],
   ['bad kill subcommand', 'kill now\n', [['bad-argument', 1, 6]]],
   ['bad kill timeout', 'kill timeout soon\n', [['bad-number', 1, 14]]],
+  ['bad kill mode', 'kill mode group\n', [['bad-argument', 1, 11]]],
   ['bad reload signal', 'reload signal 99\n', [['bad-signal', 1, 15]]],
   ['bad normal exit signal', 'normal exit 0 TERM FOO\n', [['bad-signal', 1, 20]]],
   ['normal exit negative', 'normal exit -1\n', [['bad-exit-status', 1, 13]]],

@@ -53,7 +53,7 @@ class FakePort implements ProcessPort {
   events: ProcessEvents | undefined;
   private next = 100;
   spawn(r: SpawnRequest) { this.spawned.push(r); return { ok: true as const, pid: this.next++ }; }
-  kill(pid: number, signal: string) { this.killed.push([pid, signal]); }
+  signal(_inst: unknown, _target: unknown, signal: string, pids: readonly number[]) { for (const pid of pids) this.killed.push([pid, signal]); }
   resume() {}
   setEvents(e: ProcessEvents) { this.events = e; }
   exit(info: ExitInfo) { this.events!.exited(info); }

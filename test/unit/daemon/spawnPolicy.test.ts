@@ -41,11 +41,11 @@ test('NOTIFY_SOCKET only for a job that waits for an event (expect CONDITION), a
   assert.deepEqual(port.spawns.map((s) => s.req.env), [['PATH=/bin'], ['PATH=/bin', 'NOTIFY_SOCKET=/run/upstart.sock.notify'], ['PATH=/bin']]);
 });
 
-test('kill, resume and instanceGone pass through; gone hears the instance first', () => {
+test('signal, resume and instanceGone pass through; gone hears the instance first', () => {
   const port = new FakeProcessPort();
   const gone: string[] = [];
   const p = adjustSpawns(port, { noLog: false, nofile: undefined, notifySocket: () => undefined, gone: (j, i) => gone.push(`${j}/${i}`) });
-  p.kill(5, 'TERM', true);
+  p.signal({ job: 'a', instance: 'b' }, 'cgroup', 'TERM', [5]);
   p.resume(6);
   p.instanceGone?.('a', 'b');
   assert.deepEqual(port.kills, [{ pid: 5, signal: 'TERM', group: true }]);

@@ -5,7 +5,7 @@ import type { Condition } from '../../../src/model/condition.ts';
 import type { JournalEntry } from '../../../src/model/engineApi.ts';
 import { defaultJobClass, type JobClassSpec, type ProcessName } from '../../../src/model/jobClass.ts';
 import { FakeClock } from '../../../src/platform/fakeClock.ts';
-import type { ProcessEvents, ProcessPort, SpawnRequest, SpawnResult } from '../../../src/process/port.ts';
+import type { InstanceRef, KillTarget, ProcessEvents, ProcessPort, SpawnRequest, SpawnResult } from '../../../src/process/port.ts';
 
 export interface Spawned {
   req: SpawnRequest;
@@ -35,8 +35,11 @@ export class FakeProcessPort implements ProcessPort {
     this.spawns.push({ req, pid, alive: true });
     return { ok: true, pid };
   }
-  kill(pid: number, signal: string, group = false): void {
-    this.kills.push({ pid, signal, group });
+  /** Every signal() call as asked; `kills` has one entry per pid (group: true for group and cgroup). */
+  signals: Array<{ inst: InstanceRef; target: KillTarget; signal: string; pids: number[] }> = [];
+  signal(inst: InstanceRef, target: KillTarget, signal: string, pids: readonly number[]): void {
+    this.signals.push({ inst: { ...inst }, target, signal, pids: [...pids] });
+    for (const pid of pids) this.kills.push({ pid, signal, group: target !== 'main' });
   }
   resume(pid: number): void {
     this.resumed.push(pid);

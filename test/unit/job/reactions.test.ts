@@ -170,5 +170,5 @@ test('init(5) cells by hand: respawn, the stop of a running job, pre-stop, expec
   assert.equal(steps('spawned', { kind: 'ready', by: 'exits', exits: 1 }, exit(true, 'finished'), start), 'ready-exit 2, unwait, advance');
   assert.equal(steps('killed', { kind: 'kill', deadline: 5 }, { kind: 'kill-timeout' }, stop), 'wait kill, kill-main');
   assert.equal(steps('killed', { kind: 'kill' }, { kind: 'kill-timeout' }, stop), '');
-  assert.equal(steps('killed', { kind: 'kill', deadline: 5 }, exit(false, 'respawn'), stop), 'report-exit, note-exit, unwait, advance');
+  assert.equal(steps('killed', { kind: 'kill', deadline: 5 }, exit(false, 'respawn'), stop), 'report-exit, note-exit, kill-leftovers, unwait, advance');
 });

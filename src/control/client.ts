@@ -6,9 +6,10 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { InstanceStatus, JournalEntry, WhyReport } from '../model/engineApi.ts';
 import type { SysvRunRequest, SysvRunResult, SysvStatus } from '../model/sysv.ts';
 import { LineBuffer } from './lineBuffer.ts';
+import { decodeReply, encodeLine } from './codec.ts';
 import {
-  decodeReply, encodeLine, MAX_LINE_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION,
-  type ConfigSummary, type ErrorCode, type PendingChange, type Reply, type Request, type RunlevelState, type SessionInfo,
+  MAX_LINE_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION,
+  type ConfigSummary, type ErrorCode, type PendingChange, type Reply, type Request, type RequestType, type ResultMap, type RunlevelState, type SessionInfo,
 } from './protocol.ts';
 
 /** A failure reported by the daemon (its code) or by the connection (`closed`, `bad-request`, ...). */
@@ -160,6 +161,11 @@ export class ControlClient {
 
   private async request<R>(type: Request['type'], body: object = {}): Promise<R> {
     return (await this.call(type as 'list', body as Body<'list'>).done) as R;
+  }
+
+  /** Any request of the protocol by its type (protocol.ts), for those without a method of their own. */
+  async send<T extends Exclude<RequestType, 'command' | 'cancel' | 'subscribe'>>(type: T, body: Body<T>): Promise<ResultMap[T]> {
+    return (await this.call(type, body).done) as ResultMap[T];
   }
 
   status(job: string, instance?: string): Promise<InstanceStatus[]> {

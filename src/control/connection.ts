@@ -2,14 +2,13 @@
 import type { Socket } from 'node:net';
 import { EngineError, type EngineApi } from '../model/engineApi.ts';
 import type { ConnectionLimits, Member } from './admission.ts';
+import { denialFor, peerDenials, type PeerDenials } from './auth.ts';
+import { decodeHello, decodeRequest, encodeLine } from './codec.ts';
 import { runCommand } from './commands/index.ts';
+import { answer } from './handlers/index.ts';
 import type { DaemonHooks } from './hooks.ts';
 import { LineBuffer } from './lineBuffer.ts';
-import {
-  decodeHello, decodeRequest, encodeLine, isPrivateRead, isWriteRequest, PROTOCOL_VERSION,
-  type ErrorCode, type Reply, type Request,
-} from './protocol.ts';
-import { answerTyped } from './typed.ts';
+import { ENDLESS_TYPES, PROTOCOL_VERSION, type ErrorCode, type Reply, type Request } from './protocol.ts';
 import type { PeerCred } from '../sys/socket.ts';
 
 export type { PeerCred } from '../sys/socket.ts';
@@ -281,84 +280,68 @@ export class Connection implements Member {
     }
   }
 
-  /** Why this peer may not change anything, or undefined if it may. */
-  private denial(): string | undefined {
-    const c = this.cred;
-    if (c === undefined) return 'Permission denied: cannot identify the caller (SO_PEERCRED failed)';
-    if (c.uid === 0) return undefined;
-    if (this.o.mode === 'system') {
-      return `Permission denied: only root may change the system init (you are uid ${c.uid})`;
-    }
-    if (c.uid === this.o.ownerUid) return undefined;
-    return `Permission denied: only the session's owner (uid ${this.o.ownerUid}) may change this session init (you are uid ${c.uid})`;
+  /** What this peer may not do (auth.ts). */
+  private get denials(): PeerDenials {
+    return peerDenials(this.cred?.uid, this.o.mode, this.o.ownerUid);
   }
 
-  /** Why this peer may not read environments or the journal, or undefined if it may (the same peers that may change state). */
-  private readDenial(): string | undefined {
-    const c = this.cred;
-    if (this.denial() === undefined) return undefined;
-    const who = this.o.mode === 'system' ? 'root' : `the session's owner (uid ${this.o.ownerUid})`;
-    return `Permission denied: only ${who} may read job environments and the event journal (you are uid ${c?.uid ?? 'unknown'})`;
-  }
-
+  /**
+   * One request, in one direction: authorised by the one table (auth.ts), then answered — a
+   * `command` by parsing its argv into a Request and printing the result (commands/), any other by
+   * its handler (handlers/). Returns once the terminal reply is sent.
+   */
   private async handle(r: Request): Promise<void> {
-    if (isPrivateRead(r)) {
-      const why = this.readDenial();
-      if (why !== undefined) return this.send({ type: 'error', id: r.id, code: 'denied', message: why });
+    const peer = this.denials;
+    const why = denialFor(r.type, peer);
+    if (why !== undefined) return this.send({ type: 'error', id: r.id, code: 'denied', message: why });
+    if (r.type === 'cancel') {
+      this.running.get(r.target)?.abort();
+      this.send({ type: 'result', id: r.id, value: null });
+      return;
     }
-    switch (r.type) {
-      case 'command':
-        return this.runCommandRequest(r.id, r.argv, r.env);
-      case 'subscribe': {
-        const ac = new AbortController();
-        this.running.set(r.id, ac);
-        const unsubscribe = this.o.engine.subscribe((entry) => this.send({ type: 'event', id: r.id, entry }));
-        ac.signal.addEventListener('abort', () => {
-          unsubscribe();
-          this.running.delete(r.id);
-          this.send({ type: 'result', id: r.id, value: null });
-          this.endIfIdle();
-          this.updateTimers();
-        }, { once: true });
-        return;
-      }
-      case 'cancel':
-        this.running.get(r.target)?.abort();
-        this.send({ type: 'result', id: r.id, value: null });
-        return;
-      default: {
-        if (isWriteRequest(r)) {
-          const why = this.denial();
-          if (why !== undefined) return this.send({ type: 'error', id: r.id, code: 'denied', message: why });
-        }
-        try {
-          const value = await answerTyped(r, this.o.engine, this.o.hooks);
-          this.send({ type: 'result', id: r.id, value });
-        } catch (err) {
-          if (err instanceof EngineError) this.send({ type: 'error', id: r.id, code: err.code, message: err.message });
-          else throw err;
-        }
-      }
-    }
-  }
-
-  private async runCommandRequest(id: number, argv: string[], env: Record<string, string>): Promise<void> {
     const ac = new AbortController();
-    this.running.set(id, ac);
-    try {
-      const status = await runCommand(argv, {
-        engine: this.o.engine,
-        hooks: this.o.hooks,
-        env,
-        denial: this.denial(),
-        readDenial: this.readDenial(),
-        write: (stream, data) => this.send({ type: 'output', id, stream, data }),
-        signal: ac.signal,
-      });
-      this.send({ type: 'exit', id, status });
-    } finally {
-      this.running.delete(id);
+    this.running.set(r.id, ac);
+    const done = (): void => {
+      this.running.delete(r.id);
+    };
+    if (r.type === 'command') {
+      try {
+        const status = await runCommand(r.argv, {
+          engine: this.o.engine,
+          hooks: this.o.hooks,
+          env: r.env,
+          ...peer,
+          write: (stream, data) => this.send({ type: 'output', id: r.id, stream, data }),
+          signal: ac.signal,
+        });
+        this.send({ type: 'exit', id: r.id, status });
+      } finally {
+        done();
+      }
+      return;
     }
+    const answered = answer(r, {
+      engine: this.o.engine,
+      hooks: this.o.hooks,
+      mayChange: peer.denial === undefined,
+      signal: ac.signal,
+      stream: (entry) => this.send({ type: 'event', id: r.id, entry }),
+    }).then(
+      (value) => this.send({ type: 'result', id: r.id, value }),
+      (err: unknown) => {
+        if (err instanceof EngineError) this.send({ type: 'error', id: r.id, code: err.code, message: err.message });
+        else throw err;
+      },
+    ).finally(done);
+    if (!ENDLESS_TYPES.has(r.type)) return await answered;
+    // A subscription is not pending: it never holds back reading (its `cancel` must get through).
+    answered.catch((err: unknown) => {
+      this.o.log?.('error', `control: request ${r.type} failed: ${(err as Error)?.stack ?? String(err)}`);
+      this.send({ type: 'error', id: r.id, code: 'internal', message: 'internal error; see the daemon log' });
+    }).finally(() => {
+      this.endIfIdle();
+      this.updateTimers();
+    });
   }
 
   private abortAll(): void {

@@ -6,7 +6,7 @@ import type { ActionRequest, ActionResult } from '../model/actions.ts';
 import type { ReloadPlan } from '../config/classDiff.ts';
 import type { EmitDryRun } from '../job/dryRun.ts';
 import type { SysvStatusAnswer, SysvRunRequest, SysvRunResult, SysvStatus } from '../model/sysv.ts';
-import type { PendingChange, RunlevelState, SessionInfo } from './protocol.ts';
+import type { PendingChange, Readiness, RunlevelState, SessionInfo } from './protocol.ts';
 
 export interface DaemonHooks {
   /** `initctl version`: the whole line without the newline, e.g. `init (upstart-ts 0.1.0)`. */
@@ -47,7 +47,7 @@ export interface DaemonHooks {
   /** `initctl status --json`: the last STATUS= the instance's processes sent on $NOTIFY_SOCKET, if any. */
   notifyStatus?(job: string, instance: string): string | undefined;
   /** `initctl status --json`: the instance's watchdog (interval, timeouts, why it last fired) and STOPPING/RELOADING state, if any. */
-  readiness?(job: string, instance: string): { watchdog?: { usec: number; timeouts: number; last?: { reason: string; at: number } }; state?: string } | undefined;
+  readiness?(job: string, instance: string): Readiness | undefined;
   /** SysV init scripts run as services for upstart-rc (docs/sysv.md); without it their requests are unsupported. */
   sysv?: SysvHooks;
   /** runlevel, telinit and shutdown (docs/machine.md); without it their requests are refused. */

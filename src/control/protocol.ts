@@ -1,8 +1,13 @@
-// The control protocol: handshake, requests and replies as tagged unions, and their pure line codec.
+// The control protocol's vocabulary: handshake, every request and reply as tagged unions (the codec is codec.ts).
 import type { EngineErrorCode, InstanceStatus, JournalEntry, WhyReport } from '../model/engineApi.ts';
 import type { SysvRunResult, SysvStatus } from '../model/sysv.ts';
+import type { OutputStats } from '../log/port.ts';
+import type { JobGraph } from './commands/graph.ts';
+import type { Timeline } from './commands/plot.ts';
+import type { JobProblems } from './commands/reachability.ts';
+import type { CgroupStats } from './hooks.ts';
 import type { ActionResult } from '../model/actions.ts';
-import type { ReloadPlan } from '../config/classDiff.ts';
+import type { FieldChange, ReloadPlan } from '../config/classDiff.ts';
 import type { EmitDryRun } from '../job/dryRun.ts';
 
 /**
@@ -32,43 +37,101 @@ export interface SessionInfo {
   session: string;
 }
 
-/** Requests that change nothing; anyone may send them. */
-export type ReadRequest =
+/**
+ * Every request the daemon answers: the whole control vocabulary. initctl's command lines are parsed
+ * into these (src/control/commands/), the typed client sends them as they are, and who may send each
+ * is one table (src/control/auth.ts). Optional fields are what initctl's options add.
+ */
+export type Request =
+  /** One whole initctl command line, parsed, authorised and answered as the Request it names, printed as initctl prints it. */
   | { type: 'command'; id: number; argv: string[]; env: Record<string, string>; cwd?: string }
-  | { type: 'status'; id: number; job: string; instance?: string }
+  | { type: 'cancel'; id: number; target: number }
+  | JobRequest
+  | EventRequest
+  | EnvRequest
+  | ConfigRequest
+  | DaemonRequest
+  | MachineRequest;
+
+/** A goal change: `instance` (a job acting on itself) selects the instance by name instead of by `env`. */
+type GoalChange = { job: string; env: string[]; wait: boolean; instance?: string };
+
+/** Jobs and their instances (src/control/handlers/jobs.ts). */
+export type JobRequest =
+  /**
+   * Without `detail`: the instances (empty: none). `env` names one instance by its KEY=VALUE pairs.
+   * detail `summary`: as initctl shows it (a `stop/waiting` entry when none, with its lastFailure; an
+   * init script upstart-rc ran, with `sysv`); `full` adds each instance's output, cgroup and notifyStatus.
+   * Both carry `readiness` (the watchdog, STOPPING/RELOADING) when there is some.
+   */
+  | { type: 'status'; id: number; job: string; instance?: string; env?: string[]; detail?: 'summary' | 'full' }
   | { type: 'list'; id: number }
+  | ({ type: 'start'; id: number } & GoalChange)
+  | ({ type: 'stop'; id: number } & GoalChange)
+  | ({ type: 'restart'; id: number } & GoalChange)
+  | { type: 'reload'; id: number; job: string; env: string[]; instance?: string }
+  | { type: 'usage'; id: number; job: string }
+  /**
+   * initctl action JOB ACTION [KEY=VALUE]...: runs the job's `action ACTION` in the running instance the pairs
+   * select; with wait, answers once it has ended, with its exit status (docs/actions.md).
+   */
+  | { type: 'action'; id: number; job: string; action: string; env: string[]; wait: boolean; instance?: string };
+
+/** Events and what they did (handlers/events.ts). */
+export type EventRequest =
+  | { type: 'emit'; id: number; name: string; env: string[]; wait: boolean }
+  /** Emits `ready JOB=job INSTANCE=instance` without waiting. */
+  | { type: 'notify-ready'; id: number; job: string; instance: string }
+  /** The journal so far; with `follow`, streamed as `event` replies with every new entry, until cancelled (result []). */
+  | { type: 'journal'; id: number; follow?: boolean }
+  | { type: 'subscribe'; id: number }
+  | { type: 'why'; id: number; job: string }
+  /** emit --dry-run: what emitting NAME ENV would start, stop or restart; changes nothing (docs/actions.md). */
+  | { type: 'emit-dry-run'; id: number; name: string; env: string[] };
+
+/** A job's own table (`job`, `instance`: initctl run from within a job) or, without `job`, the global one. */
+type EnvScopeFields = { job?: string; instance?: string };
+
+/** The job environment tables (handlers/env.ts). */
+export type EnvRequest =
+  | ({ type: 'list-env'; id: number } & EnvScopeFields)
+  | ({ type: 'get-env'; id: number; name: string } & EnvScopeFields)
+  /** Without `job`: the global table and every live instance's. `more`: further pairs set at once. */
+  | ({ type: 'set-env'; id: number; name: string; value: string; retain: boolean; more?: Array<[string, string]> } & EnvScopeFields)
+  /** `retain`: a variable that is set is left alone (initctl(8)). */
+  | ({ type: 'unset-env'; id: number; name: string; more?: string[]; retain?: boolean } & EnvScopeFields)
+  | ({ type: 'reset-env'; id: number } & EnvScopeFields);
+
+/** Static facts about the loaded job classes (handlers/config.ts). */
+export type ConfigRequest =
+  /** `enumerate`: each summary carries its condition operands (show-config -e). */
+  | { type: 'show-config'; id: number; job?: string; enumerate?: boolean }
+  | { type: 'check-config'; id: number; job?: string; ignoreEvents: string[]; warn: boolean }
+  /** What starts and stops what; `only`: just those jobs' conditions. */
+  | { type: 'graph'; id: number; only?: string[] }
+  /** The job timeline built from the journal (no environments in it). */
+  | { type: 'plot'; id: number }
+  | { type: 'reload-configuration'; id: number }
+  /** reload-configuration --dry-run [--from DIR]: the classes a reload would add, change and remove (docs/actions.md). */
+  | { type: 'reload-dry-run'; id: number; from?: string };
+
+/** The daemon itself (handlers/daemon.ts). */
+export type DaemonRequest =
   | { type: 'version'; id: number }
   | { type: 'get-log-priority'; id: number }
-  | { type: 'list-env'; id: number }
-  | { type: 'get-env'; id: number; name: string }
-  | { type: 'show-config'; id: number; job?: string }
-  | { type: 'why'; id: number; job: string }
-  | { type: 'list-sessions'; id: number }
-  | { type: 'journal'; id: number }
+  | { type: 'set-log-priority'; id: number; priority: string }
+  | { type: 'notify-disk-writeable'; id: number }
+  | { type: 'notify-address'; id: number; kind: 'dbus' | 'cgroup-manager'; address: string }
+  /** Stateful re-exec; `withState`: an absolute path the daemon reads its state from. */
+  | { type: 'reexec'; id: number; withState?: string }
+  | { type: 'list-sessions'; id: number };
+
+/** SysV scripts and runlevels (handlers/machine.ts). */
+export type MachineRequest =
   /** The SysV init scripts upstart-rc has run, with their states (docs/sysv.md). */
   | { type: 'sysv-list'; id: number }
   /** runlevel(8): init's current and previous runlevel, and any shutdown it has pending. */
   | { type: 'runlevel'; id: number }
-  | { type: 'subscribe'; id: number }
-  | { type: 'cancel'; id: number; target: number }
-  /** emit --dry-run: what emitting NAME ENV would start, stop or restart; changes nothing (docs/actions.md). */
-  | { type: 'emit-dry-run'; id: number; name: string; env: string[] }
-  /** reload-configuration --dry-run [--from DIR]: the classes a reload would add, change and remove (docs/actions.md). */
-  | { type: 'reload-dry-run'; id: number; from?: string };
-
-/** Requests that change the daemon's state; only root (system) or the session owner may send them. */
-export type WriteRequest =
-  | { type: 'start'; id: number; job: string; env: string[]; wait: boolean }
-  | { type: 'stop'; id: number; job: string; env: string[]; wait: boolean }
-  | { type: 'restart'; id: number; job: string; env: string[]; wait: boolean }
-  | { type: 'reload'; id: number; job: string; env: string[] }
-  | { type: 'emit'; id: number; name: string; env: string[]; wait: boolean }
-  | { type: 'set-env'; id: number; name: string; value: string; retain: boolean }
-  | { type: 'unset-env'; id: number; name: string }
-  | { type: 'reset-env'; id: number }
-  | { type: 'reload-configuration'; id: number }
-  | { type: 'set-log-priority'; id: number; priority: string }
-  | { type: 'notify-disk-writeable'; id: number }
   /**
    * upstart-rc: run SCRIPT ACTION as service NAME, between its starting/started or stopping/stopped
    * events (JOB=NAME SYSV=1); answers when the script has ended (docs/sysv.md).
@@ -81,43 +144,84 @@ export type WriteRequest =
    */
   | { type: 'telinit'; id: number; runlevel: string; env: string[]; at?: number; message?: string }
   /** shutdown -c: cancels the pending runlevel change, if any. */
-  | { type: 'cancel-shutdown'; id: number }
-  /**
-   * initctl action JOB ACTION [KEY=VALUE]...: runs the job's `action ACTION` in the running instance the pairs
-   * select; with wait, answers once it has ended, with its exit status (docs/actions.md).
-   */
-  | { type: 'action'; id: number; job: string; action: string; env: string[]; wait: boolean };
+  | { type: 'cancel-shutdown'; id: number };
 
-export type Request = ReadRequest | WriteRequest;
 export type RequestType = Request['type'];
+/** One request type's member of the union. */
+export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
+/** A request without its id: what a command line parses into. Distributes over the union. */
+export type RequestBody<T extends RequestType = RequestType> = T extends RequestType ? Omit<RequestOf<T>, 'id'> : never;
 
-/** What a `result` reply carries for each typed request. */
+/** Requests that stream until cancelled and do not count as pending (a subscription never holds back reading). */
+export const ENDLESS_TYPES: ReadonlySet<RequestType> = new Set(['subscribe']);
+
+/** What readiness tracking knows of an instance (docs/readiness.md). */
+export interface Readiness {
+  watchdog?: { usec: number; timeouts: number; last?: { reason: string; at: number } };
+  state?: string;
+}
+
+/** status with detail: an instance (or the `stop/waiting` stand-in) with what initctl status --json shows of it. */
+export type StatusEntry = InstanceStatus & {
+  output?: OutputStats;
+  cgroup?: CgroupStats;
+  notifyStatus?: string;
+  /** The instance's watchdog (interval, timeouts, why it last fired) and STOPPING/RELOADING state, if any (summary too: status shows why a watchdog fired). */
+  readiness?: Readiness;
+  /** Why the job's last start failed, on the stand-in of a job with no instance left. */
+  lastFailure?: string;
+  /** An init script upstart-rc ran: what its status action said. */
+  sysv?: { statusExit: number | null; statusOutput: string };
+  /** `action NAME` stanzas of the instance's definition (ours; absent without any). */
+  actions?: string[];
+  /** Actions of the instance running now. */
+  runningActions?: Array<{ action: string; pid: number }>;
+};
+
+/** An instance running a definition other than the loaded one (docs/actions.md, drift). */
+export interface Drift {
+  definition: 'changed' | 'removed';
+  /** From the instance's definition to the loaded one (empty when removed). */
+  changes: FieldChange[];
+}
+
+/** status and list entries carry the instance's drift, when it has some (initctl marks it). */
+export type Drifting<T> = T & { drift?: Drift };
+
+/** What a `result` reply carries for each request. */
 export interface ResultMap {
   command: never;
-  status: StatusList;
-  list: StatusList;
-  version: string;
-  'get-log-priority': string;
-  'list-env': Record<string, string>;
-  'get-env': string;
-  'show-config': ConfigSummary[];
-  why: WhyReport;
-  'list-sessions': SessionInfo[];
-  journal: JournalEntry[];
-  'sysv-list': SysvStatus[];
-  subscribe: null;
   cancel: null;
+  status: Array<Drifting<StatusEntry>>;
+  list: Array<Drifting<InstanceStatus>>;
   start: InstanceStatus;
   stop: InstanceStatus;
   restart: InstanceStatus;
   reload: null;
+  usage: { job: string; usage: string };
   emit: null;
+  'notify-ready': null;
+  journal: JournalEntry[];
+  subscribe: null;
+  why: WhyReport;
+  'list-env': Record<string, string>;
+  'get-env': string;
   'set-env': null;
   'unset-env': null;
   'reset-env': null;
+  'show-config': ConfigSummary[];
+  'check-config': JobProblems[];
+  graph: JobGraph;
+  plot: Timeline;
   'reload-configuration': null;
+  version: string;
+  'get-log-priority': string;
   'set-log-priority': null;
   'notify-disk-writeable': null;
+  'notify-address': null;
+  reexec: null;
+  'list-sessions': SessionInfo[];
+  'sysv-list': SysvStatus[];
   'sysv-run': SysvRunResult;
   runlevel: RunlevelState;
   telinit: { replaced?: PendingChange };
@@ -150,6 +254,9 @@ export interface ConfigSummary {
   /** Fully parenthesised condition text, as `initctl show-config` prints it. */
   start?: string;
   stop?: string;
+  /** With `enumerate`: one line per event operand, as show-config -e prints them. */
+  startOperands?: string[];
+  stopOperands?: string[];
   /** `action NAME` stanzas (ours), in file order; absent when there are none. */
   actions?: string[];
 }
@@ -174,159 +281,3 @@ export type Reply =
   | { type: 'output'; id: number; stream: 'stdout' | 'stderr'; data: string }
   | { type: 'exit'; id: number; status: number }
   | { type: 'event'; id: number; entry: JournalEntry };
-
-export type Decoded<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
-
-const WRITE_TYPES: ReadonlySet<string> = new Set([
-  'start', 'stop', 'restart', 'reload', 'emit', 'set-env', 'unset-env', 'reset-env',
-  'reload-configuration', 'set-log-priority', 'notify-disk-writeable', 'sysv-run',
-  'telinit', 'cancel-shutdown', 'action',
-]);
-
-/**
- * Reads that show environments (which carry secrets): the owner's only (D7). The typed journal and subscribe
- * requests are still open to every user (the JSON protocol's event stream); initctl's `events` is not.
- */
-const PRIVATE_READ_TYPES: ReadonlySet<string> = new Set(['list-env', 'get-env', 'emit-dry-run', 'reload-dry-run']);
-
-/** True for reads only a privileged peer may make; status, list and the rest stay open to every user, as in Upstart. */
-export function isPrivateRead(r: Request): boolean {
-  return PRIVATE_READ_TYPES.has(r.type);
-}
-
-/** True for requests only a privileged peer may send (a `command` is judged by its argv later). */
-export function isWriteRequest(r: Request): r is WriteRequest {
-  return WRITE_TYPES.has(r.type);
-}
-
-/** One message as one line (with the trailing newline). JSON escapes any newline inside strings. */
-export function encodeLine(msg: Hello | Request | Reply): string {
-  return `${JSON.stringify(msg)}\n`;
-}
-
-function fail<T>(code: ErrorCode, message: string): Decoded<T> {
-  return { ok: false, code, message };
-}
-
-function parseObject(line: string): Decoded<Record<string, unknown>> {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch {
-    return fail('bad-request', 'malformed JSON: each line must be one JSON object');
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    return fail('bad-request', 'each line must be one JSON object');
-  }
-  return { ok: true, value: v as Record<string, unknown> };
-}
-
-export function decodeHello(line: string): Decoded<Hello> {
-  const o = parseObject(line);
-  if (!o.ok) return o;
-  const { protocol, version } = o.value;
-  if (protocol !== PROTOCOL_NAME || typeof version !== 'number') {
-    return fail('bad-request', `expected a handshake {"protocol":"${PROTOCOL_NAME}","version":${PROTOCOL_VERSION}} first`);
-  }
-  if (version !== PROTOCOL_VERSION) {
-    return fail('bad-version', `protocol version ${version} is not supported; this daemon speaks version ${PROTOCOL_VERSION}`);
-  }
-  return { ok: true, value: { protocol, version } };
-}
-
-/** Field checkers: each returns an error text or undefined. */
-type Check = (v: unknown) => string | undefined;
-const str: Check = (v) => (typeof v === 'string' ? undefined : 'a string');
-const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'a boolean');
-const int: Check = (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? undefined : 'an integer');
-const strList: Check = (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? undefined : 'an array of strings');
-const strMap: Check = (v) =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')
-    ? undefined
-    : 'an object of strings';
-const opt = (c: Check): Check => (v) => (v === undefined ? undefined : c(v));
-
-/** Every request type and the fields it carries besides `type` and `id`. */
-const REQUEST_FIELDS: Record<RequestType, Record<string, Check>> = {
-  command: { argv: strList, env: strMap, cwd: opt(str) },
-  status: { job: str, instance: opt(str) },
-  list: {},
-  version: {},
-  'get-log-priority': {},
-  'list-env': {},
-  'get-env': { name: str },
-  'show-config': { job: opt(str) },
-  why: { job: str },
-  'list-sessions': {},
-  journal: {},
-  'sysv-list': {},
-  runlevel: {},
-  subscribe: {},
-  cancel: { target: int },
-  start: { job: str, env: strList, wait: bool },
-  stop: { job: str, env: strList, wait: bool },
-  restart: { job: str, env: strList, wait: bool },
-  reload: { job: str, env: strList },
-  emit: { name: str, env: strList, wait: bool },
-  'set-env': { name: str, value: str, retain: bool },
-  'unset-env': { name: str },
-  'reset-env': {},
-  'reload-configuration': {},
-  'set-log-priority': { priority: str },
-  'notify-disk-writeable': {},
-  'sysv-run': {
-    name: str, script: str, env: strList, timeoutMs: int, note: opt(str),
-    action: (v) => (v === 'start' || v === 'stop' ? undefined : 'start or stop'),
-  },
-  telinit: { runlevel: str, env: strList, at: opt(int), message: opt(str) },
-  'cancel-shutdown': {},
-  action: { job: str, action: str, env: strList, wait: bool },
-  'emit-dry-run': { name: str, env: strList },
-  'reload-dry-run': { from: opt(str) },
-};
-
-/** Decodes one request line; unknown fields are ignored, missing or mistyped ones rejected. */
-export function decodeRequest(line: string): Decoded<Request> {
-  const o = parseObject(line);
-  if (!o.ok) return o;
-  const m = o.value;
-  if (typeof m.type !== 'string' || !Object.hasOwn(REQUEST_FIELDS, m.type)) {
-    return fail('bad-request', `unknown request type: ${JSON.stringify(m.type)}`);
-  }
-  const type = m.type as RequestType;
-  if (int(m.id) !== undefined) return fail('bad-request', `${type}: id must be an integer`);
-  const out: Record<string, unknown> = { type, id: m.id };
-  for (const [field, check] of Object.entries(REQUEST_FIELDS[type])) {
-    const err = check(m[field]);
-    if (err !== undefined) return fail('bad-request', `${type}: ${field} must be ${err}`);
-    if (m[field] !== undefined) out[field] = m[field];
-  }
-  return { ok: true, value: out as Request };
-}
-
-const REPLY_FIELDS: Record<Reply['type'], Record<string, Check>> = {
-  hello: { version: int, server: str },
-  result: {},
-  error: { code: str, message: str },
-  output: { id: int, stream: (v) => (v === 'stdout' || v === 'stderr' ? undefined : 'stdout or stderr'), data: str },
-  exit: { id: int, status: int },
-  event: { id: int, entry: (v) => (typeof v === 'object' && v !== null ? undefined : 'an object') },
-};
-
-/** Decodes one reply line (the client side). */
-export function decodeReply(line: string): Decoded<Reply> {
-  const o = parseObject(line);
-  if (!o.ok) return o;
-  const m = o.value;
-  if (typeof m.type !== 'string' || !Object.hasOwn(REPLY_FIELDS, m.type)) {
-    return fail('bad-request', `unknown reply type: ${JSON.stringify(m.type)}`);
-  }
-  const type = m.type as Reply['type'];
-  if (type === 'result' && int(m.id) !== undefined) return fail('bad-request', 'result: id must be an integer');
-  if (type === 'error' && m.id !== null && int(m.id) !== undefined) return fail('bad-request', 'error: id must be an integer or null');
-  for (const [field, check] of Object.entries(REPLY_FIELDS[type])) {
-    const err = check(m[field]);
-    if (err !== undefined) return fail('bad-request', `${type}: ${field} must be ${err}`);
-  }
-  return { ok: true, value: m as Reply };
-}

@@ -5,7 +5,8 @@ import type { EngineApi } from '../model/engineApi.ts';
 import { AdmissionTable, DEFAULT_LIMITS, type ConnectionLimits } from './admission.ts';
 import { Connection, type ConnectionConfig, type ConnectionHost, type PeerCred } from './connection.ts';
 import type { DaemonHooks } from './hooks.ts';
-import { encodeLine, MAX_LINE_BYTES } from './protocol.ts';
+import { encodeLine } from './codec.ts';
+import { MAX_LINE_BYTES } from './protocol.ts';
 
 export type { PeerCred } from './connection.ts';
 export type { ConnectionLimits } from './admission.ts';

@@ -121,7 +121,7 @@ export class ActionRuns {
     let instance: string;
     let spawn: SpawnRequest;
     try {
-      instance = engine.getClass(req.job) === undefined ? '' : engine.instanceOf(req.job, req.env);
+      instance = req.instance ?? (engine.getClass(req.job) === undefined ? '' : engine.instanceOf(req.job, req.env));
       const facts = engine.instanceFacts(req.job, instance);
       spawn = planAction(req.job, instance, facts, req, this.deps.defaultConsole, this.byKey.get(runKey(req.job, instance, req.action))?.pid);
     } catch (err) {

@@ -7,6 +7,8 @@ export interface ActionRequest {
   env: string[];
   /** false (initctl -n): answered once the action's process is spawned, without waiting for it to end. */
   wait: boolean;
+  /** Names the instance instead of `env` (initctl inside a job, acting on its own instance). */
+  instance?: string;
 }
 
 /** How one run ended (or, without wait, that it started). */

@@ -1,6 +1,7 @@
-// What every initctl command handler receives, and the shape of the command table.
-import { EngineError, type EngineApi } from '../../model/engineApi.ts';
+// The shape of the command table: each initctl command is a pure parse (argv → Request) and format (result → text).
+import type { EngineApi, JournalEntry } from '../../model/engineApi.ts';
 import type { DaemonHooks } from '../hooks.ts';
+import type { RequestBody, RequestType, ResultMap } from '../protocol.ts';
 import { UsageError, type OptionSpec } from './argv.ts';
 
 /** The client's side of one command line, plus where its output goes. */
@@ -18,7 +19,7 @@ export interface CommandContext {
   signal: AbortSignal;
 }
 
-/** One parsed command line, as handlers see it. */
+/** One parsed command line, as parse and format see it. */
 export interface Invocation {
   /** `initctl`, or the alias name (`start`) when invoked through one: prefixes every message. */
   program: string;
@@ -30,42 +31,41 @@ export interface Invocation {
   wait: boolean;
 }
 
-export interface CommandSpec {
+/** The client's environment as the command line sees it (UPSTART_JOB, UPSTART_INSTANCE). */
+export type ClientEnv = Readonly<Record<string, string>>;
+
+/**
+ * One initctl command. Its text is what `initctl --help` and the reference pages show; `parse` and
+ * `format` are pure: the daemon authorises and answers the request in between (auth.ts, handlers/).
+ */
+export interface Command<T extends RequestType = RequestType> {
   summary: string;
   /** Shown after the command name in help, e.g. `JOB [KEY=VALUE]...`. */
   usage: string;
   options?: OptionSpec[];
-  /** Whether running it changes the daemon's state (needs authorisation). */
-  mutates: boolean | ((inv: Invocation) => boolean);
-  /** Shows environments or the journal: refused, like a change, to peers that are not root or the owner (D7). */
-  private?: boolean;
-  run(ctx: CommandContext, inv: Invocation): Promise<number>;
+  /** Every request type parse may return (for help and reference pages, and for refusing before a usage error). */
+  requests: readonly T[];
+  /** The request the command line asks for; throws UsageError (bad usage) or EngineError (refused). */
+  parse(inv: Invocation, env: ClientEnv): RequestBody<T>;
+  /** What the command prints on stdout for the result (unless -q). Default: nothing. */
+  format?(result: ResultMap[T], inv: Invocation, req: RequestBody<T>): string;
+  /** What it prints for each item of a streaming request (`events --follow`). */
+  item?(entry: JournalEntry, inv: Invocation): string;
+  /** Exit status for a result (default 0). */
+  status?(result: ResultMap[T]): number;
 }
 
-/** Writes to stdout unless -q was given. */
-export function out(ctx: CommandContext, inv: Invocation, text: string): void {
-  if (!inv.quiet && text !== '') ctx.write('stdout', text);
+/** The command table's entry type (each command is checked against its own request types by `command`). */
+export type CommandSpec = Command<RequestType>;
+
+/** Checks one command against the request types it names; the table holds them all as CommandSpec. */
+export function command<T extends RequestType>(c: Command<T>): CommandSpec {
+  return c as unknown as CommandSpec;
 }
 
-export function outJson(ctx: CommandContext, inv: Invocation, value: unknown): void {
-  out(ctx, inv, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** `PROGRAM: MESSAGE` on stderr; returns the exit status 1. */
-export function fail(ctx: CommandContext, inv: Invocation, message: string): number {
-  ctx.write('stderr', `${inv.program}: ${message}\n`);
-  return 1;
-}
-
-/** Runs fn, turning EngineError (and any other error) into `PROGRAM: MESSAGE` and exit status 1. */
-export async function guard(ctx: CommandContext, inv: Invocation, fn: () => Promise<number> | number): Promise<number> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    if (err instanceof EngineError) return fail(ctx, inv, err.message);
-    return fail(ctx, inv, err instanceof Error ? err.message : String(err));
-  }
+/** JSON as initctl --json prints it. */
+export function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
 }
 
 /** Checks the argument count; throws UsageError with initctl's texts. */

@@ -1,114 +1,89 @@
-// version, log-priority, reload-configuration, notify-*, list-sessions: the daemon itself.
+// version, log-priority, reload-configuration, notify-*, reexec, list-sessions: the daemon itself.
 import { EngineError } from '../../model/engineApi.ts';
-import { LOG_PRIORITIES, type LogPriority } from '../../log/daemonLog.ts';
-import { guard, needArgs, out, outJson, type CommandSpec } from './context.ts';
+import { command, json, needArgs, type CommandSpec } from './context.ts';
 import { UsageError } from './argv.ts';
 import { DRY_RUN_OPTION, FROM_OPTION, formatReloadPlan } from './dryRun.ts';
 
 function notifyAddress(kind: 'dbus' | 'cgroup-manager', summary: string, missing: string): CommandSpec {
-  return {
+  return command({
     summary,
     usage: 'ADDRESS',
-    mutates: true,
-    run: (ctx, inv) => guard(ctx, inv, () => {
+    requests: ['notify-address'],
+    parse: (inv) => {
       needArgs(inv, 1, 1, missing);
-      ctx.hooks.notifyAddress?.(kind, inv.args[0] as string);
-      return 0;
-    }),
-  };
+      return { type: 'notify-address', kind, address: inv.args[0] as string };
+    },
+  });
 }
 
 export const daemonCommands: Record<string, CommandSpec> = {
-  version: {
+  version: command({
     summary: 'Request the version of the init daemon.',
     usage: '',
-    mutates: false,
-    run: (ctx, inv) => guard(ctx, inv, () => {
+    requests: ['version'],
+    parse: (inv) => {
       needArgs(inv, 0, 0, '');
-      const v = ctx.hooks.version();
-      if (inv.json) outJson(ctx, inv, { version: v });
-      else out(ctx, inv, `${v}\n`);
-      return 0;
-    }),
-  },
-  'log-priority': {
+      return { type: 'version' };
+    },
+    format: (v, inv) => (inv.json ? json({ version: v }) : `${v}\n`),
+  }),
+  'log-priority': command({
     summary: 'Change the minimum priority of log messages from the init daemon.',
     usage: '[PRIORITY]',
-    mutates: (inv) => inv.args.length > 0,
-    run: (ctx, inv) => guard(ctx, inv, () => {
+    requests: ['get-log-priority', 'set-log-priority'],
+    parse: (inv) => {
+      // Any argument asks for a change: refused to other users before its count is checked.
+      if (inv.args.length === 0) return { type: 'get-log-priority' };
       needArgs(inv, 0, 1, '');
-      const p = inv.args[0];
-      if (p === undefined) {
-        const now = ctx.hooks.getLogPriority();
-        if (inv.json) outJson(ctx, inv, { priority: now });
-        else out(ctx, inv, `${now}\n`);
-        return 0;
-      }
-      if (!(LOG_PRIORITIES as readonly string[]).includes(p)) {
-        throw new EngineError('invalid', `invalid priority: ${p} (one of ${LOG_PRIORITIES.join(', ')})`);
-      }
-      ctx.hooks.setLogPriority(p as LogPriority);
-      return 0;
-    }),
-  },
-  'reload-configuration': {
+      return { type: 'set-log-priority', priority: inv.args[0] as string };
+    },
+    format: (now, inv, r) => (r.type === 'set-log-priority' ? '' : inv.json ? json({ priority: now }) : `${String(now)}\n`),
+  }),
+  'reload-configuration': command<'reload-configuration' | 'reload-dry-run'>({
     summary: 'Reload the configuration of the init daemon (--dry-run [--from DIR]: say what it would change).',
     usage: '',
     options: [DRY_RUN_OPTION, FROM_OPTION],
-    // A dry run reads files with the daemon's rights and shows what they say: the owner's only, as a reload.
-    mutates: true,
-    run: (ctx, inv) => guard(ctx, inv, async () => {
+    requests: ['reload-configuration', 'reload-dry-run'],
+    parse: (inv) => {
       needArgs(inv, 0, 0, '');
       const from = typeof inv.opts.from === 'string' ? inv.opts.from : undefined;
-      if (inv.opts.dryRun === true) {
-        if (ctx.hooks.dryRun === undefined) throw new EngineError('invalid', 'this init cannot plan a reload');
-        const plan = await ctx.hooks.dryRun.reload(from);
-        if (inv.json) outJson(ctx, inv, plan);
-        else out(ctx, inv, formatReloadPlan(plan));
-        return 0;
-      }
+      if (inv.opts.dryRun === true) return from === undefined ? { type: 'reload-dry-run' } : { type: 'reload-dry-run', from };
       if (from !== undefined) throw new UsageError('--from is for --dry-run: to apply DIR, copy its files into the conf dir');
-      await ctx.hooks.reloadConfiguration();
-      return 0;
-    }),
-  },
-  'notify-disk-writeable': {
+      return { type: 'reload-configuration' };
+    },
+    format: (plan, inv) => (plan === null ? '' : inv.json ? json(plan) : formatReloadPlan(plan)),
+  }),
+  'notify-disk-writeable': command({
     summary: 'Inform Upstart that disk is now writeable.',
     usage: '',
-    mutates: true,
-    run: (ctx, inv) => guard(ctx, inv, async () => {
+    requests: ['notify-disk-writeable'],
+    parse: (inv) => {
       needArgs(inv, 0, 0, '');
-      await ctx.hooks.notifyDiskWriteable();
-      return 0;
-    }),
-  },
+      return { type: 'notify-disk-writeable' };
+    },
+  }),
   'notify-dbus-address': notifyAddress('dbus', 'Inform Upstart of D-Bus address to connect to.', 'missing D-Bus address'),
   'notify-cgroup-manager-address': notifyAddress('cgroup-manager', 'Inform Upstart of cgroup manager address to connect to.', 'missing cgroup manager address'),
-  reexec: {
+  reexec: command({
     summary: 'Re-execute the init daemon, keeping every job (stateful re-exec).',
     usage: '[--with-state=FILE]',
     options: [{ key: 'withState', long: 'with-state', takesArg: true }],
-    mutates: true,
-    run: (ctx, inv) => guard(ctx, inv, async () => {
+    requests: ['reexec'],
+    parse: (inv) => {
       needArgs(inv, 0, 0, '');
       const file = inv.opts.withState;
       if (file === true) throw new EngineError('invalid', '--with-state needs a FILE');
-      if (file !== undefined && !file.startsWith('/')) throw new EngineError('invalid', `--with-state: the daemon reads FILE itself, so it must be an absolute path: ${file}`);
-      if (ctx.hooks.reexec === undefined) throw new EngineError('invalid', 're-exec is not available in this daemon');
-      await ctx.hooks.reexec(file);
-      return 0;
-    }),
-  },
-  'list-sessions': {
+      return file === undefined ? { type: 'reexec' } : { type: 'reexec', withState: file };
+    },
+  }),
+  'list-sessions': command({
     summary: 'List all sessions.',
     usage: '',
-    mutates: false,
-    run: (ctx, inv) => guard(ctx, inv, async () => {
+    requests: ['list-sessions'],
+    parse: (inv) => {
       needArgs(inv, 0, 0, '');
-      const sessions = await ctx.hooks.listSessions();
-      if (inv.json) outJson(ctx, inv, sessions);
-      else out(ctx, inv, sessions.map((s) => `${s.pid} ${s.session}\n`).join(''));
-      return 0;
-    }),
-  },
+      return { type: 'list-sessions' };
+    },
+    format: (sessions, inv) => (inv.json ? json(sessions) : sessions.map((s) => `${s.pid} ${s.session}\n`).join('')),
+  }),
 };

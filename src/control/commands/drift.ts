@@ -2,13 +2,9 @@
 import { diffClasses, type FieldChange } from '../../config/classDiff.ts';
 import type { EngineApi } from '../../model/engineApi.ts';
 import type { JobClassSpec } from '../../model/jobClass.ts';
+import type { Drift } from '../protocol.ts';
 
-export interface Drift {
-  /** changed: the loaded definition differs; removed: the job file is gone. */
-  definition: 'changed' | 'removed';
-  /** What differs, from the instance's definition to the loaded one (empty when removed). */
-  changes: FieldChange[];
-}
+export type { Drift } from '../protocol.ts';
 
 /** Diffs by (running, loaded) definition: a list of many instances diffs each pair once. */
 const cache = new WeakMap<JobClassSpec, WeakMap<JobClassSpec, FieldChange[]>>();

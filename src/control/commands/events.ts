@@ -1,9 +1,14 @@
 // emit, notify-ready, events [--follow] and why: the commands about events and what they did.
-import { EngineError, type JournalEntry, type LeafReport, type WhyReport } from '../../model/engineApi.ts';
+import type { JournalEntry, LeafReport, WhyReport } from '../../model/engineApi.ts';
 import { instanceLabel } from '../../model/instanceRef.ts';
 import { UsageError } from './argv.ts';
-import { guard, needArgs, out, outJson, type CommandSpec } from './context.ts';
+import { command, json, needArgs, type CommandSpec, type Invocation } from './context.ts';
 import { DRY_RUN_OPTION, formatEmitDryRun } from './dryRun.ts';
+
+/** One journal entry as `events` prints it: one JSON line with --json, else its text line. */
+function showEntry(e: JournalEntry, inv: Invocation): string {
+  return inv.json ? `${JSON.stringify(e)}\n` : formatJournalEntry(e);
+}
 
 /** One journal entry as one line: seconds since the daemon started, the kind, the facts. */
 export function formatJournalEntry(e: JournalEntry): string {
@@ -39,79 +44,52 @@ export function formatWhy(r: WhyReport): string {
 }
 
 export const eventCommands: Record<string, CommandSpec> = {
-  emit: {
+  emit: command<'emit' | 'emit-dry-run'>({
     summary: 'Emit an event (--dry-run: say what it would start and stop, changing nothing).',
     usage: 'EVENT [KEY=VALUE]...',
     options: [DRY_RUN_OPTION],
-    // A dry run changes nothing, but shows what the jobs' conditions and environments would do: the owner's only.
-    mutates: (inv) => inv.opts.dryRun !== true,
-    private: true,
-    run: (ctx, inv) => guard(ctx, inv, async () => {
+    requests: ['emit', 'emit-dry-run'],
+    parse: (inv) => {
       const [name, ...env] = inv.args;
       if (name === undefined) throw new UsageError('missing event name');
       if (name === '' || name.includes('=')) throw new UsageError(`invalid event name: ${name}`);
-      if (inv.opts.dryRun === true) {
-        if (ctx.hooks.dryRun === undefined) throw new EngineError('invalid', 'this init cannot simulate events');
-        const r = ctx.hooks.dryRun.emit(name, env);
-        if (inv.json) outJson(ctx, inv, r);
-        else out(ctx, inv, formatEmitDryRun(r));
-        return 0;
-      }
-      await ctx.engine.emit(name, env, inv.wait);
-      return 0;
-    }),
-  },
-  'notify-ready': {
+      if (inv.opts.dryRun === true) return { type: 'emit-dry-run', name, env };
+      return { type: 'emit', name, env, wait: inv.wait };
+    },
+    format: (r, inv) => (r === null ? '' : inv.json ? json(r) : formatEmitDryRun(r)),
+  }),
+  'notify-ready': command({
     summary: 'Say that a job is ready: emit ready JOB=... INSTANCE=... (the calling job without arguments) and return.',
     usage: '[JOB [INSTANCE]]',
-    mutates: true,
-    run: (ctx, inv) => guard(ctx, inv, async () => {
+    requests: ['notify-ready'],
+    parse: (inv, env) => {
       needArgs(inv, 0, 2, '');
-      const job = inv.args[0] ?? ctx.env.UPSTART_JOB;
+      const job = inv.args[0] ?? env.UPSTART_JOB;
       if (job === undefined || job === '') throw new UsageError('missing job name');
-      const instance = inv.args.length > 0 ? (inv.args[1] ?? '') : (ctx.env.UPSTART_INSTANCE ?? '');
-      if (ctx.engine.getClass(job) === undefined) throw new EngineError('unknown-job', `Unknown job: ${job}`);
-      // Never waits for what the event starts: the job saying it is ready must not be held up by its dependants.
-      await ctx.engine.emit('ready', [`JOB=${job}`, `INSTANCE=${instance}`], false);
-      return 0;
-    }),
-  },
-  events: {
+      const instance = inv.args.length > 0 ? (inv.args[1] ?? '') : (env.UPSTART_INSTANCE ?? '');
+      return { type: 'notify-ready', job, instance };
+    },
+  }),
+  events: command({
     summary: 'Show the event journal (with --follow, keep showing new entries).',
     usage: '[--follow]',
     options: [{ key: 'follow', long: 'follow', short: 'f' }],
-    mutates: false,
-    private: true,
-    run: (ctx, inv) => guard(ctx, inv, async () => {
+    requests: ['journal'],
+    parse: (inv) => {
       needArgs(inv, 0, 0, '');
-      const show = (e: JournalEntry): void => {
-        if (inv.json) out(ctx, inv, `${JSON.stringify(e)}\n`);
-        else out(ctx, inv, formatJournalEntry(e));
-      };
-      // journal() and subscribe() in one tick: nothing falls between them.
-      const past = ctx.hooks.journal();
-      if (inv.opts.follow !== true) {
-        past.forEach(show);
-        return 0;
-      }
-      if (ctx.signal.aborted) return 0;
-      const unsubscribe = ctx.engine.subscribe(show);
-      past.forEach(show);
-      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-      unsubscribe();
-      return 0;
-    }),
-  },
-  why: {
+      return inv.opts.follow === true ? { type: 'journal', follow: true } : { type: 'journal' };
+    },
+    item: showEntry,
+    format: (entries, inv) => entries.map((e) => showEntry(e, inv)).join(''),
+  }),
+  why: command({
     summary: 'Show why a job would (not) start or stop: each condition leaf and what last changed it.',
     usage: 'JOB',
-    mutates: false,
-    run: (ctx, inv) => guard(ctx, inv, () => {
+    requests: ['why'],
+    parse: (inv) => {
       needArgs(inv, 1, 1, 'missing job name');
-      const report = ctx.engine.why(inv.args[0] as string);
-      if (inv.json) outJson(ctx, inv, report);
-      else out(ctx, inv, formatWhy(report));
-      return 0;
-    }),
-  },
+      return { type: 'why', job: inv.args[0] as string };
+    },
+    format: (report, inv) => (inv.json ? json(report) : formatWhy(report)),
+  }),
 };

@@ -1,7 +1,7 @@
 // initctl graph: what starts and stops what, as GraphViz DOT (like initctl2dot(8)) or JSON nodes and edges.
 import { dependencies } from '../../events/dependencies.ts';
 import type { JobClassSpec } from '../../model/jobClass.ts';
-import { guard, out, outJson, type CommandSpec } from './context.ts';
+import { command, json, type CommandSpec } from './context.ts';
 
 export interface GraphNode {
   id: string;
@@ -74,18 +74,15 @@ export function toDot(g: JobGraph): string {
 }
 
 export const graphCommands: Record<string, CommandSpec> = {
-  graph: {
+  graph: command({
     summary: 'Show what starts and stops what as a GraphViz graph (dot -Tsvg draws it); --json for nodes and edges.',
     usage: '[--restrict-to-jobs=JOB,...]',
     options: [{ key: 'restrict', long: 'restrict-to-jobs', short: 'r', takesArg: true, repeat: true }],
-    mutates: false,
-    run: (ctx, inv) => guard(ctx, inv, () => {
+    requests: ['graph'],
+    parse: (inv) => {
       const r = inv.opts.restrict;
-      const only = typeof r === 'string' ? new Set(r.split(',').filter((x) => x !== '')) : undefined;
-      const g = jobGraph(ctx.engine.classes(), only);
-      if (inv.json) outJson(ctx, inv, g);
-      else out(ctx, inv, toDot(g));
-      return 0;
-    }),
-  },
+      return typeof r === 'string' ? { type: 'graph', only: r.split(',').filter((x) => x !== '') } : { type: 'graph' };
+    },
+    format: (g, inv) => (inv.json ? json(g) : toDot(g)),
+  }),
 };

@@ -1,7 +1,11 @@
-// Runs one initctl command line: finds the command (or alias), parses options, authorises, dispatches.
+// Runs one initctl command line: finds the command (or alias), parses it into a Request, authorises, answers, prints.
+import { EngineError } from '../../model/engineApi.ts';
+import { denialFor } from '../auth.ts';
+import { answer, type HandlerContext } from '../handlers/index.ts';
+import type { Request } from '../protocol.ts';
 import { GLOBAL_OPTIONS, UsageError, commandIndex, parseArgs, type OptionSpec } from './argv.ts';
 import { configCommands } from './config.ts';
-import { fail, type CommandContext, type CommandSpec, type Invocation } from './context.ts';
+import { command, type CommandContext, type CommandSpec, type Invocation } from './context.ts';
 import { daemonCommands } from './daemon.ts';
 import { envCommands } from './env.ts';
 import { eventCommands } from './events.ts';
@@ -13,13 +17,25 @@ import { actionCommands, isActionShorthand } from './actions.ts';
 /** Names initctl may be invoked as (symlinks made by `initctl install-aliases DIR`). */
 export const ALIASES: readonly string[] = ['start', 'stop', 'restart', 'reload', 'status'];
 
-const installAliases: CommandSpec = {
+const installAliases: CommandSpec = command<never>({
   summary: 'Make initctl, start, stop, restart, reload and status links to this client in DIR.',
   usage: 'DIR',
-  mutates: false,
+  requests: [],
   // The client does this itself, on its own filesystem and with its own rights; reaching the daemon means it did not.
-  run: async (ctx, inv) => fail(ctx, inv, 'install-aliases is carried out by the initctl client, not the daemon; use bin/initctl'),
-};
+  parse: () => {
+    throw new EngineError('invalid', 'install-aliases is carried out by the initctl client, not the daemon; use bin/initctl');
+  },
+});
+
+/** `PROGRAM: MESSAGE` on stderr; returns the exit status 1. */
+function fail(ctx: CommandContext, inv: Invocation, message: string): number {
+  ctx.write('stderr', `${inv.program}: ${message}\n`);
+  return 1;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
 
 export const COMMANDS: Record<string, CommandSpec> = {
   ...jobCommands,
@@ -40,6 +56,25 @@ const HELP_ORDER = [
   'notify-dbus-address', 'notify-cgroup-manager-address', 'notify-ready',
   'version', 'log-priority', 'list-sessions', 'events', 'why', 'graph', 'plot', 'action', 'install-aliases',
 ];
+
+/** One row of the command table, for generated help and reference pages (docs, completion). */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  usage: string;
+  options: readonly OptionSpec[];
+  /** The request types the command may make (protocol.ts); who may send them is auth.ts. */
+  requests: readonly string[];
+}
+
+/** Every command in --help order, then any not listed there (reexec, ...) by name. */
+export function commandTable(): CommandEntry[] {
+  const names = [...HELP_ORDER, ...Object.keys(COMMANDS).filter((n) => !HELP_ORDER.includes(n)).sort()];
+  return names.map((name) => {
+    const c = COMMANDS[name] as CommandSpec;
+    return { name, summary: c.summary, usage: c.usage, options: c.options ?? [], requests: c.requests };
+  });
+}
 
 function optionText(o: OptionSpec): string {
   const long = `--${o.long}${o.takesArg ? '=VALUE' : ''}`;
@@ -148,8 +183,18 @@ export async function runCommand(argv: readonly string[], ctx: CommandContext): 
     if (err instanceof UsageError) return usage(err.message);
     throw err;
   }
+  const hctx: HandlerContext = {
+    engine: ctx.engine,
+    hooks: ctx.hooks,
+    mayChange: ctx.denial === undefined,
+    signal: ctx.signal,
+    stream: (e) => out(spec?.item?.(e, inv) ?? ''),
+  };
+  const out = (text: string): void => {
+    if (!inv.quiet && text !== '') ctx.write('stdout', text);
+  };
   if (inv.opts.version === true) {
-    ctx.write('stdout', `${ctx.hooks.version()}\n`);
+    ctx.write('stdout', `${String(await answer({ type: 'version', id: 0 }, hctx))}\n`);
     return 0;
   }
   if (inv.opts.help === true || command === 'help') {
@@ -157,13 +202,29 @@ export async function runCommand(argv: readonly string[], ctx: CommandContext): 
     return 0;
   }
   if (spec === undefined) return usage('missing command');
-  const mutates = typeof spec.mutates === 'function' ? spec.mutates(inv) : spec.mutates;
+  // 1. parse: the command line as a Request (pure). A peer that may make none of the command's
+  //    requests is told so before any mistake in its usage.
+  let body: ReturnType<CommandSpec['parse']>;
   try {
-    if (mutates && ctx.denial !== undefined) return fail(ctx, inv, ctx.denial);
-    if (spec.private === true && ctx.readDenial !== undefined) return fail(ctx, inv, ctx.readDenial);
-    return await spec.run(ctx, inv);
+    body = spec.parse(inv, ctx.env);
+  } catch (err) {
+    const refused = spec.requests.map((t) => denialFor(t, ctx)).find((d) => d !== undefined);
+    if (refused !== undefined) return fail(ctx, inv, refused);
+    if (err instanceof UsageError) return usage(err.message);
+    return fail(ctx, inv, messageOf(err));
+  }
+  // 2. authorise: the one table (auth.ts).
+  const why = denialFor(body.type, ctx);
+  if (why !== undefined) return fail(ctx, inv, why);
+  // 3. answer (handlers/), 4. format.
+  try {
+    if (body.type === 'command' || body.type === 'cancel') throw new EngineError('invalid', `${body.type} is not a command`);
+    const request = { ...body, id: 0 } as Exclude<Request, { type: 'command' | 'cancel' }>;
+    const result = await answer(request, hctx);
+    out(spec.format?.(result as never, inv, body) ?? '');
+    return spec.status?.(result as never) ?? 0;
   } catch (err) {
     if (err instanceof UsageError) return usage(err.message);
-    return fail(ctx, inv, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+    return fail(ctx, inv, messageOf(err));
   }
 }

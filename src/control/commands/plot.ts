@@ -1,6 +1,6 @@
 // initctl plot: the boot (or any stretch) as an SVG timeline from the event journal, like systemd-analyze plot.
 import type { JournalEntry } from '../../model/engineApi.ts';
-import { guard, needArgs, out, outJson, type CommandSpec } from './context.ts';
+import { command, json, needArgs, type CommandSpec } from './context.ts';
 import { instanceKey, instanceLabel } from '../../model/instanceRef.ts';
 
 /** One stretch of a job instance's life: starting…running, running…stopping, stopping…waiting. */
@@ -100,16 +100,14 @@ export function toSvg(tl: Timeline): string {
 }
 
 export const plotCommands: Record<string, CommandSpec> = {
-  plot: {
+  plot: command({
     summary: 'Draw the job timeline from the event journal as SVG (initctl plot > boot.svg); --json for the spans.',
     usage: '',
-    mutates: false,
-    run: (ctx, inv) => guard(ctx, inv, () => {
+    requests: ['plot'],
+    parse: (inv) => {
       needArgs(inv, 0, 0, '');
-      const tl = timeline(ctx.hooks.journal());
-      if (inv.json) outJson(ctx, inv, tl);
-      else out(ctx, inv, toSvg(tl));
-      return 0;
-    }),
-  },
+      return { type: 'plot' };
+    },
+    format: (tl, inv) => (inv.json ? json(tl) : toSvg(tl)),
+  }),
 };

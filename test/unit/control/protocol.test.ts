@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeHello, decodeReply, decodeRequest, encodeLine, isWriteRequest, type Request } from '../../../src/control/protocol.ts';
+import { decodeHello, decodeReply, decodeRequest, encodeLine } from '../../../src/control/codec.ts';
+import { ACCESS } from '../../../src/control/auth.ts';
+import type { Request } from '../../../src/control/protocol.ts';
 import { LineBuffer } from '../../../src/control/lineBuffer.ts';
 import { chooseSocket, parseSessionAddress } from '../../../src/control/address.ts';
 
@@ -37,10 +39,14 @@ test('decodeHello: version check', () => {
   assert.equal(decodeHello('{"protocol":"dbus","version":1}').ok, false);
 });
 
-test('write requests are the ones that change state', () => {
-  assert.equal(isWriteRequest({ type: 'start', id: 1, job: 'a', env: [], wait: true }), true);
-  assert.equal(isWriteRequest({ type: 'status', id: 1, job: 'a' }), false);
-  assert.equal(isWriteRequest({ type: 'command', id: 1, argv: [], env: {} }), false);
+test('write requests are the ones that change state (the one table in auth.ts)', () => {
+  assert.equal(ACCESS.start, 'change');
+  assert.equal(ACCESS.status, 'open');
+  assert.equal(ACCESS.list, 'open');
+  // A command is judged by the request its argv parses into.
+  assert.equal(ACCESS.command, 'open');
+  // D7: what shows environments is the owner's.
+  for (const t of ['list-env', 'get-env', 'journal', 'subscribe', 'why'] as const) assert.equal(ACCESS[t], 'private', t);
 });
 
 test('fuzz: decoders never throw, on any text', () => {

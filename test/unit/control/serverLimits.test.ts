@@ -111,17 +111,22 @@ test('slots are kept for the owner, and when all are taken the newest stranger m
   }
 });
 
-test('an idle greeted stranger is closed; a subscribed stranger and an idle owner are not', async () => {
+test('an idle greeted stranger is closed (a subscription is not theirs to hold: D7); a subscribed owner and an idle owner are not', async () => {
   const h = await serverAs({ limits: { idleTimeoutMs: 200 } });
   const raws: Raw[] = [];
   try {
     const idle = (await greet(h, STRANGER)).raw;
-    const sub = (await greet(h, STRANGER)).raw;
+    const refused = (await greet(h, STRANGER)).raw;
+    refused.write('{"type":"subscribe","id":1}\n');
+    const [denied] = (await refused.waitLines(2)).slice(1) as Array<Record<string, unknown>>;
+    assert.equal(denied?.code, 'denied');
+    const sub = (await greet(h, ME.uid)).raw;
     sub.write('{"type":"subscribe","id":1}\n');
     const owner = (await greet(h, ME.uid)).raw;
-    raws.push(idle, sub, owner);
+    raws.push(idle, refused, sub, owner);
     await within(idle.closed, 5000, 'idle stranger closed');
     assert.match(idle.lines.at(-1)!, /"code":"timeout".*idle for 200 ms/);
+    await within(refused.closed, 5000, 'the refused stranger closed once idle');
     await new Promise((r) => setTimeout(r, 600)); // three idle periods: the others must still be there
     assert.equal(sub.socket.destroyed, false);
     assert.equal(owner.socket.destroyed, false);
@@ -142,7 +147,7 @@ test('a stranger that never reads: reading pauses, memory stays bounded, it is d
     const r = new Raw(h.path);
     raws.push(r);
     r.socket.pause();
-    const reqs = Array.from({ length: 3000 }, (_, k) => `{"type":"journal","id":${k + 1}}\n`).join('');
+    const reqs = Array.from({ length: 3000 }, (_, k) => `{"type":"plot","id":${k + 1}}\n`).join('');
     r.write(HELLO + reqs);
     let peak = 0;
     const probe = setInterval(() => (peak = Math.max(peak, h.server.unreadBytes)), 5);
@@ -156,7 +161,7 @@ test('a stranger that never reads: reading pauses, memory stays bounded, it is d
     const lines = h.logs.filter((l) => l.includes('stopped reading'));
     assert.equal(lines.length, 1, h.logs.join('\n'));
     assert.match(lines[0]!, /uid 65534 \(pid 4242\)/);
-    // Reading paused at 64 KiB unread: the daemon held at most the answers to the 4 requests it had taken (~126 KB each).
+    // Reading paused at 64 KiB unread: the daemon held at most the answers to the 4 requests it had taken (plot of 2,000 events: ~50 KB each).
     assert.ok(peak < 64 * 1024 + 4 * 140 * 1024, `peak unread ${peak}`);
     assert.match(lines[0]!, /its requests waited 1500 ms/);
     assert.equal(h.server.unreadBytes, 0);
@@ -169,7 +174,7 @@ test('a stranger that never reads: reading pauses, memory stays bounded, it is d
 test('the daemon-wide budget drops the stranger with the most unread, and the owner is still answered', async () => {
   const total = 1024 * 1024;
   const h = await serverAs({ limits: { totalUnreadBytes: total, strangerUnreadBytes: 8 * 1024 * 1024, readPauseBytes: 64 * 1024 } });
-  for (let i = 0; i < 2000; i++) h.hooks.past.push({ t: i, wall: 0, kind: 'event', name: `e${i}`, env: ['A=1'] });
+  for (let i = 0; i < 2000; i++) h.hooks.past.push({ t: i, wall: 0, kind: 'event', name: `event-with-a-longer-name-${i}`, env: ['A=1'] });
   const raws: Raw[] = [];
   try {
     for (let i = 0; i < 6; i++) {
@@ -178,7 +183,7 @@ test('the daemon-wide budget drops the stranger with the most unread, and the ow
       raws.push(r);
       r.socket.pause();
       const before = h.server.unreadBytes;
-      r.write(HELLO + Array.from({ length: 6 }, (_, k) => `{"type":"journal","id":${k + 1}}\n`).join(''));
+      r.write(HELLO + Array.from({ length: 6 }, (_, k) => `{"type":"plot","id":${k + 1}}\n`).join(''));
       await waitFor(() => h.server.unreadBytes > before || h.logs.length > 0, 5000, 'replies queued');
     }
     // The clients do not read, so they do not see the hang-up either: watch the daemon's side.
@@ -203,7 +208,7 @@ for (const [who, uid] of [['the owner', ME.uid], ['a stranger', STRANGER]] as co
     try {
       h.as.uid = uid;
       const r = new Raw(h.path);
-      r.write(HELLO + Array.from({ length: 3000 }, (_, k) => `{"type":"journal","id":${k + 1}}\n`).join(''));
+      r.write(HELLO + Array.from({ length: 3000 }, (_, k) => `{"type":"plot","id":${k + 1}}\n`).join(''));
       // Half-close: the answers already asked for still come, then the daemon ends the connection.
       r.socket.end();
       await within(r.closed, 60_000, 'all replies and the close');
@@ -217,11 +222,12 @@ for (const [who, uid] of [['the owner', ME.uid], ['a stranger', STRANGER]] as co
   });
 }
 
-test('a stranger subscribed but not reading is dropped at its budget with one log line; a reading one is not', async () => {
-  const h = await serverAs({ limits: { strangerUnreadBytes: 128 * 1024 } });
+test('a subscriber not reading is dropped at its budget with one log line; a reading one is not', async () => {
+  // Subscriptions are root's and the owner's (D7): their budget is maxUnreadBytes.
+  const h = await serverAs({ limits: { maxUnreadBytes: 128 * 1024 } });
   try {
-    const slow = (await greet(h, STRANGER)).raw;
-    const fast = (await greet(h, STRANGER)).raw;
+    const slow = (await greet(h, ME.uid)).raw;
+    const fast = (await greet(h, ME.uid)).raw;
     slow.write('{"type":"subscribe","id":1}\n');
     fast.write('{"type":"subscribe","id":1}\n');
     await waitFor(() => h.engine.listenerCount === 2, 5000, 'both subscribed');

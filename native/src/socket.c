@@ -1,4 +1,4 @@
-/* Unix socket calls: SO_PEERCRED on a connected socket, and a bound AF_UNIX datagram socket with a receive callback. */
+/* Unix socket calls: SO_PEERCRED on a connected socket, a bound AF_UNIX datagram socket with a receive callback, and stream sockets with exact abstract names. */
 #include "common.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -276,8 +276,47 @@ static napi_value open_netlink(napi_env env, napi_callback_info info) {
   return dgram_wrap(env, fd, argv[2], true);
 }
 
+/*
+ * unixStream(path, listen) -> fd: an AF_UNIX stream socket (non-blocking, close-on-exec) bound and
+ * listening at path, or connected to it. '@name' is an abstract name of exactly that length, as
+ * libdbus and every C program mean `unix:abstract=name` (Node pads abstract names to 108 bytes).
+ */
+static napi_value unix_stream(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2) return throw_type(env, "unixStream(path, listen)");
+  bool listening = false;
+  if (!arg_bool(env, argv[1], &listening)) return throw_type(env, "listen must be a boolean");
+  char *path = arg_string(env, argv[0], "path");
+  if (!path) return NULL;
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  size_t plen = strlen(path);
+  if (plen == 0 || plen >= sizeof addr.sun_path) { free(path); return throw_syscall(env, listening ? "bind" : "connect", ENAMETOOLONG); }
+  memcpy(addr.sun_path, path, plen);
+  socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + 1);
+  if (path[0] == '@') { addr.sun_path[0] = '\0'; alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen); }
+  free(path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_syscall(env, "socket", errno);
+  if (listening) {
+    if (bind(fd, (struct sockaddr *)&addr, alen) < 0 || listen(fd, SOMAXCONN) < 0) { int e = errno; close(fd); return throw_syscall(env, "bind", e); }
+  } else {
+    /* A Unix stream connect completes at once or fails (a full backlog: EAGAIN); it never waits on the network. */
+    if (connect(fd, (struct sockaddr *)&addr, alen) < 0) { int e = errno; close(fd); return throw_syscall(env, "connect", e); }
+  }
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) { int e = errno; close(fd); return throw_syscall(env, "fcntl", e); }
+  napi_value out;
+  napi_create_int32(env, fd, &out);
+  return out;
+}
+
 void register_socket(napi_env env, napi_value exports) {
   set_fn(env, exports, "openNetlinkSocket", open_netlink);
+  set_fn(env, exports, "unixStream", unix_stream);
   set_fn(env, exports, "peerCred", peer_cred);
   set_fn(env, exports, "openDgramSocket", open_dgram);
 }

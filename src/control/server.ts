@@ -2,7 +2,7 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { EngineApi } from '../model/engineApi.ts';
-import { AdmissionTable, DEFAULT_LIMITS, type ConnectionLimits } from './admission.ts';
+import { AdmissionTable, DEFAULT_LIMITS, type ConnectionLimits, type Member } from './admission.ts';
 import { Connection, type ConnectionConfig, type ConnectionHost, type PeerCred } from './connection.ts';
 import type { DaemonHooks } from './hooks.ts';
 import { encodeLine } from './codec.ts';
@@ -37,7 +37,23 @@ export interface ControlServerOptions {
   serverName?: string;
   /** After a re-exec: the listening socket's fd, still open and bound to `path` (adopted as it is). */
   adoptFd?: number;
+  /**
+   * D-Bus on the same socket (docs/dbus.md): a connection whose first byte is NUL (every D-Bus client
+   * sends one before AUTH) is handed over here; ours start with `{`. Without it, such a client gets the
+   * JSON protocol's bad-request error.
+   */
+  dbus?: DbusAcceptor;
 }
+
+export interface DbusAcceptor {
+  /** Takes the socket; onClose is called once it is gone (it then leaves the admission table). */
+  accept(socket: Socket, uid: number | undefined, first: Buffer, onClose: () => void): unknown;
+  /** D-Bus connections with a call being answered (a re-exec waits a little for them, as for ours). */
+  busy?(): number;
+}
+
+/** What the admission table holds: a JSON connection, or a socket not yet sniffed or served by D-Bus. */
+type Admitted = Member & { evict(): void };
 
 /** Refusals of one uid are logged once per this many ms, with a count of the ones in between. */
 const REFUSAL_LOG_MS = 10_000;
@@ -47,10 +63,12 @@ export class ControlServer {
   private server: Server | undefined;
   private readonly conns = new Set<Connection>();
   private readonly cfg: ConnectionConfig;
-  private readonly admission: AdmissionTable<Connection>;
+  private readonly admission: AdmissionTable<Admitted>;
   private readonly host: ConnectionHost;
   private unreadTotal = 0;
   private readonly refusals = new Map<number, { at: number; more: number }>();
+  /** Accepted sockets whose first byte (which protocol) has not come yet. */
+  private readonly sniffing = new Set<Socket>();
 
   constructor(private readonly options: ControlServerOptions) {
     const limits: ConnectionLimits = {
@@ -86,7 +104,8 @@ export class ControlServer {
 
   /** Connections with a request being answered or on its way in (a re-exec waits a little for them). */
   get busyConnections(): number {
-    let n = 0;
+    // A connection whose first byte is not read yet has a request (or the handshake) on its way.
+    let n = this.sniffing.size + (this.options.dbus?.busy?.() ?? 0);
     for (const c of this.conns) if (c.busy) n++;
     return n;
   }
@@ -151,6 +170,44 @@ export class ControlServer {
       return;
     }
     verdict.evict?.evict();
+    const dbus = this.options.dbus;
+    if (dbus === undefined) {
+      this.serveJson(socket, cred, privileged);
+      return;
+    }
+    // Which protocol: the first byte says (NUL: D-Bus; anything else: ours). Counted meanwhile.
+    const held: Admitted = { uid, privileged, evict: () => socket.destroy() };
+    this.admission.add(held);
+    this.sniffing.add(socket);
+    // Silent for the whole handshake time: the JSON protocol's timeout error (a D-Bus client never stays silent).
+    const timer = setTimeout(() => {
+      socket.end(encodeLine({ type: 'error', id: null, code: 'timeout', message: `no handshake within ${this.cfg.stallTimeoutMs} ms` }));
+      setTimeout(() => socket.destroy(), 1000).unref();
+    }, this.cfg.stallTimeoutMs);
+    timer.unref();
+    const gone = (): void => {
+      clearTimeout(timer);
+      this.sniffing.delete(socket);
+      this.admission.remove(held);
+    };
+    socket.once('close', gone);
+    socket.on('error', () => undefined);
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      socket.off('close', gone);
+      gone();
+      if (first[0] === 0) {
+        this.admission.add(held);
+        dbus.accept(socket, cred?.uid, first, () => this.admission.remove(held));
+      } else {
+        socket.unshift(first);
+        this.serveJson(socket, cred, privileged);
+      }
+      socket.resume();
+    });
+  }
+
+  private serveJson(socket: Socket, cred: PeerCred | undefined, privileged: boolean): void {
     const conn = new Connection(socket, cred, privileged, this.cfg, this.host);
     this.conns.add(conn);
     this.admission.add(conn);

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadConfDirs, watchConfDirs, type ConfChange, type ConfWatcher, type LoadResult } from '../config/sources.ts';
 import { ControlServer } from '../control/server.ts';
+import { DbusBinding } from './dbusBinding.ts';
 import type { DaemonHooks } from '../control/hooks.ts';
 import { SysvServices } from './sysvServices.ts';
 import { Engine, type EngineDeps } from '../job/engine.ts';
@@ -106,6 +107,8 @@ export class Daemon {
   /** Each job instance's cgroup (DESIGN §3.5), once the daemon could make them. */
   private readonly cgroups: JobCgroups;
   private server: ControlServer | undefined;
+  /** Upstart's D-Bus API (docs/dbus.md), unless --no-dbus. */
+  private dbus: DbusBinding | undefined;
   /** $NOTIFY_SOCKET: READY=1 from a job's process emits `ready JOB=… INSTANCE=…`. */
   private notify: NotifyListener | undefined;
   /** The last STATUS= of each live instance (job\0instance), forgotten when the instance is. */
@@ -385,19 +388,37 @@ export class Daemon {
   private async listen(adoptFd: number | undefined): Promise<void> {
     const { ctx } = this;
     mkdirSync(dirname(ctx.paths.socket), { recursive: true, mode: 0o755 });
-    this.server = new ControlServer({
-      path: ctx.paths.socket,
+    const mode = ctx.options.mode === 'system' ? 'system' : 'session';
+    const hooks = this.hooks();
+    this.dbus = ctx.options.noDbus ? undefined : new DbusBinding({
       engine: this.engine,
-      hooks: this.hooks(),
-      mode: ctx.options.mode === 'system' ? 'system' : 'session',
+      hooks,
+      mode,
+      ownerUid: ctx.uid,
+      uid: ctx.uid,
+      env: ctx.env,
+      ...(ctx.options.dbusAddress !== undefined ? { address: ctx.options.dbusAddress } : {}),
+      ...(ctx.options.dbusSessionBus ? { joinBus: 'session' as const } : mode === 'system' ? { joinBus: 'system' as const } : {}),
+      log: (level, msg) => this.log.log(level, msg),
+    });
+    const control = {
+      engine: this.engine,
+      hooks,
+      mode,
       ownerUid: ctx.uid,
       // A session's socket is its owner's alone unless --socket-mode opens it; the system's is open (reads are public).
       socketMode: ctx.options.socketMode ?? (ctx.options.mode === 'system' ? 0o666 : 0o600),
       peerCred: native.peerCred,
-      log: (level, msg) => this.log.log(level, msg),
+      log: (level: 'debug' | 'warn' | 'error', msg: string) => this.log.log(level, msg),
+    } as const;
+    this.server = new ControlServer({
+      ...control,
+      path: ctx.paths.socket,
       ...(adoptFd === undefined ? {} : { adoptFd }),
+      ...(this.dbus === undefined ? {} : { dbus: this.dbus.service }),
     });
     await this.server.listen();
+    await this.dbus?.start(control);
   }
 
   private writeSessionFile(): void {
@@ -438,6 +459,7 @@ export class Daemon {
     for (const spec of this.engine.classes()) {
       if (!seen.has(spec.name)) this.engine.removeClass(spec.name);
     }
+    this.dbus?.service.classesChanged();
   }
 
   private addClass(spec: JobClassSpec): void {
@@ -458,6 +480,7 @@ export class Daemon {
       this.log.info(`removed job ${name}`);
       this.engine.removeClass(name);
     }
+    this.dbus?.service.classesChanged();
   }
 
   private hooks(): DaemonHooks {
@@ -471,9 +494,12 @@ export class Daemon {
       notifyAddress: (kind, address) => {
         // init(8): the D-Bus address is a session init's business.
         if (kind === 'dbus' && this.ctx.options.mode !== 'user') throw new EngineError('denied', 'notify-dbus-address is only permitted in a session init');
-        const what = kind === 'dbus' ? 'D-Bus address' : 'cgroup manager address';
-        const why = kind === 'dbus' ? 'there is no D-Bus adapter yet' : 'job cgroups are made by the daemon itself (cgroup v2)';
-        this.log.info(`${what} ${address} noted; nothing connects to it: ${why}`);
+        if (kind === 'dbus') {
+          if (this.dbus === undefined) this.log.info(`D-Bus address ${address} noted; not joined: --no-dbus`);
+          else void this.dbus.connect(address);
+          return;
+        }
+        this.log.info(`cgroup manager address ${address} noted; nothing connects to it: job cgroups are made by the daemon itself (cgroup v2)`);
       },
       getLogPriority: () => this.log.getPriority(),
       setLogPriority: (p) => this.log.setPriority(p),
@@ -573,6 +599,10 @@ export class Daemon {
         this.log.info(`${signal}: re-executing`);
         this.reexec.request().catch((err: Error) => this.log.error(`${signal}: ${err.message}`));
         return;
+      case 'reconnect-bus':
+        if (this.dbus === undefined) this.log.info(`${signal}: not joining the system bus: --no-dbus`);
+        else void this.dbus.join('system');
+        return;
       case 'ignore':
         if (action.why !== undefined) this.log.warn(`${signal}: ${action.why}; ignoring`);
         return;
@@ -669,6 +699,7 @@ export class Daemon {
     this.watcher?.close();
     if (this.sessionFile) removeSessionFile(this.sessionFile);
     await this.server?.close();
+    await this.dbus?.close();
     this.notify?.close();
     this.readiness.close();
     await this.jobLogger.close();

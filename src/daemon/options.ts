@@ -39,9 +39,14 @@ export interface DaemonOptions {
   /** --utmp / --wtmp: where runlevel records go (default: /var/run/utmp, /var/log/wtmp, only as a machine's PID 1). */
   utmp?: string;
   wtmp?: string;
-  /** --no-dbus: the daemon makes no D-Bus connection (init(8)); read by the D-Bus bridge. */
+  /** --no-dbus: no D-Bus on the control socket, no private D-Bus address, no bus (init(8); docs/dbus.md). */
   noDbus: boolean;
-  /** --session: the D-Bus bridge uses the session bus, not the system bus (init(8): for testing). */
+  /**
+   * --dbus-address=ADDR: Upstart's private D-Bus address, served besides the control socket; default
+   * unix:abstract=/com/ubuntu/upstart in system mode, none in session mode; `none` for none.
+   */
+  dbusAddress?: string;
+  /** --session: join the D-Bus session bus ($DBUS_SESSION_BUS_ADDRESS) and own com.ubuntu.Upstart there (init(8): for testing). */
   dbusSessionBus: boolean;
   /** --no-sessions: no chroot sessions (init(8)). upstart-ts never runs jobs in chroot sessions: always true in effect. */
   noSessions: boolean;
@@ -63,12 +68,13 @@ const CONSOLE_MODES: readonly ConsoleMode[] = ['none', 'log', 'output', 'owner']
 const VALUED = new Set([
   '--confdir', '--prepend-confdir', '--append-confdir', '--logdir', '--socket', '--socket-mode',
   '--default-console', '--startup-event', '--exit-with', '--shutdown-timeout', '--state-fd', '--utmp', '--wtmp',
+  '--dbus-address',
 ]);
 
 /**
  * Parses argv. `isPid1` selects system mode unless --user is given (as init(8): PID 1 is
- * the system init). --no-dbus, --session and --no-sessions are init(8)'s: kept in the options for
- * the D-Bus bridge; chroot sessions do not exist here, so --no-sessions changes nothing (docs/decisions.md).
+ * the system init). --no-dbus and --session are init(8)'s (docs/dbus.md); chroot sessions do not
+ * exist here, so --no-sessions changes nothing (docs/decisions.md).
  */
 export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): DaemonOptions {
   const o: DaemonOptions = {
@@ -163,6 +169,12 @@ export function parseDaemonOptions(argv: readonly string[], isPid1: boolean): Da
       case '--no-dbus': o.noDbus = true; break;
       case '--session': o.dbusSessionBus = true; break;
       case '--no-sessions': o.noSessions = true; break;
+      case '--dbus-address':
+        if (value !== 'none' && !/^unix:(path|abstract)=./.test(value!)) {
+          throw new UsageError(`--dbus-address: expected unix:path=PATH, unix:abstract=NAME or none, found '${value}'`);
+        }
+        o.dbusAddress = value!;
+        break;
       default:
         // The kernel passes its own words (e.g. `single`, `splash`) to PID 1: ignore them there.
         if (isPid1 && !arg.startsWith('-')) break;
@@ -204,8 +216,10 @@ Options:
                               UPSTART_EXIT_WITH=JOB[,JOB...]
       --no-output-prefix      container mode: copy job output to stdout without 'JOB | '
       --shutdown-timeout=SECS stop waiting for jobs this long into a shutdown (default 90)
-      --no-dbus               make no D-Bus connection (initctl uses the control socket)
-      --session               the D-Bus bridge uses the session bus (init(8): for testing)
+      --no-dbus               no D-Bus: not on the control socket, no private address, no bus
+      --dbus-address=ADDR     also serve Upstart's D-Bus API at ADDR (unix:path=P, unix:abstract=N,
+                              none; default unix:abstract=/com/ubuntu/upstart with --system)
+      --session               own com.ubuntu.Upstart on the D-Bus session bus too (for testing)
       --no-sessions           no chroot sessions (upstart-ts has none: accepted)
       --utmp=FILE, --wtmp=FILE  write runlevel records there (default, as a machine's
                               PID 1: /var/run/utmp and /var/log/wtmp)

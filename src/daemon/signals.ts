@@ -26,6 +26,8 @@ export type SignalAction =
   | { do: 'shutdown'; event?: string; secondForces?: boolean }
   /** Stateful re-exec (as `initctl reexec`). */
   | { do: 'reexec' }
+  /** init(8): join the D-Bus system bus (again), as Upstart's dbus job asks once the bus runs (docs/dbus.md). */
+  | { do: 'reconnect-bus' }
   /** Nothing; `why`, if given, is logged as a warning. */
   | { do: 'ignore'; why?: string };
 
@@ -65,6 +67,7 @@ export const SIGNAL_TABLE: readonly SignalRow[] = [
   // Not PID 1, or PID 1 of a container (docker stop).
   { signal: 'SIGTERM', mode: 'system', action: { do: 'shutdown' } },
   { signal: 'SIGPIPE', action: ignore },
+  { signal: 'SIGUSR1', mode: 'system', action: { do: 'reconnect-bus' } },
   { signal: 'SIGUSR1', action: ignore },
 ];
 

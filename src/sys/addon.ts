@@ -47,6 +47,7 @@ export interface NativeAddon {
   listenSocket(family: 'inet' | 'inet6' | 'unix', address: string, port: number, backlog: number): number;
   watchReadable(fd: number, cb: (error: boolean) => void): FdWatch;
   sendDgram(path: string, data: Buffer, fds: number[]): void;
+  unixStream(path: string, listen: boolean): number;
   pumpStart(master: number, cb: (ev: PumpEvent) => void): PumpHandle;
   pumpSetFile(h: PumpHandle, fd: number, path: string): void;
   pumpClearFile(h: PumpHandle): void;

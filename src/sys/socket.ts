@@ -61,3 +61,14 @@ export function sendDgram(path: string, data: Buffer, fds: number[] = []): void 
   if (typeof path !== 'string' || path === '') fail('path must be a non-empty string');
   addon.sendDgram(path, data, fds.map((f) => fd(f)));
 }
+
+/**
+ * An AF_UNIX stream socket's fd, listening at `path` or connected to it ('@name': an abstract name of
+ * exactly that length, as C programs mean unix:abstract=name; Node's own pads it to 108 bytes).
+ * Hand it to net (`server.listen({ fd })`, `new Socket({ fd })`).
+ */
+export function unixStream(path: string, listen: boolean): number {
+  if (typeof path !== 'string' || path.length === 0) fail('path must be a non-empty string');
+  if (typeof listen !== 'boolean') fail('listen must be a boolean');
+  return addon.unixStream(path, listen);
+}

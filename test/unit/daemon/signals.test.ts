@@ -9,6 +9,7 @@ const emit = (event: string): SignalAction => ({ do: 'emit', event });
 const sessionEnd: SignalAction = { do: 'shutdown', event: 'session-end' };
 const shutdown: SignalAction = { do: 'shutdown' };
 const reexec: SignalAction = { do: 'reexec' };
+const reconnect: SignalAction = { do: 'reconnect-bus' };
 const none = undefined;
 const containerInt: SignalAction = { do: 'shutdown', secondForces: true };
 
@@ -30,7 +31,7 @@ const EXPECTED: Record<HandledSignal, Array<SignalAction | undefined>> = {
   SIGWINCH: [emit('keyboard-request'), emit('keyboard-request'), emit('keyboard-request'), emit('keyboard-request'), emit('keyboard-request'), emit('keyboard-request')],
   SIGPWR: [emit('power-status-changed'), emit('power-status-changed'), emit('power-status-changed'), emit('power-status-changed'), emit('power-status-changed'), emit('power-status-changed')],
   SIGPIPE: [ignore, ignore, ignore, ignore, ignore, ignore],
-  SIGUSR1: [ignore, ignore, ignore, ignore, ignore, ignore],
+  SIGUSR1: [reconnect, reconnect, reconnect, ignore, ignore, reconnect],
 };
 
 for (const signal of HANDLED_SIGNALS) {

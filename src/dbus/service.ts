@@ -1,0 +1,134 @@
+// The daemon's D-Bus side: private-socket peers and bus connections served by one object tree, signals fanned out to all.
+import type { Socket } from 'node:net';
+import type { DaemonHooks } from '../control/hooks.ts';
+import type { EngineApi } from '../model/engineApi.ts';
+import { isPrivileged, type AuthContext } from './caller.ts';
+import { BUS_NAME, BUS_PATH, connectBus, type BusConnection } from './busClient.ts';
+import { DBUS_ERROR, DbusFault } from './errors.ts';
+import { MessageType, type Message } from './message.ts';
+import { UpstartObjects } from './objects.ts';
+import { DbusPeer, PRIVILEGED_LIMITS, signalFrame, STRANGER_LIMITS } from './peer.ts';
+import { SignalSource, type OutSignal } from './signals.ts';
+
+/** The well-known name Upstart owns on a bus. */
+export const UPSTART_BUS_NAME = 'com.ubuntu.Upstart';
+
+export interface DbusServiceOptions extends AuthContext {
+  engine: EngineApi;
+  hooks: DaemonHooks;
+  /** Our own uid, to authenticate to a bus. */
+  uid: number;
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+}
+
+export class DbusService {
+  private readonly objects: UpstartObjects;
+  private readonly peers = new Set<DbusPeer>();
+  private readonly source: SignalSource;
+  private readonly unsubscribe: () => void;
+  private bus: { address: string; conn: BusConnection } | undefined;
+
+  constructor(private readonly o: DbusServiceOptions) {
+    this.objects = new UpstartObjects(o);
+    this.source = new SignalSource((s) => this.fanOut(s), o.engine.classes().map((c) => c.name), () => this.peers.size > 0 || this.bus !== undefined);
+    this.unsubscribe = o.engine.subscribe((e) => this.source.entry(e));
+  }
+
+  /** Private-socket connections with a call being answered. */
+  busy(): number {
+    let n = 0;
+    for (const p of this.peers) if (p.busy) n++;
+    return n;
+  }
+
+  get peerCount(): number {
+    return this.peers.size;
+  }
+
+  /** Takes a connection whose first byte was NUL (a D-Bus client) from the control listener. */
+  accept(socket: Socket, uid: number | undefined, first: Buffer, onClose: () => void): DbusPeer {
+    const privileged = isPrivileged({ uid }, this.o);
+    const peer: DbusPeer = new DbusPeer(socket, {
+      objects: this.objects,
+      uid,
+      limits: privileged ? PRIVILEGED_LIMITS : STRANGER_LIMITS,
+      initial: first,
+      ...(this.o.log !== undefined ? { log: this.o.log } : {}),
+      onClose: () => {
+        this.peers.delete(peer);
+        onClose();
+      },
+    });
+    this.peers.add(peer);
+    return peer;
+  }
+
+  /** The job classes changed (a load or a conf-dir change): JobAdded / JobRemoved. */
+  classesChanged(): void {
+    this.source.classesChanged(this.o.engine.classes().map((c) => c.name));
+  }
+
+  private fanOut(s: OutSignal): void {
+    if (this.peers.size > 0) {
+      const frame = signalFrame(s);
+      for (const p of this.peers) p.signal(frame);
+    }
+    const bus = this.bus?.conn.stream;
+    if (bus !== undefined && !bus.isClosed) bus.send({ type: MessageType.Signal, flags: 1, ...s });
+  }
+
+  /**
+   * Connects to a message bus and owns com.ubuntu.Upstart there (notify-dbus-address, or the system
+   * bus); calls from the bus are authorised by the uid the bus says each sender has. Replaces any bus
+   * connection there was. Rejects when the bus cannot be reached or the name is taken.
+   */
+  async connectBus(address: string): Promise<void> {
+    this.disconnectBus();
+    // Messages may come before connectBus resolves (NameAcquired follows Hello's reply at once).
+    const ref: { conn?: BusConnection } = {};
+    const conn = await connectBus(address, this.o.uid, (m) => { if (ref.conn !== undefined) this.onBusMessage(ref.conn, m); }, (why) => {
+      if (this.bus !== undefined && this.bus.conn === ref.conn) this.bus = undefined;
+      this.o.log?.('warn', `dbus: lost the bus ${address}${why ? `: ${why}` : ''}`);
+    });
+    ref.conn = conn;
+    // RequestName flags: DO_NOT_QUEUE (4). Replies: 1 primary owner, 4 already owner; others: taken.
+    const [reply] = await conn.stream.call({ destination: BUS_NAME, path: BUS_PATH, interface: BUS_NAME, member: 'RequestName', signature: 'su', body: [UPSTART_BUS_NAME, 4] });
+    if (reply !== 1 && reply !== 4) {
+      conn.stream.close(undefined);
+      throw new Error(`${UPSTART_BUS_NAME} is owned by another connection on ${address}`);
+    }
+    this.bus = { address, conn };
+    this.o.log?.('info', `dbus: ${UPSTART_BUS_NAME} on the bus ${address} (as ${conn.name})`);
+  }
+
+  disconnectBus(): void {
+    const b = this.bus;
+    this.bus = undefined;
+    b?.conn.stream.close(undefined);
+  }
+
+  get busAddress(): string | undefined {
+    return this.bus?.address;
+  }
+
+  private onBusMessage(conn: BusConnection, m: Message): void {
+    if (m.type !== MessageType.MethodCall || m.sender === undefined) return;
+    const stream = conn.stream;
+    void (async () => {
+      try {
+        const [uid] = await stream.call({ destination: BUS_NAME, path: BUS_PATH, interface: BUS_NAME, member: 'GetConnectionUnixUser', signature: 's', body: [m.sender!] });
+        const out = await this.objects.call({ path: m.path!, ...(m.interface !== undefined ? { interface: m.interface } : {}), member: m.member!, signature: m.signature, body: m.body }, { uid: uid as number });
+        stream.reply(m, out.signature, out.body);
+      } catch (err) {
+        const f = err instanceof DbusFault ? err : new DbusFault(DBUS_ERROR.failed, (err as Error).message);
+        stream.replyError(m, f.errorName, f.message);
+      }
+    })();
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.disconnectBus();
+    for (const p of [...this.peers]) p.close();
+  }
+}

@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'native/build/**', 'node_modules/**', 'bench/out/**', '.tmp/**'] },
+  { ignores: ['dist/**', 'native/build/**', 'node_modules/**', 'bench/out/**', '.tmp/**', 'docs/.vitepress/dist/**', 'docs/.vitepress/cache/**', 'test-artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

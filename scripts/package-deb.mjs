@@ -106,6 +106,17 @@ function docs(stage, name) {
   chmodSync(join(doc, 'changelog.gz'), 0o644);
 }
 
+/** man/PAGE (made by `npm run generate` from the site's pages) into /usr/share/man/manN/PAGE.gz, as Debian policy asks. */
+function manPages(stage, pages) {
+  for (const page of pages) {
+    const section = page.slice(page.lastIndexOf('.') + 1);
+    const dest = join(stage, 'usr', 'share', 'man', `man${section}`, `${page}.gz`);
+    mkdirSync(dirname(dest), { recursive: true });
+    writeFileSync(dest, gzipSync(readFileSync(join(root, 'man', page)), { level: 9 }));
+    chmodSync(dest, 0o644);
+  }
+}
+
 /** upstart-ts: everything under /usr/lib/upstart-ts, with the commands linked into /usr/sbin and /usr/bin. */
 function stageMain(stage, node) {
   const lib = join(stage, 'usr', 'lib', 'upstart-ts');
@@ -141,6 +152,7 @@ function stageMain(stage, node) {
   // The system init's log directory (job logs and the event journal), as Upstart's package had it.
   mkdirSync(join(stage, 'var', 'log', 'upstart'), { recursive: true, mode: 0o755 });
   docs(stage, 'upstart-ts');
+  manPages(stage, ['init.5', 'upstart.8', 'initctl.8', 'init-checkconf.8', 'upstart-events.7']);
   writeFile(join(stage, 'usr', 'share', 'lintian', 'overrides', 'upstart-ts'), readFileSync(join(templates, 'upstart-ts.lintian-overrides'), 'utf8'));
 }
 
@@ -161,6 +173,8 @@ function stageInit(stage) {
   for (const job of jobs) writeFile(join(stage, 'etc', 'init', job), readFileSync(join(templates, 'init', job), 'utf8'));
   writeFile(join(stage, 'DEBIAN', 'conffiles'), `${jobs.map((f) => `/etc/init/${f}`).join('\n')}\n`);
   docs(stage, 'upstart-ts-init');
+  // init(8) is upstart(8), as the package that owns /sbin/init (systemd-sysv's init.8 goes with it).
+  link(join(stage, 'usr', 'share', 'man', 'man8', 'init.8.gz'), 'upstart.8.gz');
   writeFile(join(stage, 'usr', 'share', 'lintian', 'overrides', 'upstart-ts-init'), readFileSync(join(templates, 'upstart-ts-init.lintian-overrides'), 'utf8'));
 }
 

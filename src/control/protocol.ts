@@ -3,7 +3,7 @@ import type { EngineErrorCode, InstanceStatus, JournalEntry, WhyReport } from '.
 import type { SysvRunResult, SysvStatus } from '../model/sysv.ts';
 import type { OutputStats } from '../log/port.ts';
 import type { JobGraph } from './commands/graph.ts';
-import type { Timeline } from './commands/plot.ts';
+import type { Plot } from './commands/plot.ts';
 import type { JobProblems } from './commands/reachability.ts';
 import type { CgroupStats } from './hooks.ts';
 import type { ActionResult } from '../model/actions.ts';
@@ -109,8 +109,8 @@ export type ConfigRequest =
   | { type: 'check-config'; id: number; job?: string; ignoreEvents: string[]; warn: boolean }
   /** What starts and stops what; `only`: just those jobs' conditions. */
   | { type: 'graph'; id: number; only?: string[] }
-  /** The job timeline built from the journal (no environments in it). */
-  | { type: 'plot'; id: number }
+  /** The job timeline built from the journal (no environments in it); since/until: ms on init's clock. */
+  | { type: 'plot'; id: number; since?: number; until?: number }
   | { type: 'reload-configuration'; id: number }
   /** reload-configuration --dry-run [--from DIR]: the classes a reload would add, change and remove (docs/actions.md). */
   | { type: 'reload-dry-run'; id: number; from?: string };
@@ -212,7 +212,7 @@ export interface ResultMap {
   'show-config': ConfigSummary[];
   'check-config': JobProblems[];
   graph: JobGraph;
-  plot: Timeline;
+  plot: Plot;
   'reload-configuration': null;
   version: string;
   'get-log-priority': string;

@@ -24,7 +24,7 @@ syn match upstartVariable /\$\w\+/
 syn match upstartVariable /\${\w\+}/
 syn match upstartNumber /\<\d\+\>/
 
-syn keyword upstartStanza exec pre-start post-start pre-stop post-stop start stop manual emits env export import tmpfiles task debug instance description author version usage chroot chdir setuid setgid respawn normal console umask nice oom limit kill reload apparmor cgroup expect ready watchdog notification
+syn keyword upstartStanza exec pre-start post-start pre-stop post-stop action start stop manual emits env export import tmpfiles task debug instance description author version usage chroot chdir setuid setgid respawn normal console umask nice oom limit kill reload apparmor cgroup expect ready watchdog notification
 syn keyword upstartOption on and or exit timeout signal limit score never log output owner none fork daemon stop load unload unlimited notify ready
 syn keyword upstartEvent startup runlevel starting started stopping stopped filesystem local-filesystems remote-filesystems
 syn keyword upstartEvent virtual-filesystems mounting mounted socket file net-device-up net-device-down control-alt-delete

@@ -1,7 +1,10 @@
 // initctl plot: the boot (or any stretch) as an SVG timeline from the event journal, like systemd-analyze plot.
 import type { JournalEntry } from '../../model/engineApi.ts';
+import { UsageError } from './argv.ts';
 import { command, json, needArgs, type CommandSpec } from './context.ts';
-import { instanceKey, instanceLabel } from '../../model/instanceRef.ts';
+import { instanceKey } from '../../model/instanceRef.ts';
+import { chooseWindow, startCauses, type Cause, type Window } from './plotLayout.ts';
+import { renderPlot } from './plotSvg.ts';
 
 /** One stretch of a job instance's life: starting…running, running…stopping, stopping…waiting. */
 export interface Span {
@@ -57,57 +60,50 @@ export function timeline(entries: JournalEntry[]): Timeline {
   return { end, rows: [...rows.values()], events };
 }
 
-const STEPS_MS = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 30_000, 60_000, 120_000, 300_000];
-const COLOUR = { starting: '#e8a09a', running: '#8cc98c', stopping: '#e9cf82' } as const;
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** The timeline as a standalone SVG over the window the data (or --since/--until) chooses (src/control/commands/plotSvg.ts). */
+export function toSvg(tl: Timeline, entries: readonly JournalEntry[] = [], window: Window = chooseWindow(entries)): string {
+  const w = entries.length > 0 ? window : { from: 0, to: Math.max(100, tl.end), why: 'the whole journal' };
+  return renderPlot({ ...tl, window: w, causes: startCauses(entries) });
+}
 
-/** The timeline as a standalone SVG: a row per job instance, a scale in seconds, the other events as ticks. */
-export function toSvg(tl: Timeline): string {
-  const rowH = 16;
-  const top = 40;
-  const left = 10;
-  // The whole stretch across about 1,200 px, a grid line at a round step (at most 20 of them).
-  const span = Math.max(100, tl.end);
-  const pxPerMs = 1200 / span;
-  const step = STEPS_MS.find((ms) => span / ms <= 20) ?? 600_000;
-  const x = (t: number): number => left + t * pxPerMs;
-  const width = Math.ceil(x(span) + 250);
-  const height = top + tl.rows.length * rowH + 20;
-  const o: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="10">`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-  ];
-  for (let t = 0; t <= span; t += step) {
-    const at = x(t).toFixed(1);
-    o.push(`<line x1="${at}" y1="${top - 12}" x2="${at}" y2="${height - 20}" stroke="#dddddd"/>`);
-    o.push(`<text x="${(x(t) + 2).toFixed(1)}" y="${top - 14}" fill="#666666">${+(t / 1000).toFixed(3)}s</text>`);
-  }
-  for (const ev of tl.events) {
-    o.push(`<line x1="${x(ev.t).toFixed(1)}" y1="4" x2="${x(ev.t).toFixed(1)}" y2="${top - 16}" stroke="#3060c0"><title>${esc(ev.name)} at ${(ev.t / 1000).toFixed(3)}s</title></line>`);
-  }
-  tl.rows.forEach((r, i) => {
-    const y = top + i * rowH;
-    const label = instanceLabel(r.job, r.instance);
-    for (const sp of r.spans) {
-      const w = Math.max(1, x(sp.to ?? tl.end) - x(sp.from));
-      o.push(`<rect x="${x(sp.from).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${rowH - 3}" fill="${COLOUR[sp.phase]}"><title>${esc(label)} ${sp.phase} ${(sp.from / 1000).toFixed(3)}s${sp.to !== undefined ? `–${(sp.to / 1000).toFixed(3)}s` : ''}</title></rect>`);
-    }
-    const at = r.spans[0] !== undefined ? x(r.spans[0].from) : left;
-    o.push(`<text x="${(at + 3).toFixed(1)}" y="${y + rowH - 6}">${esc(label)}</text>`);
-  });
-  o.push('</svg>');
-  return `${o.join('\n')}\n`;
+/** --since / --until: seconds since init started (fractions allowed), as ms; a usage error otherwise. */
+function seconds(v: string | true | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`--${name}: expected seconds since init started, such as 2 or 0.5, found '${String(v)}'`);
+  return Number(v) * 1000;
+}
+
+/** What the daemon answers to `plot`: the timeline, its window, and the event that started each row (keyed by instanceKey). */
+export interface Plot extends Timeline {
+  window: Window;
+  causes: Record<string, Cause>;
+}
+
+/** The daemon's side of `plot`: everything the drawing needs from the journal, and no environment. */
+export function plotOf(entries: readonly JournalEntry[], since?: number, until?: number): Plot {
+  const tl = timeline([...entries]);
+  const window = entries.length > 0 ? chooseWindow(entries, since, until) : { from: 0, to: Math.max(100, tl.end), why: 'the whole journal' };
+  return { ...tl, window, causes: Object.fromEntries(startCauses(entries)) };
 }
 
 export const plotCommands: Record<string, CommandSpec> = {
   plot: command({
-    summary: 'Draw the job timeline from the event journal as SVG (initctl plot > boot.svg); --json for the spans.',
-    usage: '',
+    summary: 'Draw the boot (or --since/--until) as an SVG timeline from the event journal (initctl plot > boot.svg); --json for the spans.',
+    usage: '[--since=SECONDS] [--until=SECONDS]',
+    options: [
+      { key: 'since', long: 'since', takesArg: true },
+      { key: 'until', long: 'until', takesArg: true },
+    ],
     requests: ['plot'],
     parse: (inv) => {
       needArgs(inv, 0, 0, '');
-      return { type: 'plot' };
+      const since = seconds(inv.opts.since, 'since');
+      const until = seconds(inv.opts.until, 'until');
+      if (since !== undefined && until !== undefined && until <= since) throw new UsageError('--until must be later than --since');
+      return { type: 'plot', ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) };
     },
-    format: (tl, inv) => (inv.json ? json(tl) : toSvg(tl)),
+    format: (p, inv) => inv.json
+      ? json({ ...p, causes: Object.fromEntries(Object.entries(p.causes).map(([k, c]) => [k.replace('\0', ' '), c])) })
+      : renderPlot({ ...p, causes: new Map(Object.entries(p.causes)) }),
   }),
 };

@@ -4,7 +4,7 @@ import type { JobClassSpec } from '../../model/jobClass.ts';
 import { actionNames } from '../../model/actions.ts';
 import { formatCondition, formatOperands } from '../../config/conditionText.ts';
 import { jobGraph } from '../commands/graph.ts';
-import { timeline } from '../commands/plot.ts';
+import { plotOf } from '../commands/plot.ts';
 import { checkConfig } from '../commands/reachability.ts';
 import type { ConfigRequest, ConfigSummary } from '../protocol.ts';
 import type { HandlerTable } from './context.ts';
@@ -40,7 +40,7 @@ export const configHandlers: HandlerTable<ConfigRequest['type']> = {
   'show-config': (r, ctx) => selected(ctx.engine, r.job).map((s) => summarise(s, r.enumerate === true)),
   'check-config': (r, ctx) => checkConfig(ctx.engine.classes(), selected(ctx.engine, r.job), { ignoreEvents: r.ignoreEvents, warn: r.warn }),
   graph: (r, ctx) => jobGraph(ctx.engine.classes(), r.only === undefined ? undefined : new Set(r.only)),
-  plot: (_r, ctx) => timeline(ctx.hooks.journal()),
+  plot: (r, ctx) => plotOf(ctx.hooks.journal(), r.since, r.until),
   'reload-configuration': async (_r, ctx) => {
     await ctx.hooks.reloadConfiguration();
     return null;

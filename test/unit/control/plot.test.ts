@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JournalEntry } from '../../../src/model/engineApi.ts';
 import { timeline, toSvg } from '../../../src/control/commands/plot.ts';
+import { chooseWindow, startCauses } from '../../../src/control/commands/plotLayout.ts';
 import { runCommand } from '../../../src/control/commands/index.ts';
 import { FakeEngine, FakeHooks } from './fakeEngine.ts';
 
@@ -30,11 +31,13 @@ test('spans per instance, in first-seen order; lifecycle events are not ticks; a
 });
 
 test('SVG: one rect per span, labels escaped, a scale in round steps; initctl plot prints it, --json the spans', async () => {
-  const svg = toSvg(timeline([...journal, st(1601, 'a<b', 'starting')]));
+  const entries = [...journal, st(1601, 'a<b', 'starting')];
+  const svg = toSvg(timeline(entries), entries);
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" /);
   assert.match(svg, /<\/svg>\n$/);
-  assert.equal((svg.match(/<rect x=/g) ?? []).length, 7);
-  assert.ok(svg.includes('>a&lt;b</text>') && svg.includes('>tty (tty1)</text>') && svg.includes('>1.5s</text>'), svg);
+  assert.equal((svg.match(/<rect class="bar /g) ?? []).length, 7);
+  assert.ok(svg.includes('>a&lt;b</text>') && svg.includes('>tty (tty1)</text>') && svg.includes('>1.4s</text>'), svg);
+  assert.match(svg, /<g class="legend">/);
   const e = new FakeEngine();
   const hooks = new FakeHooks();
   hooks.past.splice(0, hooks.past.length, ...journal);
@@ -47,4 +50,31 @@ test('SVG: one rect per span, labels escaped, a scale in round steps; initctl pl
   }
   assert.match(outs[0]!, /^<svg /);
   assert.equal((JSON.parse(outs[1]!) as { rows: unknown[] }).rows.length, 3);
+});
+
+test('the window is the boot: until every job has settled and nothing changes for a while; --since/--until replace it', () => {
+  const boot: JournalEntry[] = [
+    ev(100, 'startup'), st(101, 'a', 'waiting'), st(102, 'a', 'starting'), st(150, 'a', 'running'),
+    st(151, 'b', 'waiting'), st(152, 'b', 'starting'), st(400, 'b', 'running'),
+    // Eleven minutes later, someone restarts a: not the boot.
+    st(660_000, 'a', 'stopping', '', 'stop'), st(660_010, 'a', 'waiting', '', 'stop'),
+  ];
+  assert.deepEqual(chooseWindow(boot), { from: 100, to: 400, why: 'the boot: until every job had settled' });
+  assert.equal(chooseWindow(boot, 650_000).to, 660_010);
+  assert.deepEqual([chooseWindow(boot, undefined, 200).from, chooseWindow(boot, undefined, 200).to], [100, 200]);
+  // A job that never settles: the whole journal.
+  assert.equal(chooseWindow([ev(0, 'startup'), st(5, 'c', 'starting'), st(9000, 'c', 'pre-start')]).to, 9000);
+});
+
+test('the event that started each instance: the event being handled, not a later manual start', () => {
+  const j: JournalEntry[] = [
+    ev(10, 'startup'), st(11, 'a', 'waiting'), st(12, 'a', 'starting'),
+    { t: 13, wall: 0, kind: 'event', name: 'started', env: ['JOB=a', 'INSTANCE='] }, st(14, 'b', 'waiting'), st(15, 'b', 'starting', 'x'),
+    { t: 20, wall: 0, kind: 'spawn', job: 'b', instance: '', process: 'main', pid: 5 },
+    st(5000, 'c', 'waiting'),
+  ];
+  const c = startCauses(j);
+  assert.deepEqual(c.get('a\0'), { t: 10, name: 'startup' });
+  assert.deepEqual(c.get('b\0'), { t: 13, name: 'started a', fromKey: 'a\0' });
+  assert.equal(c.has('c\0'), false);
 });

@@ -31,6 +31,7 @@ export default defineConfig({
           { text: 'A machine\'s init', link: '/machine' },
           { text: 'SysV init scripts', link: '/sysv' },
           { text: 'Debian packages', link: '/debian' },
+          { text: 'Upgrading init in place', link: '/reexec' },
         ],
       },
       {

@@ -32,6 +32,9 @@ export default defineConfig({
           { text: 'SysV init scripts', link: '/sysv' },
           { text: 'Debian packages', link: '/debian' },
           { text: 'Upgrading init in place', link: '/reexec' },
+          { text: 'Readiness and the watchdog', link: '/readiness' },
+          { text: 'The socket bridge', link: '/socket-bridge' },
+          { text: 'The netlink bridge', link: '/netlink-bridge' },
         ],
       },
       {

@@ -31,6 +31,7 @@ export default defineConfig({
           { text: 'A machine\'s init', link: '/machine' },
           { text: 'SysV init scripts', link: '/sysv' },
           { text: 'Debian packages', link: '/debian' },
+          { text: 'Custom actions', link: '/actions' },
           { text: 'Upgrading init in place', link: '/reexec' },
           { text: 'Readiness and the watchdog', link: '/readiness' },
           { text: 'The socket bridge', link: '/socket-bridge' },

@@ -116,7 +116,7 @@ _upstart() {
     --socket|--utmp|--wtmp) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --default-console) COMPREPLY=($(compgen -W 'none log output owner' -- "$cur")); return ;;
   esac
-  COMPREPLY=($(compgen -W '--system --user --confdir= --prepend-confdir= --append-confdir= --logdir= --socket= --socket-mode= --no-log --default-console= --startup-event= --no-startup-event --no-inherit-env --legacy-conditions --no-cgroups --no-inotify --container --no-container --exit-with= --no-output-prefix --shutdown-timeout= --no-dbus --session --no-sessions --utmp= --wtmp= --quiet --verbose --debug --version --help --exit-with -q -v -h' -- "$cur"))
+  COMPREPLY=($(compgen -W '--system --user --confdir= --prepend-confdir= --append-confdir= --logdir= --socket= --socket-mode= --no-log --default-console= --startup-event= --no-startup-event --no-inherit-env --legacy-conditions --no-cgroups --no-inotify --container --no-container --exit-with= --no-output-prefix --shutdown-timeout= --no-dbus --dbus-address= --session --no-sessions --utmp= --wtmp= --quiet --verbose --debug --version --help --exit-with -q -v -h' -- "$cur"))
   [[ ${COMPREPLY[0]} == *= ]] && compopt -o nospace 2>/dev/null
 }
 complete -F _upstart upstart

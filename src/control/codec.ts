@@ -46,6 +46,7 @@ type Check = (v: unknown) => string | undefined;
 const str: Check = (v) => (typeof v === 'string' ? undefined : 'a string');
 const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'a boolean');
 const int: Check = (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? undefined : 'an integer');
+const num: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a number of ms, 0 or more');
 const strList: Check = (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? undefined : 'an array of strings');
 const strMap: Check = (v) =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')
@@ -84,7 +85,7 @@ const REQUEST_FIELDS: Record<RequestType, Record<string, Check>> = {
   'show-config': { job: opt(str), enumerate: opt(bool) },
   'check-config': { job: opt(str), ignoreEvents: strList, warn: bool },
   graph: { only: opt(strList) },
-  plot: {},
+  plot: { since: opt(num), until: opt(num) },
   'reload-configuration': {},
   version: {},
   'get-log-priority': {},

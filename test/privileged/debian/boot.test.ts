@@ -87,7 +87,10 @@ test('debian: a Debian 12 with upstart-ts-init boots to a getty with sshd, cron,
       await vm.waitFor(/VMCHECK list ttyS0 start\/running, process \d+/, 60_000, pid1.index);
       await vm.waitFor(/VMCHECK service \s*\[ \+ \]\s+(ssh|cron)/, 60_000, pid1.index);
       const down = await vm.waitFor(/VMCHECK shutdown \.$/, 60_000, pid1.index);
-      const exit = await Promise.race([vm.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`qemu still running 180 s after shutdown:\n${vm.tail(40)}`)), 180_000))]);
+      // The deadline's timer is cleared once qemu exits: a pending one would keep the test file alive for 180 s.
+      let deadline: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, rej) => { deadline = setTimeout(() => rej(new Error(`qemu still running 180 s after shutdown:\n${vm.tail(40)}`)), 180_000); });
+      const exit = await Promise.race([vm.exited, late]).finally(() => clearTimeout(deadline));
       assert.equal(exit.code, 0, vm.tail(40));
       t.diagnostic(`boot to the probe ${booted.toFixed(1)} s, power-off ${(exit.at - down.line.at).toFixed(1)} s after shutdown -h now (TCG)`);
     } finally {

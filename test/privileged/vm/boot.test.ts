@@ -98,7 +98,9 @@ test('a VM boots with upstart-ts as PID 1, runs the example machine, and powers 
   });
 
   await t.test('the crasher is respawned until its respawn limit, then left stopped', async () => {
-    await guestUntil(v, 'initctl status flaky', (x) => x.out === 'flaky stop/waiting', 30_000);
+    // Stopped, and initctl status says why (issue #22: the reason in the log and in status).
+    const st = await guestUntil(v, 'initctl status flaky', (x) => x.out.split('\n')[0] === 'flaky stop/waiting', 30_000);
+    assert.match(st.out, /\tlast start failed: respawning too fast \(more than 3 respawns within 10 s: respawn limit 3 10\)/);
     const log = await daemonLog(v);
     assert.equal(log.filter((l) => l === 'flaky respawning too fast, stopped').length, 1);
     assert.ok(log.filter((l) => /^flaky main process \(\d+\)$/.test(l)).length >= 4, 'first run and 3 respawns');

@@ -38,6 +38,8 @@ for (let i = 1; i <= N; i++) jobs[name(i)] = `start on go\nstop on halt\nexec sh
 let d: DaemonHandle | undefined;
 const pids = new Map<string, number>();
 let burstStatusMaxMs = 0;
+/** Every status answer seen while the fan-out ran: a whole status line each (the daemon kept serving). */
+const burstAnswers: string[] = [];
 
 function ctl(args: string[], timeoutMs = 30_000): Promise<RunResult & { ms: number }> {
   const t0 = performance.now();
@@ -103,6 +105,7 @@ test(`one event starts ${N} services, each with its own pty and log`, { skip }, 
   await waitUntil(`${N} services to be running`, async () => {
     const s = await ctl(['status', name(N)], PHASE_MS);
     burstStatusMaxMs = Math.max(burstStatusMaxMs, s.ms);
+    burstAnswers.push(s.code === 0 ? s.stdout : `exit ${s.code}: ${s.stderr}`);
     if (!s.stdout.includes('start/running')) return false;
     const l = await ctl(['list'], PHASE_MS);
     const r = running(l.stdout);
@@ -146,9 +149,11 @@ test('with every service running, status and list answer promptly', { skip }, as
 });
 
 test('status keeps answering while the fan-out runs', { skip }, () => {
-  // The engine works through a fan-out in time slices, yielding to I/O between them; idle, the
-  // slowest answer is a few hundred ms. The bound leaves room for a loaded CI machine.
-  assert.ok(burstStatusMaxMs < 2000, `slowest status during the fan-out: ${burstStatusMaxMs.toFixed(0)} ms`);
+  // The engine works through a fan-out in time slices, yielding to I/O between them, so every status
+  // asked during it is answered with a whole line. How long the slowest took is a figure, printed above
+  // (a bound on it would be a timed test; the latency belongs to a benchmark).
+  assert.ok(burstAnswers.length > 0);
+  for (const a of burstAnswers) assert.match(a, new RegExp(`^${name(N)} (start|stop)/[a-z-]+(, process \\d+)?\n$`));
 });
 
 test(`one event stops all ${N}; nothing is left running and the daemon lets go of every pty and log`, { skip }, async () => {

@@ -218,13 +218,19 @@ export class UpstartObjects {
       case 'GetInstance': case 'GetInstanceByName': {
         const name = member === 'GetInstance' ? this.o.engine.instanceOf(job, strs(a[0])) : str(a[0]);
         const list = await statusOf(name);
-        if (list.length === 0) throw new DbusFault(UPSTART_ERRORS.unknownInstance, `Unknown instance: ${job}${name === '' ? '' : ` (${name})`}`);
+        if (list.length === 0) throw unknownInstance(name);
         return [instancePath(job, name)];
       }
       case 'GetAllInstances':
         return [(await statusOf()).map((s) => instancePath(job, s.instance))];
       case 'Start': case 'Restart': case 'Stop': {
         const type = member === 'Start' ? 'start' : member === 'Stop' ? 'stop' : 'restart';
+        if (type !== 'start') {
+          // Stop and Restart act on an instance that exists: none is UnknownInstance, as in Upstart
+          // (its initctl prints `initctl: Unknown instance: ` for a stopped singleton).
+          const name = this.o.engine.instanceOf(job, strs(a[0]));
+          if ((await statusOf(name)).length === 0) throw unknownInstance(name);
+        }
         const st = (await this.request({ type, id: 0, job, env: strs(a[0]), wait: a[1] as boolean }, caller)) as { instance: string };
         return member === 'Stop' ? [] : [instancePath(job, st.instance)];
       }
@@ -237,7 +243,7 @@ export class UpstartObjects {
   /** KEY=VALUE pairs that select this instance again: the variables its `instance` stanza names, from its own table. */
   private selectorOf(job: string, instance: string): string[] {
     const list = this.o.engine.status(job, instance);
-    if (list.length === 0) throw new DbusFault(UPSTART_ERRORS.unknownInstance, `Unknown instance: ${job}${instance === '' ? '' : ` (${instance})`}`);
+    if (list.length === 0) throw noObject('Instance method', instance);
     const stanza = this.o.engine.getClass(job)?.instance;
     if (instance === '' || stanza === undefined) return [];
     const names = new Set([...stanza.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((x) => x[1]!));
@@ -280,7 +286,7 @@ export class UpstartObjects {
     if (t.kind === 'instance') {
       const list = (await this.request({ type: 'status', id: 0, job: t.job, instance: t.instance }, caller)) as Parameters<typeof instanceProperties>[0][];
       const st = list[0];
-      if (st === undefined) throw new DbusFault(UPSTART_ERRORS.unknownInstance, `Unknown instance: ${t.job}${t.instance === '' ? '' : ` (${t.instance})`}`);
+      if (st === undefined) throw noObject('Properties', t.instance);
       return [{ iface: INSTANCE, values: instanceProperties(st) }];
     }
     return [];
@@ -307,6 +313,21 @@ export class UpstartObjects {
     await this.request({ type: 'set-log-priority', id: 0, priority: v.value as string }, caller);
     return [];
   }
+}
+
+/** Upstart's error for an instance that is not there: its text names the instance only (`''` for a job without `instance`). */
+function unknownInstance(name: string): DbusFault {
+  return new DbusFault(UPSTART_ERRORS.unknownInstance, `Unknown instance: ${name}`);
+}
+
+/**
+ * A call on the path of an instance that is gone. Upstart unregisters an instance's object when it
+ * ends, so libdbus answers such a call as one on a path nobody registered: UnknownMethod. Upstart's
+ * initctl relies on that: after `stop` it reads the instance's properties and prints
+ * `JOB stop/waiting` on UnknownMethod (on any other error it fails).
+ */
+function noObject(what: string, instance: string): DbusFault {
+  return new DbusFault(DBUS_ERROR.unknownMethod, `${what} on instance '${instance}': no such object (the instance has ended)`);
 }
 
 let machine: string | undefined;

@@ -1,6 +1,6 @@
 // The VM's initramfs: a cached base (static busybox, node and its libraries) plus a fresh part (this checkout of upstart-ts as /sbin/init, the job files).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -48,6 +48,23 @@ function put(root: string, guestPath: string, from: string, mode?: number): void
   mkdirSync(dirname(to), { recursive: true });
   copyFileSync(from, to);
   if (mode !== undefined) chmodSync(to, mode);
+}
+
+/**
+ * Copies a tree with every symlink replaced by what it points at. Not cpSync's `dereference`:
+ * Node 24 copies a link inside the tree as an absolute link to its target (seen with 24.22.3),
+ * which names a file of this machine that the guest does not have (`initctl: not found`).
+ */
+function copyResolved(from: string, to: string): void {
+  const real = realpathSync(from);
+  if (statSync(real).isDirectory()) {
+    mkdirSync(to, { recursive: true });
+    for (const name of readdirSync(from)) copyResolved(join(from, name), join(to, name));
+  } else {
+    mkdirSync(dirname(to), { recursive: true });
+    copyFileSync(real, to);
+    chmodSync(to, statSync(real).mode & 0o7777);
+  }
 }
 
 function link(root: string, guestPath: string, target: string): void {
@@ -113,8 +130,8 @@ export function appArchive(workDir: string, parts: AppParts): string {
   rmSync(root, { recursive: true, force: true });
   const lib = 'usr/lib/upstart-ts';
   // bin/initctl is a link to the C build in native/: copy what links point at.
-  cpSync(join(REPO, 'dist'), join(root, lib, 'dist'), { recursive: true, dereference: true });
-  cpSync(join(REPO, 'bin'), join(root, lib, 'bin'), { recursive: true, dereference: true });
+  copyResolved(join(REPO, 'dist'), join(root, lib, 'dist'));
+  copyResolved(join(REPO, 'bin'), join(root, lib, 'bin'));
   put(root, `${lib}/package.json`, join(REPO, 'package.json'));
   put(root, `${lib}/native/build/Release/upstart_native.node`, join(REPO, 'native/build/Release/upstart_native.node'));
   link(root, 'sbin/init', `../${lib}/bin/upstart`);

@@ -220,6 +220,8 @@ export class Daemon {
       log: (level, msg) => this.log.log(level, msg),
     });
     this.readiness.extendReadyTimeout = (job, instance, ms) => this.engine.extendReadyTimeout(job, instance, ms);
+    // Sockets the bridges handed over before a re-exec: the fds crossed it open (loadState set close-on-exec again).
+    for (const [name, fd] of state?.parts.daemon.fdStore ?? []) this.readiness.fdStore.deposit(name, fd);
     this.actions = new ActionRuns({
       engine: () => this.engine,
       defaultConsole: o.defaultConsole ?? 'log',
@@ -276,6 +278,8 @@ export class Daemon {
       controlBusy: () => this.server?.busyConnections ?? 0,
       notifyFd: () => this.notify?.fd,
       notifyStatus: this.notifyStatus,
+      fdStore: () => this.readiness.fdStore.entries(),
+      busAddress: () => this.dbus?.service.busAddress,
       defaultJobEnv: this.initialJobEnv,
       runlevel: () => { const r = this.runlevels?.state(); return r === undefined ? undefined : [r.runlevel, r.previous]; },
       stopping: () => this.stopping,
@@ -399,6 +403,7 @@ export class Daemon {
       env: ctx.env,
       ...(ctx.options.dbusAddress !== undefined ? { address: ctx.options.dbusAddress } : {}),
       ...(ctx.options.dbusSessionBus ? { joinBus: 'session' as const } : mode === 'system' ? { joinBus: 'system' as const } : {}),
+      ...(ctx.restored?.parts.daemon.bus !== undefined ? { rejoin: ctx.restored.parts.daemon.bus } : {}),
       log: (level, msg) => this.log.log(level, msg),
     });
     const control = {

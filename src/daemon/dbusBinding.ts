@@ -13,8 +13,16 @@ export interface DbusBindingOptions extends DbusServiceOptions {
   address?: string;
   /** Which bus to join at start: the system bus (system mode), the session bus (--session), or none. */
   joinBus?: 'system' | 'session';
+  /** After a re-exec: the bus the old image had joined (its address), joined again in place of joinBus. */
+  rejoin?: string;
   env: Record<string, string | undefined>;
 }
+
+/**
+ * After a re-exec, how long the new image waits in the bus's queue for com.ubuntu.Upstart: the old
+ * image's connection closed at execve, but the bus may not have noticed yet.
+ */
+const REJOIN_WAIT_MS = 5000;
 
 /** The D-Bus service plus the extra listener on the private address (system mode) and the bus connection. */
 export class DbusBinding {
@@ -56,7 +64,8 @@ export class DbusBinding {
     }
     // At start a system bus may not run yet (its job sends SIGUSR1 once it does): that is no warning.
     // Not awaited: a bus that is slow to answer never holds up the daemon's start.
-    if (this.o.joinBus !== undefined) void this.join(this.o.joinBus, this.o.joinBus === 'system' ? 'debug' : 'warn');
+    if (this.o.rejoin !== undefined) void this.connect(this.o.rejoin, 'warn', REJOIN_WAIT_MS);
+    else if (this.o.joinBus !== undefined) void this.join(this.o.joinBus, this.o.joinBus === 'system' ? 'debug' : 'warn');
   }
 
   /** Joins the system bus (again: SIGUSR1, as Upstart's dbus job asks) or the session bus; failLevel: how a failure is logged. */
@@ -69,10 +78,10 @@ export class DbusBinding {
     await this.connect(addr, failLevel);
   }
 
-  /** notify-dbus-address ADDRESS (a session init): joins that bus. */
-  async connect(address: string, failLevel: 'debug' | 'warn' = 'warn'): Promise<void> {
+  /** notify-dbus-address ADDRESS (a session init): joins that bus; waitMs: how long to wait for the name (a re-exec). */
+  async connect(address: string, failLevel: 'debug' | 'warn' = 'warn', waitMs?: number): Promise<void> {
     try {
-      await this.service.connectBus(address);
+      await this.service.connectBus(address, waitMs === undefined ? {} : { waitMs });
     } catch (err) {
       this.o.log?.(failLevel, `dbus: cannot join the bus at ${address}: ${(err as Error).message}`);
     }

@@ -43,6 +43,11 @@ export class FdStore {
     return true;
   }
 
+  /** Every name with its fd, by name (what a re-exec hands over). */
+  entries(): Array<[string, number]> {
+    return [...this.fds.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
   names(): string[] {
     return [...this.fds.keys()].sort();
   }

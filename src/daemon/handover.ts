@@ -24,6 +24,10 @@ export interface HandoverHost {
   controlBusy(): number;
   notifyFd(): number | undefined;
   notifyStatus: ReadonlyMap<string, string>;
+  /** The fd store's names and fds (socket activation): they cross the exec. */
+  fdStore(): Array<[string, number]>;
+  /** The message bus joined, if any (its address): the new image joins it again. */
+  busAddress(): string | undefined;
   defaultJobEnv: ReadonlyMap<string, string>;
   /** The system init's runlevel and the one before, if it keeps them. */
   runlevel?(): [string, string] | undefined;
@@ -166,6 +170,8 @@ export class Reexec {
       notifyStatus.push([job, instance, text]);
     }
     const notifyFd = h.notifyFd();
+    const fdStore = h.fdStore();
+    const bus = h.busAddress();
     return {
       format: STATE_FORMAT,
       version: VERSION,
@@ -181,6 +187,8 @@ export class Reexec {
           controlFd: h.controlFd()!, ...(notifyFd === undefined ? {} : { notifyFd }), notifyStatus, defaultJobEnv: [...h.defaultJobEnv],
           ...(h.runlevel?.() === undefined ? {} : { runlevel: h.runlevel()! }),
           logPriority: h.logPriority(),
+          ...(fdStore.length === 0 ? {} : { fdStore }),
+          ...(bus === undefined ? {} : { bus }),
         },
       },
     };

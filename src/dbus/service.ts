@@ -80,20 +80,43 @@ export class DbusService {
   /**
    * Connects to a message bus and owns com.ubuntu.Upstart there (notify-dbus-address, or the system
    * bus); calls from the bus are authorised by the uid the bus says each sender has. Replaces any bus
-   * connection there was. Rejects when the bus cannot be reached or the name is taken.
+   * connection there was. Rejects when the bus cannot be reached or the name is taken. `waitMs`
+   * (joining again after a re-exec): the name may still be held by the old image's connection
+   * until the bus has seen it close, so wait in the bus's queue that long for NameAcquired.
    */
-  async connectBus(address: string): Promise<void> {
+  async connectBus(address: string, o: { waitMs?: number } = {}): Promise<void> {
     this.disconnectBus();
     // Messages may come before connectBus resolves (NameAcquired follows Hello's reply at once).
     const ref: { conn?: BusConnection } = {};
-    const conn = await connectBus(address, this.o.uid, (m) => { if (ref.conn !== undefined) this.onBusMessage(ref.conn, m); }, (why) => {
+    let acquired = false;
+    let onAcquired: (() => void) | undefined;
+    let onLost: (() => void) | undefined;
+    const conn = await connectBus(address, this.o.uid, (m) => {
+      if (m.type === MessageType.Signal && m.member === 'NameAcquired' && m.sender === BUS_NAME && m.body[0] === UPSTART_BUS_NAME) {
+        acquired = true;
+        onAcquired?.();
+      }
+      if (ref.conn !== undefined) this.onBusMessage(ref.conn, m);
+    }, (why) => {
+      onLost?.();
       if (this.bus !== undefined && this.bus.conn === ref.conn) this.bus = undefined;
       this.o.log?.('warn', `dbus: lost the bus ${address}${why ? `: ${why}` : ''}`);
     });
     ref.conn = conn;
-    // RequestName flags: DO_NOT_QUEUE (4). Replies: 1 primary owner, 4 already owner; others: taken.
-    const [reply] = await conn.stream.call({ destination: BUS_NAME, path: BUS_PATH, interface: BUS_NAME, member: 'RequestName', signature: 'su', body: [UPSTART_BUS_NAME, 4] });
-    if (reply !== 1 && reply !== 4) {
+    // RequestName flags: DO_NOT_QUEUE (4), or none to wait in the queue. Replies: 1 primary owner, 2 queued, 4 already owner; others: taken.
+    const queue = o.waitMs !== undefined && o.waitMs > 0;
+    const [reply] = await conn.stream.call({ destination: BUS_NAME, path: BUS_PATH, interface: BUS_NAME, member: 'RequestName', signature: 'su', body: [UPSTART_BUS_NAME, queue ? 0 : 4] });
+    if (reply === 2 && queue && !acquired) {
+      const got = await new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(false), o.waitMs);
+        onAcquired = () => { clearTimeout(t); resolve(true); };
+        onLost = () => { clearTimeout(t); resolve(false); };
+      });
+      if (!got) {
+        conn.stream.close(undefined);
+        throw new Error(`${UPSTART_BUS_NAME} is still owned by another connection on ${address} after ${o.waitMs} ms`);
+      }
+    } else if (reply !== 1 && reply !== 4 && !(reply === 2 && acquired)) {
       conn.stream.close(undefined);
       throw new Error(`${UPSTART_BUS_NAME} is owned by another connection on ${address}`);
     }

@@ -27,6 +27,10 @@ export interface DaemonWire {
   runlevel?: [string, string];
   /** The daemon log's priority as `initctl log-priority` left it; absent from older images. */
   logPriority?: LogPriority;
+  /** The fd store (socket activation): each name and the fd it holds, kept open across the exec; absent from older images. */
+  fdStore?: Array<[string, number]>;
+  /** The message bus the daemon had joined (its D-Bus address), joined again by the new image; absent: none, or an older image. */
+  bus?: string;
 }
 
 export interface StateParts {
@@ -66,6 +70,17 @@ function checkDaemonWire(v: unknown, where = 'daemon'): DaemonWire {
     const r = arr(w.runlevel, `${where}.runlevel`);
     for (let k = 0; k < 2; k++) str(r[k], `${where}.runlevel[${k}]`);
   }
+  if (w.fdStore !== undefined) {
+    const names = new Set<string>();
+    arr(w.fdStore, `${where}.fdStore`).forEach((t, i) => {
+      const e = arr(t, `${where}.fdStore[${i}]`);
+      const name = str(e[0], `${where}.fdStore[${i}][0]`);
+      if (names.has(name)) fail(`${where}.fdStore[${i}][0]`, `${JSON.stringify(name)} named twice`);
+      names.add(name);
+      fd(e[1], `${where}.fdStore[${i}][1]`);
+    });
+  }
+  if (w.bus !== undefined && str(w.bus, `${where}.bus`) === '') fail(`${where}.bus`, 'expected a D-Bus address');
   return w as unknown as DaemonWire;
 }
 
@@ -122,6 +137,7 @@ export function encodeState(s: StateEnvelope): string {
 export function keptFds(s: StateEnvelope): number[] {
   const fds = [s.parts.daemon.controlFd];
   if (s.parts.daemon.notifyFd !== undefined) fds.push(s.parts.daemon.notifyFd);
+  for (const [, f] of s.parts.daemon.fdStore ?? []) fds.push(f);
   for (const e of s.parts.logs.entries) fds.push(...e.masters);
   return fds;
 }

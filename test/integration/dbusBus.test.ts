@@ -84,6 +84,32 @@ test('signals go out on the bus', { skip }, async () => {
   }
 });
 
+const owner = async (): Promise<string | undefined> => {
+  const q = await run(DBUS_SEND, [`--bus=${busAddress}`, '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.GetNameOwner', 'string:com.ubuntu.Upstart']);
+  return /string "(:[0-9.]+)"/.exec(q.stdout)?.[1];
+};
+
+test('after a re-exec the new image is on the same bus again, owns com.ubuntu.Upstart and answers there', { skip }, async () => {
+  const before = await owner();
+  assert.ok(before !== undefined, 'the name is owned before the re-exec (the first test joined the bus)');
+  const pid = d.proc.pid;
+  const r = await d.initctl(['reexec']);
+  assert.equal(r.code, 0, r.stderr);
+  // The old image's connection closed at execve; the new image joins the bus it finds in the state.
+  const after = await waitUntil('the new image to own the name', async () => {
+    const o = await owner();
+    return o !== undefined && o !== before ? o : undefined;
+  });
+  assert.notEqual(after, before);
+  assert.equal(d.proc.pid, pid);
+  const jobs = await onBus(['/com/ubuntu/Upstart', 'com.ubuntu.Upstart0_6.GetAllJobs']);
+  assert.equal(jobs.code, 0, jobs.stderr);
+  assert.deepEqual([...jobs.stdout.matchAll(/object path "([^"]+)"/g)].map((m) => m[1]), ['/com/ubuntu/Upstart/jobs/hello', '/com/ubuntu/Upstart/jobs/svc']);
+  const svc = await onBus(['/com/ubuntu/Upstart/jobs/svc/_', 'org.freedesktop.DBus.Properties.Get', 'string:com.ubuntu.Upstart0_6.Instance', 'string:state']);
+  assert.equal(svc.code, 0, svc.stderr);
+  assert.match(svc.stdout, /string "running"/);
+});
+
 const asStranger = process.getuid?.() === 0 && existsSync('/usr/bin/setpriv') ? undefined : 'needs root and setpriv to call as another uid';
 
 test('on a bus, the caller is the uid the bus vouches for', { skip: skip ?? asStranger }, async () => {

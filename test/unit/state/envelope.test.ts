@@ -74,3 +74,25 @@ test('a state it cannot use is refused with a code: newer format, truncated, a w
   delete doc3.parts.process;
   assert.match(code(JSON.stringify(doc3)), /^invalid: parts\.process: expected an object/);
 });
+
+test('the fd store and the bus joined cross in the daemon part (added compatibly: format 2 without them loads, as above)', () => {
+  const doc = JSON.parse(fixture('format-2.json'));
+  assert.equal(decodeState(JSON.stringify(doc)).parts.daemon.fdStore, undefined);
+  doc.parts.daemon.fdStore = [['inet-127.0.0.1-8080', 31], ['unix-x', 32]];
+  doc.parts.daemon.bus = 'unix:path=/run/user/1000/bus';
+  const s = decodeState(JSON.stringify(doc));
+  assert.deepEqual(s.parts.daemon.fdStore, [['inet-127.0.0.1-8080', 31], ['unix-x', 32]]);
+  assert.equal(s.parts.daemon.bus, 'unix:path=/run/user/1000/bus');
+  assert.ok(keptFds(s).includes(31) && keptFds(s).includes(32), keptFds(s).join(' '));
+  const refused = (daemon: Record<string, unknown>): string => {
+    try {
+      decodeState(JSON.stringify({ ...doc, parts: { ...doc.parts, daemon: { ...doc.parts.daemon, ...daemon } } }));
+      return 'accepted';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  assert.match(refused({ fdStore: [['a', 2]] }), /parts\.daemon\.fdStore\[0\]\[1\]: expected an integer >= 3/);
+  assert.match(refused({ fdStore: [['a', 40], ['a', 41]] }), /parts\.daemon\.fdStore\[1\]\[0\]: "a" named twice/);
+  assert.match(refused({ bus: '' }), /parts\.daemon\.bus: expected a D-Bus address/);
+});

@@ -52,12 +52,34 @@ export function loadState(fd: number, logdir: string, log: RestoreLog): StateEnv
     text = readStateFd(fd);
     const state = decodeState(text);
     for (const k of keptFds(state)) native.setCloexec(k, true);
+    closeOnExecInherited();
     return state;
   } catch (err) {
+    // The fds the old image kept open for us are ours still, but no job may inherit them.
+    closeOnExecInherited();
     const why = err instanceof StateError ? `${err.code}: ${err.message}` : (err as Error).message;
     const kept = keepUnusableState(logdir, text);
     log('warn', `re-exec: the state cannot be used (${why}); starting without it and re-adopting jobs from their cgroups${kept ? `; the state is in ${kept}` : ''}`);
     return undefined;
+  }
+}
+
+/**
+ * Marks every fd above stdio close-on-exec: what the old image kept open across the exec and
+ * this image does not know (a state it cannot use, or fields of a newer image's state) would
+ * otherwise be inherited by every job it starts.
+ */
+function closeOnExecInherited(): void {
+  let names: string[];
+  try {
+    names = readdirSync('/proc/self/fd');
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const fd = Number(name);
+    if (fd < 3) continue;
+    try { native.setCloexec(fd, true); } catch { /* the fd readdir itself used, closed meanwhile */ }
   }
 }
 

@@ -1,11 +1,11 @@
-// Socket activation across a re-exec: the fd the bridge handed to init survives `initctl reexec`, so a job (re)started afterwards still gets it on fd 3 and answers.
+// Socket activation across a re-exec: the fd the bridge handed to init survives `initctl reexec`, so a job (re)started afterwards still gets it on fd 3 and answers; a state the new image cannot use leaks no kept fd into jobs.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startDaemon, waitUntil, jobStatus, type DaemonHandle } from './harness.ts';
+import { ROOT, startDaemon, waitForFile, waitUntil, jobStatus, type DaemonHandle } from './harness.ts';
 
 /** Accepts only on fd 3 from LISTEN_FDS (systemd socket activation) and says its pid. */
 const SERVER = `import os, socket
@@ -84,4 +84,19 @@ test('after a re-exec the daemon still holds the activated socket: a respawned s
   const third = await jobStatus(d, 'web');
   assert.notEqual(third.pid, again.pid);
   assert.equal(await ask(), `hello from ${third.pid} fds=3\n`);
+});
+
+test('a state the new image cannot use: the fds the old image kept open (the fd store, pty masters, the notify socket) are not inherited by the jobs it starts', async () => {
+  const file = join(d.dir, 'newer-state.json');
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(new URL('../fixtures/state/format-2.json', import.meta.url), 'utf8')), format: 999 }));
+  const r = await d.initctl(['reexec', `--with-state=${file}`]);
+  assert.equal(r.code, 0, r.stderr);
+  await waitUntil('the warning', () => /the state cannot be used/.test(d.stderr()), 10_000);
+  await waitUntil('the new image to answer', async () => (await d.initctl(['list'])).code === 0, 10_000, 5);
+  const out = join(d.dir, 'fds.txt');
+  // listdir's own directory fd is the one beyond stdio.
+  d.writeJob('fds', `task\nconsole none\nexec /usr/bin/python3 -c "import os; l = sorted(os.listdir('/proc/self/fd'), key=int); open('${out}', 'w').write(' '.join(l) + chr(10))"\n`);
+  await d.initctl(['reload-configuration']);
+  assert.equal((await d.initctl(['start', 'fds'])).code, 0);
+  assert.equal(await waitForFile(out), '0 1 2 3\n');
 });

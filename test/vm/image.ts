@@ -9,7 +9,7 @@ export const CACHE_DIR = '/var/cache/upstart-ts-vm';
 
 /** Why a VM cannot be booted here ('' when it can). */
 export function missingForVm(): string {
-  // .ci/run's second pass (another Node) sets this: the VM image is made for the machine's own node, booted in the first pass.
+  // A run that cannot afford a VM boot may skip it, with its reason (UPSTART_TS_VM_SKIP=REASON).
   if (process.env.UPSTART_TS_VM_SKIP) return process.env.UPSTART_TS_VM_SKIP;
   if (process.getuid?.() !== 0) return 'needs root (the cache in /var/cache, apt-get download)';
   for (const [tool, pkg] of [
@@ -60,8 +60,10 @@ export async function buildImage(workDir: string, extraJobDirs: string[] = [], f
 /**
  * The kernel command line: the serial console, our init from the initramfs, power off rather
  * than hang on a panic; `quiet` keeps the kernel's own messages off the console (they and the
- * daemon's stay in dmesg). Words after `--` are init's arguments.
+ * daemon's stay in dmesg). `no_timer_check`: under TCG on a loaded host the kernel's IO-APIC timer
+ * check can miss its ticks and panic ("IO-APIC + timer doesn't work!", seen at load 11).
+ * Words after `--` are init's arguments.
  */
 export function kernelCommandLine(initArgs: string[] = []): string {
-  return ['console=ttyS0', 'rdinit=/sbin/init', 'panic=-1', 'quiet', 'printk.devkmsg=on', ...(initArgs.length ? ['--', ...initArgs] : [])].join(' ');
+  return ['console=ttyS0', 'rdinit=/sbin/init', 'panic=-1', 'no_timer_check', 'quiet', 'printk.devkmsg=on', ...(initArgs.length ? ['--', ...initArgs] : [])].join(' ');
 }

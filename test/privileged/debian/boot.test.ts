@@ -71,7 +71,7 @@ test('debian: a Debian 12 with upstart-ts-init boots to a getty with sshd, cron,
     const vm = new Vm({
       kernel: kernel.path,
       initrd,
-      append: 'console=ttyS0 root=/dev/vda ro panic=-1 printk.devkmsg=on',
+      append: 'console=ttyS0 root=/dev/vda ro panic=-1 no_timer_check printk.devkmsg=on',
       memoryMiB: 1024,
       drives: [disk],
       consoleLog: join(work, 'console.log'),

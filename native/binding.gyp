@@ -19,7 +19,8 @@
         "src/listen.c",
         "src/constants.c",
         "src/logpump.c",
-        "src/logpump_thread.c"
+        "src/logpump_pool.c",
+        "src/logpump_step.c"
       ],
       "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"]
     },

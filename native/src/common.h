@@ -16,6 +16,7 @@ typedef struct addon_state {
   struct reaper *reaper;       /* the one SIGCHLD reaper, NULL until started */
   void *child_stack;           /* spawn's clone stack, mapped once and reused (spawn is synchronous) */
   bool reaper_cgroups;         /* reaperCgroups(true): exit records carry the child's cgroup v2 path */
+  struct pump_pool *pumps;     /* the log pumps' thread pool (logpump_pool.c), NULL until the first pump */
 } addon_state;
 
 #define CHILD_STACK_SIZE (256 * 1024)

@@ -1,5 +1,6 @@
-/* Log pump: a thread per pty master that reads job output in large batches and either writes it straight to the log fd
- * ("direct", while the log is open and writable) or hands it to JS in one callback per batch ("relay"). */
+/* Log pump, the N-API face: each pty master's output is read in large batches by the pool thread (logpump_pool.c) and
+ * either written straight to the log fd ("direct", while the log is open and writable) or handed to JS in one callback
+ * per batch ("relay"). */
 #include "logpump.h"
 
 static void on_closed(uv_handle_t *h) {
@@ -24,8 +25,8 @@ static void on_async(uv_async_t *h) {
   napi_value ev, v;
   napi_create_object(env, &ev);
   pthread_mutex_lock(&p->mu);
-  /* While a log fd waits for the thread, relayed bytes stay: the thread writes them before newer ones. */
-  if (p->relay_len > 0 && (!p->set_file || p->thread_done)) {
+  /* While a log fd waits for the pool, relayed bytes stay: the pool writes them before newer ones. */
+  if (p->relay_len > 0 && (!p->set_file || p->done)) {
     void *data;
     napi_create_buffer_copy(env, p->relay_len, p->relay, &data, &v);
     napi_set_named_property(env, ev, "data", v);
@@ -41,18 +42,13 @@ static void on_async(uv_async_t *h) {
     set_int(env, ev, "directEnded", p->direct_errno);
     p->direct_ended = false;
   }
-  bool done = p->thread_done;
+  bool done = p->done;
   if (done) {
     napi_get_boolean(env, p->ended, &v);
     napi_set_named_property(env, ev, "end", v);
     set_int(env, ev, "endErrno", p->end_errno);
   }
   if (p->waiting_room && !p->paused) pump_wake(p);
-  if (done && p->wakefd >= 0) {
-    /* The thread is gone: release its eventfd now rather than when the JS handle is collected. */
-    close(p->wakefd);
-    p->wakefd = -1;
-  }
   pthread_mutex_unlock(&p->mu);
   set_int(env, ev, "written", (int64_t)atomic_load(&p->written));
   napi_value cb, recv, result;
@@ -92,9 +88,8 @@ static napi_value js_pump_start(napi_env env, napi_callback_info info) {
   if (!p) return throw_syscall(env, "calloc", ENOMEM);
   p->master = master;
   p->new_fd = -1;
+  p->fd = -1;
   p->env = env;
-  p->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (p->wakefd < 0) { int e = errno; free(p); return throw_syscall(env, "eventfd", e); }
   pthread_mutex_init(&p->mu, NULL);
   pthread_mutex_init(&p->readmu, NULL);
   uv_loop_t *loop;
@@ -107,19 +102,19 @@ static napi_value js_pump_start(napi_env env, napi_callback_info info) {
   napi_async_init(env, NULL, name, &p->actx);
   napi_value handle;
   napi_create_external(env, p, on_finalize, NULL, &handle);
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 64 * 1024);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  pthread_t th;
-  int rc = pthread_create(&th, &attr, pump_main, p);
-  pthread_attr_destroy(&attr);
-  if (rc != 0) {
-    /* Report it as a thread that ended at once with the error; JS falls back to reading itself. */
-    p->thread_done = true;
-    p->end_errno = rc;
+  int err = 0;
+  p->pool = pool_get(env, &err);
+  pthread_mutex_lock(&p->mu);
+  if (p->pool) {
+    /* The pool registers the master and waits for it. */
+    pump_wake(p);
+  } else {
+    /* Report it as a pump that ended at once with the error; JS falls back to reading itself. */
+    p->done = true;
+    p->end_errno = err;
     uv_async_send(&p->async);
   }
+  pthread_mutex_unlock(&p->mu);
   return handle;
 }
 
@@ -137,7 +132,7 @@ static napi_value js_pump_set_file(napi_env env, napi_callback_info info) {
   int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
   if (dup < 0) { int e = errno; free(path); return throw_syscall(env, "fcntl", e); }
   pthread_mutex_lock(&p->mu);
-  if (p->thread_done) {
+  if (p->done) {
     /* Nothing will read again: keep no copy of the log fd. */
     close(dup);
     free(path);
@@ -174,7 +169,7 @@ static void do_pause(pump *p, bool f) { p->paused = f; }
 static void do_abandon(pump *p, bool f) {
   (void)f;
   atomic_store(&p->abandoned, true);
-  /* The thread may be stuck in a write for good: it must not keep the loop alive. */
+  /* A write for it may be stuck for good: it must not keep the loop alive. */
   if (!p->async_closed) uv_unref((uv_handle_t *)&p->async);
 }
 
@@ -182,7 +177,7 @@ static void do_abandon(pump *p, bool f) {
 static napi_value js_pump_clear_file(napi_env env, napi_callback_info info) { return with_pump(env, info, do_clear, false); }
 /* pumpPause(handle, bool): stop (or resume) reading while relaying. */
 static napi_value js_pump_pause(napi_env env, napi_callback_info info) { return with_pump(env, info, do_pause, true); }
-/* pumpAbandon(handle): on return the thread reads the master no more; it ends after any write in progress. */
+/* pumpAbandon(handle): on return the pool reads the master no more (nor waits for it); it ends after any write in progress. */
 static napi_value js_pump_abandon(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value h;
@@ -194,16 +189,17 @@ static napi_value js_pump_abandon(napi_env env, napi_callback_info info) {
   do_abandon(p, false);
   pump_wake(p);
   pthread_mutex_unlock(&p->mu);
-  /* A batch of reads under way finishes first; the thread checks `abandoned` before the next. */
+  /* A batch of reads under way finishes first; the pool checks `abandoned` before the next. */
   pthread_mutex_lock(&p->readmu);
+  pool_forget(p);
   pthread_mutex_unlock(&p->readmu);
   return NULL;
 }
 
 /*
- * pumpStop(handle, timeoutMs) -> Buffer | null | false, for a re-exec: the thread reads no more and, once any write in
+ * pumpStop(handle, timeoutMs) -> Buffer | null | false, for a re-exec: the pool reads no more and, once any write in
  * progress has finished, ends; the bytes it had read but not yet handed over are returned (null if none) and are not
- * delivered to the callback. false: the thread did not end within timeoutMs (a write hangs); it is abandoned.
+ * delivered to the callback. false: the pump did not end within timeoutMs (a write hangs); it is abandoned.
  * The master stays open (JS keeps it across execve).
  */
 static napi_value js_pump_stop(napi_env env, napi_callback_info info) {
@@ -218,11 +214,14 @@ static napi_value js_pump_stop(napi_env env, napi_callback_info info) {
   do_abandon(p, false);
   pump_wake(p);
   pthread_mutex_unlock(&p->mu);
+  pthread_mutex_lock(&p->readmu);
+  pool_forget(p);
+  pthread_mutex_unlock(&p->readmu);
   int64_t until = pump_now_ms() + timeout_ms;
   napi_value r;
   for (;;) {
     pthread_mutex_lock(&p->mu);
-    bool done = p->thread_done;
+    bool done = p->done;
     if (done) {
       if (p->relay_len > 0) {
         void *data;

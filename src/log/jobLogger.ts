@@ -24,7 +24,7 @@ export interface JobLoggerOptions {
   clock?: Clock;
   logger?: DiagnosticLogger;
   /**
-   * Read ptys on native threads that write straight to the log while it is open and writable
+   * Read ptys on the native pump thread, which writes straight to the log while it is open and writable
    * (default true where the addon is loaded); false reads every fd on the event loop.
    */
   nativePump?: boolean;
@@ -136,7 +136,7 @@ export class JobLogger implements OutputSink {
   }
 
   /**
-   * A pump thread stuck in a write (a hung filesystem) would hold its job back for good: past
+   * A pump stuck in a write (a hung filesystem) would hold its job back for good: past
    * stallMs it is abandoned and the event loop reads that job's output, under the memory bound.
    * Armed when a pump writes after a quiet spell (its `active` event), disarmed after a tick in
    * which no pump wrote or was writing: nothing wakes an idle daemon.
@@ -223,7 +223,7 @@ export class JobLogger implements OutputSink {
 
   private stopReaders(deadline: number): string | undefined {
     let why: string | undefined;
-    // Every thread is asked first, then each is waited for: they stop side by side, not one after another.
+    // Every pump is asked first, then each is waited for: they stop side by side, not one after another.
     for (const e of this.entries.values()) for (const r of e.readers) if (r instanceof PumpReader) r.signalStop();
     for (const e of this.entries.values()) {
       let h = this.handing.get(e);

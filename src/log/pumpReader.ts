@@ -1,4 +1,4 @@
-// PumpReader: reads a pty master on a native thread (native/src/logpump.c), writing straight to the log while it may.
+// PumpReader: reads a pty master on the native pump thread (native/src/logpump*.c), writing straight to the log while it may.
 import { closeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { PumpHandle, PumpEvent } from '../sys/index.ts';

@@ -1,7 +1,7 @@
-// The log pump (native/src/logpump.c): a thread that reads a pty master and relays or writes it straight to a log fd.
+// The log pump (native/src/logpump*.c): one native thread reads every pty master and relays or writes each straight to its log fd.
 import { addon, fail, fd } from './addon.ts';
 
-/** A log pump thread; opaque to JS. */
+/** One pty master's log pump (served by the shared pump thread); opaque to JS. */
 export interface PumpHandle {
   readonly __pump: unique symbol;
 }

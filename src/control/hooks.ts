@@ -44,6 +44,13 @@ export interface DaemonHooks {
    * then execs itself (after the reply has left). Rejects (EngineError) when it cannot hand over now.
    */
   reexec?(withState?: string): Promise<void>;
+  /** D-Bus GetState: the daemon's state as JSON (src/daemon/stateView.ts). */
+  stateJson?(): string;
+  /**
+   * D-Bus EndSession: a session init ends as on SIGTERM (session-end emitted, every job stopped, then
+   * it exits); returns at once, the shutdown goes on. Absent in system mode.
+   */
+  endSession?(): void;
   /** `initctl status --json`: the last STATUS= the instance's processes sent on $NOTIFY_SOCKET, if any. */
   notifyStatus?(job: string, instance: string): string | undefined;
   /** `initctl status --json`: the instance's watchdog (interval, timeouts, why it last fired) and STOPPING/RELOADING state, if any. */

@@ -23,6 +23,7 @@ import { CgroupTree } from '../process/cgroupTree.ts';
 import { NativeProcessPort } from '../process/nativePort.ts';
 import { msSince, type StateEnvelope } from '../state/envelope.ts';
 import { Reexec } from './handover.ts';
+import { stateView } from './stateView.ts';
 import { findInheritedListener, readoptFromCgroups } from './restore.ts';
 import type { DaemonOptions } from './options.ts';
 import type { DaemonPaths } from './paths.ts';
@@ -516,6 +517,15 @@ export class Daemon {
       notifyStatus: (job, instance) => this.notifyStatus.get(instanceKey(job, instance)),
       readiness: (job, instance) => this.readiness.status(job, instance),
       reexec: (withState) => this.reexec.request(withState),
+      stateJson: () => stateView({
+        engine: this.engine, port: this.port, notifyStatus: this.notifyStatus, defaultJobEnv: this.initialJobEnv,
+        runlevel: () => { const r = this.runlevels?.state(); return r === undefined ? undefined : [r.runlevel, r.previous]; },
+        logPriority: () => this.log.getPriority(),
+      }),
+      ...(this.ctx.options.mode === 'user' ? { endSession: () => {
+        this.log.message('EndSession: emitting session-end, stopping every job, then exiting');
+        void this.shutdown({ reason: 'EndSession', action: 'exit', event: { name: 'session-end', env: [] } });
+      } } : {}),
       dryRun: dryRunHooks({ engine: () => this.engine, engineOptions: this.engineOpts, confdirs: this.ctx.paths.confdirs }),
       actions: { run: (r) => this.actions.run(r), running: (job, instance) => this.actions.runningFor(job, instance) },
       sysv: { run: (r) => this.sysv.run(r), list: () => this.sysv.list(), status: (name, ask) => this.sysv.status(name, ask) },

@@ -54,7 +54,7 @@ export class UpstartObjects {
       return await this.dispatch(m, caller);
     } catch (err) {
       if (err instanceof DbusFault) throw err;
-      if (err instanceof EngineError) throw faultOf(err, m.member === 'EmitEvent');
+      if (err instanceof EngineError) throw upstartText(faultOf(err, m.member === 'EmitEvent'), m.member, err);
       throw new DbusFault(DBUS_ERROR.failed, `internal error: ${(err as Error)?.message ?? String(err)}`);
     }
   }
@@ -153,7 +153,7 @@ export class UpstartObjects {
         if (scope.kind === 'global') return [(await req({ type: 'get-env', name })) as string];
         authorise({ type: 'get-env', id: 0, name }, caller, this.o);
         const v = this.o.engine.envList(scope).find(([k]) => k === name);
-        if (v === undefined) throw new DbusFault(DBUS_ERROR.invalidArgs, `No such variable: ${name}`);
+        if (v === undefined) throw new DbusFault(DBUS_ERROR.invalidArgs, NO_SUCH_VARIABLE);
         return [v[1]];
       }
       case 'ListEnv': {
@@ -187,11 +187,31 @@ export class UpstartObjects {
         this.o.hooks.notifyAddress(member === 'NotifyDBusAddress' ? 'dbus' : 'cgroup-manager', str(a[0]));
         return [];
       }
+      case 'GetState': {
+        // Upstart's is its serialised state (JSON); ours is our own state's JSON: environments are in it.
+        authorise({ type: 'list-env', id: 0 }, caller, this.o);
+        if (this.o.hooks.stateJson === undefined) throw new DbusFault(DBUS_ERROR.notSupported, 'this init cannot show its state');
+        return [this.o.hooks.stateJson()];
+      }
+      case 'Restart':
+        // `initctl reexec`: the reply is written before the exec (the re-exec waits for it); the
+        // connection then ends with the old image, and the new one serves the same socket.
+        await req({ type: 'reexec' });
+        return [];
+      case 'EndSession': {
+        authorise({ type: 'reexec', id: 0 }, caller, this.o);
+        if (this.o.mode === 'system' || this.o.hooks.endSession === undefined) {
+          throw new DbusFault(DBUS_ERROR.notSupported, 'EndSession ends a session init; this is the system init (shutdown(8) stops it)');
+        }
+        this.o.hooks.endSession();
+        return [];
+      }
       case 'EmitEventWithFile':
+        // Never reached from libdbus or GDBus: the handshake refuses NEGOTIATE_UNIX_FD, so they
+        // refuse to send an `h` themselves (docs/dbus.md).
         throw new DbusFault(DBUS_ERROR.notSupported, 'EmitEventWithFile: this init takes no file descriptors over D-Bus; use EmitEvent');
       default:
-        // GetState, Restart (re-exec: `initctl reexec`), EndSession.
-        throw new DbusFault(DBUS_ERROR.notSupported, `${IFACE_MANAGER}.${member} is not supported by upstart-ts (see docs/dbus.md)`);
+        throw new DbusFault(DBUS_ERROR.unknownMethod, `No such method '${member}' in interface '${IFACE_MANAGER}'`);
     }
   }
 
@@ -313,6 +333,23 @@ export class UpstartObjects {
     await this.request({ type: 'set-log-priority', id: 0, priority: v.value as string }, caller);
     return [];
   }
+}
+
+const NO_SUCH_VARIABLE = 'No such variable';
+/** Upstart's fixed texts where ours name the job, event or reason (Upstart's initctl prints them as they are). */
+const FAILED_TEXT: Record<string, string> = {
+  EmitEvent: 'Event failed',
+  Start: 'Job failed to start',
+  Stop: 'Job failed while stopping',
+  Restart: 'Job failed to restart',
+};
+
+function upstartText(f: DbusFault, member: string, err: EngineError): DbusFault {
+  if (err.code === 'failed' && FAILED_TEXT[member] !== undefined) return new DbusFault(f.errorName, FAILED_TEXT[member]);
+  if (err.code === 'invalid' && (member === 'GetEnv' || member === 'UnsetEnv' || member === 'UnsetEnvList') && err.message.startsWith(NO_SUCH_VARIABLE)) {
+    return new DbusFault(f.errorName, NO_SUCH_VARIABLE);
+  }
+  return f;
 }
 
 /** Upstart's error for an instance that is not there: its text names the instance only (`''` for a job without `instance`). */

@@ -10,6 +10,7 @@
         "src/spawn_spec.c",
         "src/spawn_child.c",
         "src/spawn.c",
+        "src/spawn_async.c",
         "src/reaper.c",
         "src/pty.c",
         "src/fds.c",

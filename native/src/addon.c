@@ -5,6 +5,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (!state_new(env)) return throw_syscall(env, "calloc", 12);
   register_errors(env, exports);
   register_spawn(env, exports);
+  register_spawn_async(env, exports);
   register_reaper(env, exports);
   register_pty(env, exports);
   register_fds(env, exports);

@@ -14,6 +14,7 @@ typedef struct addon_state {
   napi_ref syscall_error_ctor; /* SyscallError(syscall, errno, strerror) */
   napi_ref spawn_error_ctor;   /* SpawnError(stage, errno, file, strerror) */
   struct reaper *reaper;       /* the one SIGCHLD reaper, NULL until started */
+  struct spawner_pool *spawners; /* spawnStart's threads (spawn_async.c), NULL until first used */
   void *child_stack;           /* spawn's clone stack, mapped once and reused (spawn is synchronous) */
   bool reaper_cgroups;         /* reaperCgroups(true): exit records carry the child's cgroup v2 path */
   struct pump_pool *pumps;     /* the log pumps' thread pool (logpump_pool.c), NULL until the first pump */
@@ -29,6 +30,8 @@ addon_state *state_new(napi_env env);
 napi_value throw_syscall(napi_env env, const char *syscall, int err);
 napi_value throw_spawn(napi_env env, const char *stage, int err, const char *file);
 napi_value throw_type(napi_env env, const char *msg);
+/* A SpawnError value, not thrown (for results delivered later); NULL with an exception pending. */
+napi_value make_spawn_error(napi_env env, const char *stage, int err, const char *file);
 
 /* Argument helpers: return false with a TypeError pending on bad input. */
 bool arg_int32(napi_env env, napi_value v, const char *what, int32_t *out);
@@ -61,5 +64,7 @@ void register_constants(napi_env env, napi_value exports);
 void register_logpump(napi_env env, napi_value exports);
 
 void reaper_free(struct reaper *r);
+void register_spawn_async(napi_env env, napi_value exports);
+void spawner_pool_free(struct spawner_pool *p);
 
 #endif

@@ -26,13 +26,19 @@ static napi_value str(napi_env env, const char *s) {
   return v;
 }
 
-static napi_value construct(napi_env env, napi_ref ctor_ref, size_t argc, napi_value *argv, const char *fallback) {
+/* A new instance of the registered class; NULL (with an exception pending) if it is not registered. */
+static napi_value instance(napi_env env, napi_ref ctor_ref, size_t argc, napi_value *argv, const char *fallback) {
   napi_value ctor, err;
   if (!ctor_ref || napi_get_reference_value(env, ctor_ref, &ctor) != napi_ok || !ctor) {
     napi_throw_error(env, "ERR_NATIVE_NOT_INITIALISED", fallback);
     return NULL;
   }
-  if (napi_new_instance(env, ctor, argc, argv, &err) == napi_ok) napi_throw(env, err);
+  return napi_new_instance(env, ctor, argc, argv, &err) == napi_ok ? err : NULL;
+}
+
+static napi_value construct(napi_env env, napi_ref ctor_ref, size_t argc, napi_value *argv, const char *fallback) {
+  napi_value err = instance(env, ctor_ref, argc, argv, fallback);
+  if (err) napi_throw(env, err);
   return NULL;
 }
 
@@ -44,6 +50,11 @@ napi_value throw_syscall(napi_env env, const char *syscall, int err) {
 napi_value throw_spawn(napi_env env, const char *stage, int err, const char *file) {
   napi_value argv[4] = { str(env, stage), make_int(env, err), str(env, file), str(env, strerror(err)) };
   return construct(env, state_of(env)->spawn_error_ctor, 4, argv, stage);
+}
+
+napi_value make_spawn_error(napi_env env, const char *stage, int err, const char *file) {
+  napi_value argv[4] = { str(env, stage), make_int(env, err), str(env, file), str(env, strerror(err)) };
+  return instance(env, state_of(env)->spawn_error_ctor, 4, argv, stage);
 }
 
 void register_errors(napi_env env, napi_value exports) {

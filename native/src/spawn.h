@@ -21,6 +21,8 @@ enum spawn_stage {
   ST_COUNT
 };
 extern const char *const spawn_stage_names[ST_COUNT];
+/* Not a failure: the child could not join its optional first cgroup and went on without it (spawnStart). */
+#define ST_NOTE_CGROUP 64
 
 typedef struct spawn_spec {
   char *file;
@@ -41,6 +43,7 @@ typedef struct spawn_spec {
   int stdio[3];
   int devnull_fd;
   int ncgroups; int cgroup_fds[SPAWN_MAX_CGROUPS];
+  bool cgroup0_optional; /* optionalCgroup: failing to join cgroups[0] is a note on the pipe, not a failure */
   bool trace_me;
   int nkeep; int keep_fds[SPAWN_MAX_KEEP];
   /* fdMap: the daemon's fd src[i] becomes the child's fd dst[i] (socket activation, notification fd). */

@@ -23,6 +23,13 @@ static int fail(const spawn_spec *s, int stage, int err) {
   _exit(127);
 }
 
+/* A message that is not a failure: the child goes on (the parent reads every message until EOF). */
+static void note(const spawn_spec *s, int what, int err) {
+  int msg[2] = { what, err };
+  ssize_t w;
+  do { w = write(s->err_fd, msg, sizeof msg); } while (w < 0 && errno == EINTR);
+}
+
 /* Writes the decimal pid after the '=' of `entry` (room for 20 digits was allocated). */
 static void put_pid(char *entry) {
   char *p = entry;
@@ -109,8 +116,11 @@ int spawn_child_main(void *arg) {
   }
   for (int i = 0; i < s->nrlimits; i++)
     if (setrlimit(s->rlimits[i].resource, &s->rlimits[i].lim) < 0) fail(s, ST_RLIMIT, errno);
-  for (int i = 0; i < s->ncgroups; i++)
-    if (write(s->cgroup_fds[i], "0\n", 2) < 0) fail(s, ST_CGROUP, errno);
+  for (int i = 0; i < s->ncgroups; i++) {
+    if (write(s->cgroup_fds[i], "0\n", 2) >= 0) continue;
+    if (i > 0 || !s->cgroup0_optional) fail(s, ST_CGROUP, errno);
+    note(s, ST_NOTE_CGROUP, errno);
+  }
 
   if (s->chroot_dir) {
     if (chroot(s->chroot_dir) < 0) fail(s, ST_CHROOT, errno);

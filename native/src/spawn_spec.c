@@ -179,6 +179,7 @@ bool spawn_spec_parse(napi_env env, napi_value o, spawn_spec *s) {
   if (!arg_bool(env, get_prop(env, o, "setsid", &has), &s->new_session)) return false;
   if (!arg_bool(env, get_prop(env, o, "controllingTty", &has), &s->controlling_tty)) return false;
   if (!arg_bool(env, get_prop(env, o, "traceMe", &has), &s->trace_me)) return false;
+  if (!arg_bool(env, get_prop(env, o, "optionalCgroup", &has), &s->cgroup0_optional)) return false;
 
   v = get_prop(env, o, "stdio", &has);
   if (has) {

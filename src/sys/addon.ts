@@ -6,7 +6,7 @@ import type { ChildStatus } from './reaper.ts';
 import type { DgramCallback, DgramSocket, FdWatch, PeerCred } from './socket.ts';
 import type { Pty } from './pty.ts';
 import type { PumpEvent, PumpHandle, PumpStatus } from './pump.ts';
-import type { RawSpawnSpec } from './spawn.ts';
+import type { RawSpawnSpec, SpawnOutcome } from './spawn.ts';
 import { SpawnError } from './spawnError.ts';
 import { SyscallError } from './syscallError.ts';
 
@@ -14,6 +14,8 @@ import { SyscallError } from './syscallError.ts';
 export interface NativeAddon {
   setErrorClasses(syscallError: typeof SyscallError, spawnError: typeof SpawnError): void;
   spawn(spec: RawSpawnSpec): number;
+  spawnStart(spec: RawSpawnSpec, handoff?: number[]): number;
+  spawnResults(cb: ((outcomes: SpawnOutcome[]) => void) | null): void;
   startReaper(cb: (statuses: ChildStatus[]) => void): void;
   stopReaper(): void;
   reaperRef(on: boolean): void;

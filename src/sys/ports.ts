@@ -1,7 +1,7 @@
 // What the process adapter and the fork follower ask of sys/, as interfaces (types only): the real namespace fits, tests pass fakes.
 import type { ChildStatus } from './reaper.ts';
 import type { Pty } from './pty.ts';
-import type { SpawnSpec } from './spawn.ts';
+import type { SpawnOutcome, SpawnSpec } from './spawn.ts';
 
 /** The ptrace calls that follow a daemon through its forks (expect fork / daemon), with the constants they need. */
 export interface Ptrace {
@@ -16,6 +16,9 @@ export interface Ptrace {
 /** Everything NativeProcessPort calls below it: spawn, the reaper, ptys, fds and signals. */
 export interface ProcessSys extends Ptrace {
   spawn(spec: SpawnSpec): number;
+  /** Without them (fakes), every spawn is synchronous. */
+  spawnStart?(spec: SpawnSpec, handoff?: number[]): number;
+  onSpawnOutcomes?(cb: ((outcomes: SpawnOutcome[]) => void) | null): void;
   startReaper(cb: (statuses: ChildStatus[]) => void): void;
   stopReaper(): void;
   reaperRef(on: boolean): void;

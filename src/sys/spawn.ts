@@ -2,6 +2,7 @@
 import type { RLimit, RLimitName } from '../model/jobClass.ts';
 import { RLIMIT_NAMES } from '../model/jobClass.ts';
 import { addon, fail, isInt, limitNumber, strings } from './addon.ts';
+import type { SpawnError } from './spawnError.ts';
 
 /** stdio for one of fds 0/1/2: inherit the daemon's, /dev/null, or a given fd (a pty slave, a log pipe). */
 export type Stdio = 'inherit' | 'null' | number;
@@ -37,6 +38,8 @@ export interface SpawnSpec {
   fdMap?: [number, number][];
   /** Variables set to the child's own pid, written in the child after fork (LISTEN_PID, WATCHDOG_PID). */
   pidEnv?: string[];
+  /** spawnStart only: when the child cannot join cgroups[0], it goes on without it (the outcome says so). */
+  optionalCgroup?: boolean;
 }
 
 /** The spec as native/src/spawn_spec.c reads it. */
@@ -60,6 +63,15 @@ export interface RawSpawnSpec {
   keepFds?: number[];
   fdMap?: number[];
   pidEnv?: string[];
+  optionalCgroup?: boolean;
+}
+
+/** How a spawnStart child's setup ended: exec'd (no error), or the SpawnError it hit (the child then exits 127). */
+export interface SpawnOutcome {
+  pid: number;
+  error?: SpawnError;
+  /** optionalCgroup: the errno of the failed join of cgroups[0] (the child runs without it). */
+  cgroupErrno?: number;
 }
 
 function stdioFd(v: Stdio, i: number): number {
@@ -98,6 +110,7 @@ export function toRawSpec(spec: SpawnSpec): RawSpawnSpec {
   if (spec.setsid) raw.setsid = true;
   if (spec.controllingTty) raw.controllingTty = true;
   if (spec.traceMe) raw.traceMe = true;
+  if (spec.optionalCgroup) raw.optionalCgroup = true;
   if (spec.cgroups !== undefined && spec.cgroups.length > 0) raw.cgroups = strings(spec.cgroups, 'cgroups');
   if (spec.keepFds !== undefined && spec.keepFds.length > 0) {
     if (spec.keepFds.some((fd) => !isInt(fd, 3))) fail('keepFds must be file descriptors >= 3');
@@ -121,6 +134,23 @@ export function toRawSpec(spec: SpawnSpec): RawSpawnSpec {
 /** Starts a process; returns its pid. Throws SpawnError (synchronously) when the child cannot reach exec. */
 export function spawn(spec: SpawnSpec): number {
   return addon.spawn(toRawSpec(spec));
+}
+
+/**
+ * Starts a process without waiting for its exec (native/src/spawn_async.c): returns the pid once the
+ * child exists; how its setup ended comes later to the onSpawnOutcomes callback. Throws (synchronously)
+ * for a bad spec, what fails before the clone (user lookup, opening a cgroup) and a failed clone;
+ * then the `handoff` fds are still the caller's. Once it returns, they are closed after the child's
+ * exec (or exit): the caller must not close them (pty slaves, script pipes the child reads).
+ */
+export function spawnStart(spec: SpawnSpec, handoff: number[] = []): number {
+  if (handoff.some((fd) => !isInt(fd, 0))) fail('handoff must be file descriptors');
+  return addon.spawnStart(toRawSpec(spec), handoff);
+}
+
+/** Where spawnStart's outcomes go (null: dropped); one callback for the process, called on the event loop. */
+export function onSpawnOutcomes(cb: ((outcomes: SpawnOutcome[]) => void) | null): void {
+  addon.spawnResults(cb);
 }
 
 /** Replaces the daemon image; fds with close-on-exec cleared survive. Returns only by throwing. */

@@ -1,0 +1,310 @@
+/* spawnStart(spec, handoff): the clone runs on a spawner thread; the JS thread learns the pid at once, exec's outcome later. */
+#include "spawn.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/*
+ * Why a thread: clone(CLONE_VM|CLONE_VFORK) suspends the calling thread until the child has exec'd
+ * (or exited). Done on the JS thread, the event loop waited for every child's setup and execve.
+ * On a spawner thread only that thread waits; the child shares its TLS (errno) while it is
+ * suspended, as glibc's posix_spawn relies on. The child's first act is to publish its pid and wake
+ * the JS thread (a futex), so spawnStart still returns the pid synchronously. The outcome (exec'd,
+ * or {stage, errno} from the close-on-exec pipe) is posted back through a uv_async.
+ */
+
+#define MAX_SPAWNERS 2
+#define HANDOFF_MAX 8
+
+typedef struct spawn_job {
+  spawn_spec spec;
+  _Atomic int pid_word;   /* 0 until the child published its pid; -errno when clone failed */
+  _Atomic int refs;       /* the JS thread's and the spawner's */
+  int errp[2];
+  int nhandoff; int handoff[HANDOFF_MAX]; /* fds closed by the spawner once the child has exec'd */
+  /* The outcome, filled by the spawner. */
+  pid_t pid;
+  int stage, err, note_err;
+  char *subject;
+  struct spawn_job *next;
+} spawn_job;
+
+typedef struct spawner_pool {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  spawn_job *queue, *queue_tail; /* waiting for a thread */
+  spawn_job *done, *done_tail;   /* outcomes for the JS thread */
+  int nthreads, idle;
+  pthread_t threads[MAX_SPAWNERS];
+  bool stopping;
+  uv_async_t async;
+  napi_env env;
+  napi_ref callback;
+  napi_async_context actx;
+  int pending; /* JS thread only: started, outcome not yet delivered */
+} spawner_pool;
+
+static void job_release(spawn_job *j) {
+  if (atomic_fetch_sub(&j->refs, 1) != 1) return;
+  spawn_spec_free(&j->spec);
+  free(j->subject);
+  free(j);
+}
+
+static void publish(spawn_job *j, int v) {
+  atomic_store(&j->pid_word, v);
+  syscall(SYS_futex, &j->pid_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* The child: says its pid first (raw syscalls; it runs on the spawner thread's TLS), then spawn_child_main. */
+static int async_child(void *arg) {
+  spawn_job *j = arg;
+  publish(j, (int)syscall(SYS_getpid));
+  return spawn_child_main(&j->spec);
+}
+
+static void run_job(spawner_pool *p, spawn_job *j, void *stack) {
+  pid_t pid = clone(async_child, (char *)stack + CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, j);
+  if (pid < 0) {
+    int e = errno;
+    close(j->errp[0]); close(j->errp[1]);
+    publish(j, -e);
+    job_release(j); /* the handoff fds stay the caller's: spawnStart throws */
+    return;
+  }
+  close(j->errp[1]);
+  /* Resumed: the child exec'd or exited. Messages until EOF: notes, then at most one failure. */
+  int msg[2];
+  for (;;) {
+    ssize_t n = read(j->errp[0], msg, sizeof msg);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != (ssize_t)sizeof msg) break;
+    if (msg[0] == ST_NOTE_CGROUP) { j->note_err = msg[1]; continue; }
+    j->stage = msg[0]; j->err = msg[1];
+  }
+  close(j->errp[0]);
+  for (int i = 0; i < j->nhandoff; i++) close(j->handoff[i]);
+  j->pid = pid;
+  if (j->stage) {
+    const spawn_spec *s = &j->spec;
+    const char *subject = j->stage == ST_CHROOT ? s->chroot_dir : j->stage == ST_CHDIR && s->cwd ? s->cwd : s->file;
+    j->subject = strdup(subject ? subject : "");
+  }
+  pthread_mutex_lock(&p->mu);
+  if (p->done_tail) p->done_tail->next = j; else p->done = j;
+  p->done_tail = j;
+  j->next = NULL;
+  pthread_mutex_unlock(&p->mu);
+  uv_async_send(&p->async);
+}
+
+static void *spawner_main(void *arg) {
+  spawner_pool *p = arg;
+  void *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (!p->queue && !p->stopping) pthread_cond_wait(&p->cv, &p->mu);
+    if (!p->queue) break;
+    spawn_job *j = p->queue;
+    p->queue = j->next;
+    if (!p->queue) p->queue_tail = NULL;
+    p->idle--;
+    pthread_mutex_unlock(&p->mu);
+    if (stack == MAP_FAILED) {
+      close(j->errp[0]); close(j->errp[1]);
+      publish(j, -ENOMEM);
+      job_release(j);
+    } else {
+      run_job(p, j, stack);
+    }
+    pthread_mutex_lock(&p->mu);
+    p->idle++;
+  }
+  pthread_mutex_unlock(&p->mu);
+  if (stack != MAP_FAILED) munmap(stack, CHILD_STACK_SIZE);
+  return NULL;
+}
+
+/* On the JS thread: each outcome as {pid, error?, cgroupErrno?} to the callback, in the order the children ended their setup. */
+static void on_outcomes(uv_async_t *h) {
+  spawner_pool *p = h->data;
+  pthread_mutex_lock(&p->mu);
+  spawn_job *list = p->done;
+  p->done = p->done_tail = NULL;
+  pthread_mutex_unlock(&p->mu);
+  if (!list) return;
+  napi_env env = p->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value arr;
+  napi_create_array(env, &arr);
+  uint32_t n = 0;
+  while (list) {
+    spawn_job *j = list;
+    list = j->next;
+    napi_value o;
+    napi_create_object(env, &o);
+    set_int(env, o, "pid", j->pid);
+    if (j->stage) {
+      const char *stage = j->stage > 0 && j->stage < ST_COUNT ? spawn_stage_names[j->stage] : "unknown";
+      napi_value e = make_spawn_error(env, stage, j->err, j->subject ? j->subject : "");
+      if (e) napi_set_named_property(env, o, "error", e);
+      else { napi_value ignored; napi_get_and_clear_last_exception(env, &ignored); }
+    }
+    if (j->note_err) set_int(env, o, "cgroupErrno", j->note_err);
+    napi_set_element(env, arr, n++, o);
+    job_release(j);
+    p->pending--;
+  }
+  if (p->pending <= 0) { p->pending = 0; uv_unref((uv_handle_t *)&p->async); }
+  if (p->callback) {
+    napi_value cb, recv, result;
+    napi_get_reference_value(env, p->callback, &cb);
+    napi_get_global(env, &recv);
+    if (napi_make_callback(env, p->actx, recv, cb, 1, &arr, &result) == napi_pending_exception) {
+      napi_value err;
+      napi_get_and_clear_last_exception(env, &err);
+      napi_fatal_exception(env, err);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static spawner_pool *pool_of(napi_env env) {
+  addon_state *st = state_of(env);
+  if (st->spawners) return st->spawners;
+  spawner_pool *p = calloc(1, sizeof *p);
+  if (!p) return NULL;
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->cv, NULL);
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  uv_async_init(loop, &p->async, on_outcomes);
+  p->async.data = p;
+  uv_unref((uv_handle_t *)&p->async);
+  p->env = env;
+  napi_value name;
+  napi_create_string_utf8(env, "upstart:spawn", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &p->actx);
+  st->spawners = p;
+  return p;
+}
+
+static void pool_closed(uv_handle_t *h) {
+  spawner_pool *p = h->data;
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->cv);
+  free(p);
+}
+
+/* With the addon instance: threads finish what they run (a clone returns once its child exec'd) and end. */
+void spawner_pool_free(spawner_pool *p) {
+  pthread_mutex_lock(&p->mu);
+  p->stopping = true;
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  for (int i = 0; i < p->nthreads; i++) pthread_join(p->threads[i], NULL);
+  while (p->done) { spawn_job *j = p->done; p->done = j->next; job_release(j); }
+  uv_close((uv_handle_t *)&p->async, pool_closed);
+}
+
+/* A new spawner thread (caller holds mu), with every signal blocked: its children start so, and no handler runs in the vfork window. */
+static int add_thread(spawner_pool *p) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 128 * 1024);
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int rc = pthread_create(&p->threads[p->nthreads], &attr, spawner_main, p);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy(&attr);
+  if (rc == 0) { p->nthreads++; p->idle++; }
+  return rc;
+}
+
+static napi_value js_spawn_start(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1) return throw_type(env, "spawnStart takes an options object");
+  spawner_pool *p = pool_of(env);
+  if (!p) return throw_syscall(env, "calloc", ENOMEM);
+  if (!p->callback) {
+    napi_throw_error(env, "ERR_NO_SPAWN_RESULTS", "spawnStart needs spawnResults(callback) first");
+    return NULL;
+  }
+  spawn_job *j = calloc(1, sizeof *j);
+  if (!j) return throw_syscall(env, "calloc", ENOMEM);
+  if (!spawn_spec_parse(env, argv[0], &j->spec)) { spawn_spec_free(&j->spec); free(j); return NULL; }
+  if (argc >= 2) {
+    napi_valuetype t;
+    napi_typeof(env, argv[1], &t);
+    if (t != napi_undefined) {
+      bool is_arr = false;
+      uint32_t len = 0;
+      napi_is_array(env, argv[1], &is_arr);
+      if (is_arr) napi_get_array_length(env, argv[1], &len);
+      if (!is_arr || len > HANDOFF_MAX) { spawn_spec_free(&j->spec); free(j); return throw_type(env, "handoff must be an array of at most 8 fds"); }
+      for (uint32_t i = 0; i < len; i++) {
+        napi_value v;
+        int32_t fd;
+        napi_get_element(env, argv[1], i, &v);
+        if (!arg_int32(env, v, "handoff fd", &fd)) { spawn_spec_free(&j->spec); free(j); return NULL; }
+        j->handoff[j->nhandoff++] = fd;
+      }
+    }
+  }
+  if (pipe2(j->errp, O_CLOEXEC) < 0) { int e = errno; spawn_spec_free(&j->spec); free(j); return throw_syscall(env, "pipe2", e); }
+  j->spec.err_fd = j->errp[1];
+  atomic_store(&j->refs, 2);
+
+  pthread_mutex_lock(&p->mu);
+  if (p->idle == 0 && p->nthreads < MAX_SPAWNERS) add_thread(p);
+  if (p->nthreads == 0) {
+    pthread_mutex_unlock(&p->mu);
+    close(j->errp[0]); close(j->errp[1]); spawn_spec_free(&j->spec); free(j);
+    return throw_syscall(env, "pthread_create", EAGAIN);
+  }
+  j->next = NULL;
+  if (p->queue_tail) p->queue_tail->next = j; else p->queue = j;
+  p->queue_tail = j;
+  pthread_cond_signal(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+
+  int v;
+  while ((v = atomic_load(&j->pid_word)) == 0) syscall(SYS_futex, &j->pid_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+  job_release(j);
+  if (v < 0) return throw_syscall(env, "clone", -v);
+  if (p->pending++ == 0) uv_ref((uv_handle_t *)&p->async);
+  return make_int(env, v);
+}
+
+/* spawnResults(callback | null): where spawnStart's outcomes go (one callback per addon instance). */
+static napi_value js_spawn_results(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value cb;
+  napi_get_cb_info(env, info, &argc, &cb, NULL, NULL);
+  spawner_pool *p = pool_of(env);
+  if (!p) return throw_syscall(env, "calloc", ENOMEM);
+  napi_valuetype t = napi_undefined;
+  if (argc >= 1) napi_typeof(env, cb, &t);
+  if (t != napi_function && t != napi_null && t != napi_undefined) return throw_type(env, "spawnResults takes a callback or null");
+  if (p->callback) { napi_delete_reference(env, p->callback); p->callback = NULL; }
+  if (t == napi_function) napi_create_reference(env, cb, 1, &p->callback);
+  return NULL;
+}
+
+void register_spawn_async(napi_env env, napi_value exports) {
+  set_fn(env, exports, "spawnStart", js_spawn_start);
+  set_fn(env, exports, "spawnResults", js_spawn_results);
+}

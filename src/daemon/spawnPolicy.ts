@@ -57,6 +57,7 @@ export function adjustSpawns(port: ProcessPort, policy: SpawnPolicy): ProcessPor
     resume: (pid) => port.resume(pid),
     setEvents: (events) => port.setEvents(hooks === undefined ? events : {
       exited: (info) => { hooks.exited(info.pid); events.exited(info); },
+      execed: (pid, failure) => events.execed(pid, failure),
       ready: (spawnedPid, pid) => { hooks.moved(spawnedPid, pid); events.ready(spawnedPid, pid); },
       adopted: (a) => events.adopted(a),
     }),

@@ -10,10 +10,10 @@ import { EngineError, type InstanceStatus, type JournalEntry } from '../model/en
 import { PROCESS_NAMES, type ConsoleMode, type JobClassSpec } from '../model/jobClass.ts';
 import { goalText } from '../model/state.ts';
 import { stamp, type Clock } from '../platform/clock.ts';
-import type { ExitInfo, ProcessPort } from '../process/port.ts';
+import type { ExitInfo, ProcessPort, SpawnFailure } from '../process/port.ts';
 import { runCommand, type CommandHost, type CommandWork, type Waiter } from './commands.ts';
 import { classDefaults, DEFAULT_PATH, instanceName, type EnvContext } from './environment.ts';
-import { adoptProcess, processExited, processReady } from './exits.ts';
+import { adoptProcess, processExeced, processExited, processReady } from './exits.ts';
 import { NO_WAIT, type JobRecord } from './job.ts';
 import { JobTable } from './jobTable.ts';
 import { JobMachine, type LogFn, type MachineHost, type MachineWork } from './machine.ts';
@@ -44,6 +44,7 @@ export interface EngineOptions {
 export type Work =
   | MachineWork
   | { kind: 'exit'; info: ExitInfo }
+  | { kind: 'exec'; pid: number; failure?: SpawnFailure }
   | { kind: 'ready'; spawnedPid: number; pid: number }
   | { kind: 'resume-tmpfiles'; job: number }
   | CommandWork
@@ -106,6 +107,7 @@ export class EngineCore implements CommandHost {
     this.machine = new JobMachine(host);
     this.port.setEvents({
       exited: (info) => this.enqueue({ kind: 'exit', info }),
+      execed: (pid, failure) => this.enqueue(failure === undefined ? { kind: 'exec', pid } : { kind: 'exec', pid, failure }),
       ready: (spawnedPid, pid) => this.enqueue({ kind: 'ready', spawnedPid, pid }),
       adopted: (a) => adoptProcess(this.machine, this.table.instance(a.job, a.instance), a.pid),
     });
@@ -251,6 +253,8 @@ export class EngineCore implements CommandHost {
     switch (w.kind) {
       case 'exit':
         return processExited(this.machine, w.info);
+      case 'exec':
+        return processExeced(this.machine, w.pid, w.failure);
       case 'ready':
         return processReady(this.machine, w.spawnedPid, w.pid);
       case 'kill-timeout': {

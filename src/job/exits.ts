@@ -1,6 +1,6 @@
 // Inputs from the process port: a process ended, ready, adopted, kill timeout; turned into reaction-table inputs.
 import type { JournalEntry } from '../model/engineApi.ts';
-import type { ExitInfo } from '../process/port.ts';
+import type { ExitInfo, SpawnFailure } from '../process/port.ts';
 import type { JobRecord, ProcessExit } from './job.ts';
 import { jobLabel, type JobMachine } from './machine.ts';
 import { mainVerdict } from './mainExit.ts';
@@ -23,6 +23,18 @@ export function processExited(m: JobMachine, info: ExitInfo): void {
   const ok = info.kind === 'exited' && info.status === 0;
   const verdict = p === 'main' ? mainVerdict(host.specOf(job), exit) : 'finished';
   m.react(job, { kind: 'process-exited', process: p, ok, last: left === 0, verdict }, { exit, pid: info.pid });
+}
+
+/** A pending spawn exec'd, or could not (`failure`): the job goes on from spawned, or fails as for a spawn that failed at once. */
+export function processExeced(m: JobMachine, pid: number, failure: SpawnFailure | undefined): void {
+  if (failure === undefined) {
+    const owner = m.procs.pidIndex.get(pid);
+    if (owner !== undefined) m.react(owner.job, { kind: 'exec-done', process: owner.process, ok: true, last: false }, { pid });
+    return;
+  }
+  const r = m.procs.execFailed(pid, failure);
+  if (r === undefined) return;
+  m.react(r.job, { kind: 'exec-done', process: r.process, ok: false, last: r.left === 0 }, { pid, error: r.detail });
 }
 
 /** expect stop/fork/daemon: the port found the process to track. */

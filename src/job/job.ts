@@ -19,6 +19,8 @@ export type StepProcess = 'pre-start' | 'post-start' | 'pre-stop' | 'post-stop';
  * - `event`: in starting or stopping, the job's own starting/stopping event (by id) to finish;
  * - `tmpfiles`: in pre-start, the tmpfiles port (before the pre-start process runs);
  * - `process`: in the step state of that name, the step process to end;
+ * - `exec`: in spawned, the main process's exec to be confirmed (the port's execed: a spawn that
+ *   returned before the child exec'd); a failed exec fails the start as a failed spawn does;
  * - `ready`: in spawned, readiness of the main process: the port's ready() (`port`: expect
  *   stop/fork/daemon), `exits` clean exits of main-slot processes so far (expect exit N), or the
  *   armed condition `cond` (expect CONDITION); `deadline` is when `ready timeout` runs out;
@@ -32,6 +34,7 @@ export type Wait =
   | { kind: 'event'; event: number }
   | { kind: 'tmpfiles' }
   | { kind: 'process'; process: StepProcess }
+  | { kind: 'exec' }
   | { kind: 'ready'; by: 'port'; deadline?: number }
   | { kind: 'ready'; by: 'exits'; exits: number; deadline?: number }
   | { kind: 'ready'; by: 'condition'; cond: ConditionState; deadline?: number }

@@ -17,6 +17,8 @@ export type JobWire = Omit<JobRecord, 'wait' | 'env' | 'startEnv' | 'stopEnv'> &
   blocker?: number;
   tmpfilesPending?: boolean;
   awaitingReady?: boolean;
+  /** Since this field: main spawned, its exec not yet confirmed (the queued execed confirms it). */
+  awaitingExec?: boolean;
   readyExits?: number;
   ready?: ConditionState;
   readyDeadline?: number;
@@ -62,6 +64,9 @@ export function jobToWire(j: JobRecord, table: StringTable): JobWire {
     case 'kill':
       if (wait.deadline !== undefined) w.killDeadline = wait.deadline;
       break;
+    case 'exec':
+      w.awaitingExec = true;
+      break;
     case 'process':
     case 'none':
       break;
@@ -74,13 +79,14 @@ export function jobToWire(j: JobRecord, table: StringTable): JobWire {
  * to be in `strings`); older images wrote `awaitingReady: false` and `tmpfilesPending: false`.
  */
 export function jobFromWire(w: JobWire, strings: readonly string[]): JobRecord {
-  const { blocker, tmpfilesPending, awaitingReady, readyExits, ready, readyDeadline, killDeadline, env, startEnv, stopEnv, ...wired } = w;
+  const { blocker, tmpfilesPending, awaitingReady, awaitingExec, readyExits, ready, readyDeadline, killDeadline, env, startEnv, stopEnv, ...wired } = w;
   const str = (xs: number[]): string[] => xs.map((i) => strings[i]!);
   const rest = { ...wired, env: str(env), startEnv: str(startEnv), stopEnv: str(stopEnv) };
   const dl = readyDeadline === undefined ? {} : { deadline: readyDeadline };
   let wait: Wait = { kind: 'none' };
   if (blocker !== undefined) wait = { kind: 'event', event: blocker };
   else if (tmpfilesPending === true) wait = { kind: 'tmpfiles' };
+  else if (awaitingExec === true) wait = { kind: 'exec' };
   else if (awaitingReady === true) {
     if (readyExits !== undefined) wait = { kind: 'ready', by: 'exits', exits: readyExits, ...dl };
     else if (ready !== undefined) wait = { kind: 'ready', by: 'condition', cond: ready, ...dl };

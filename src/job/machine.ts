@@ -104,8 +104,12 @@ export class JobMachine {
         return this.respawn(job);
       case 'fail': {
         const reason =
-          step.why === 'exit' ? `${step.process} process ${describeExit(d.exit ?? { process: step.process })}` : step.why === 'tmpfiles' ? `tmpfiles: ${d.error ?? 'failed'}` : this.readyTimeoutReason(job);
+          step.why === 'exit' ? `${step.process} process ${describeExit(d.exit ?? { process: step.process })}`
+          : step.why === 'tmpfiles' ? `tmpfiles: ${d.error ?? 'failed'}`
+          : step.why === 'spawn' ? `${step.process} process: ${d.error ?? 'failed'}`
+          : this.readyTimeoutReason(job);
         if (step.why === 'tmpfiles') this.host.log('warn', `${jobLabel(job)}: tmpfiles failed: ${d.error ?? 'failed'}`);
+        if (step.why === 'spawn') job.spawnError ??= reason;
         return this.failJob(job, step.process, reason);
       }
       case 'report-exit': {
@@ -140,6 +144,10 @@ export class JobMachine {
       }
       case 'kill-leftovers':
         return this.killLeftovers(job);
+      case 'await-ready':
+        this.setWait(job, NO_WAIT);
+        if (!this.awaitReady(job, this.host.specOf(job))) this.advance(job);
+        return;
       case 'run-step':
         if (this.runStep(job, step.process, job.env)) this.setWait(job, { kind: 'process', process: step.process });
         else this.advance(job);
@@ -319,7 +327,18 @@ export class JobMachine {
    */
   private enterSpawned(job: JobRecord, spec: JobClassSpec): boolean {
     if (spec.process.main === undefined) return false;
-    if (!this.spawn(job, 'main', job.env)) return false;
+    const r = this.spawn(job, 'main', job.env);
+    if (r === false) return false;
+    if (r === 'pending') {
+      // Not started until it exec'd: a failed exec still fails the start (reactions.ts execDone).
+      job.wait = { kind: 'exec' };
+      return true;
+    }
+    return this.awaitReady(job, spec);
+  }
+
+  /** Main is running: true when the job must wait in spawned for its readiness (expect), with the wait armed. */
+  private awaitReady(job: JobRecord, spec: JobClassSpec): boolean {
     const ex = spec.expect;
     if (ex.kind === 'none' || (ex.kind === 'exit' && ex.count <= 0)) return false;
     if (ex.kind === 'exit') job.wait = { kind: 'ready', by: 'exits', exits: 0 };
@@ -342,11 +361,11 @@ export class JobMachine {
     return true;
   }
 
-  /** Runs an optional step process; true when one was spawned. */
+  /** Runs an optional step process; true when one was spawned (its exec maybe still pending). */
   private runStep(job: JobRecord, p: ProcessName, env: string[]): boolean {
     const spec = this.host.specOf(job);
     if (spec.process[p] === undefined) return false;
-    return this.spawn(job, p, env);
+    return this.spawn(job, p, env) !== false;
   }
 
   private runTmpfiles(job: JobRecord, spec: JobClassSpec): 'done' | 'wait' | 'failed' {
@@ -383,11 +402,14 @@ export class JobMachine {
     } else this.advance(job);
   }
 
-  /** Spawns process p of the job; false (and the job failed) if it could not be started. */
-  private spawn(job: JobRecord, p: ProcessName, env: string[]): boolean {
+  /**
+   * Spawns process p of the job: 'running', or 'pending' while its exec is not confirmed (the
+   * port's execed comes later: exits.ts processExeced); false (and the job failed) if it could not be started.
+   */
+  private spawn(job: JobRecord, p: ProcessName, env: string[]): 'running' | 'pending' | false {
     const spec = this.host.specOf(job);
     const r = this.procs.spawn(spawnRequest(spec, job, p, env, this.host.defaultConsole), job);
-    if (r.ok) return true;
+    if (r.ok) return r.pending ? 'pending' : 'running';
     job.spawnError ??= `${p} process: ${r.detail}`;
     this.failJob(job, p, `${p} process: ${r.detail}`);
     return false;

@@ -3,7 +3,7 @@ import type { JournalEntry } from '../model/engineApi.ts';
 import type { ConsoleMode, JobClassSpec, ProcessName, ProcessSpec } from '../model/jobClass.ts';
 import { instanceLabel } from '../model/instanceRef.ts';
 import { stamp, type Clock, type TimerHandle } from '../platform/clock.ts';
-import type { ProcessPort, SpawnRequest } from '../process/port.ts';
+import type { ProcessPort, SpawnFailure, SpawnRequest, SpawnResult } from '../process/port.ts';
 import { commandFor } from './command.ts';
 import type { JobRecord } from './job.ts';
 import type { LogFn } from '../model/log.ts';
@@ -70,13 +70,16 @@ export class ProcessTable {
     return (job.pids[p]?.length ?? 0) > 0;
   }
 
-  /** Spawns process p; on failure returns the reason (stage and message) for the job's failure. */
-  spawn(req: JobSpawnRequest, job: JobRecord): { ok: true } | { ok: false; detail: string } {
+  /**
+   * Spawns process p; on failure returns the reason (stage and message) for the job's failure.
+   * `pending`: the exec is not confirmed yet (the port's execed follows: execFailed if it failed).
+   */
+  spawn(req: JobSpawnRequest, job: JobRecord): { ok: true; pending: boolean } | { ok: false; detail: string } {
     const { port, clock: c } = this.d;
     const p = req.process;
-    let r;
+    let r: SpawnResult;
     try {
-      r = port.spawn(req);
+      r = port.spawn({ ...req, execLater: true });
     } catch (err) {
       r = { ok: false as const, stage: 'spawn', errno: 0, code: (err as { code?: string }).code ?? 'EUNKNOWN', message: (err as Error).message };
     }
@@ -85,12 +88,23 @@ export class ProcessTable {
       this.pidIndex.set(r.pid, { job, process: p });
       this.d.journal({ ...stamp(c), kind: 'spawn', job: job.name, instance: job.instance, process: p, pid: r.pid });
       this.d.log('debug', `${jobLabel(job)} ${p} process (${r.pid})`);
-      return { ok: true };
+      return { ok: true, pending: r.pending === true };
     }
-    const detail = r.stage === 'exec' || r.stage === '' ? r.message : `${r.stage}: ${r.message}`;
-    this.d.journal({ ...stamp(c), kind: 'spawn-failed', job: job.name, instance: job.instance, process: p, message: detail });
-    this.d.log('warn', `Failed to spawn ${jobLabel(job)} ${p} process: ${detail} (${r.code}, errno ${r.errno})`);
-    return { ok: false, detail };
+    return { ok: false, detail: this.spawnFailed(job, p, r) };
+  }
+
+  /** A pending spawn's exec failed: its pid leaves its slot (its exit, still to come, is no one's); the reason and owner for the job's failure. */
+  execFailed(pid: number, f: SpawnFailure): (PidOwner & { left: number; detail: string }) | undefined {
+    const owner = this.untrack(pid);
+    if (owner === undefined) return undefined;
+    return { ...owner, detail: this.spawnFailed(owner.job, owner.process, f) };
+  }
+
+  private spawnFailed(job: JobRecord, p: ProcessName, f: SpawnFailure): string {
+    const detail = f.stage === 'exec' || f.stage === '' ? f.message : `${f.stage}: ${f.message}`;
+    this.d.journal({ ...stamp(this.d.clock), kind: 'spawn-failed', job: job.name, instance: job.instance, process: p, message: detail });
+    this.d.log('warn', `Failed to spawn ${jobLabel(job)} ${p} process: ${detail} (${f.code}, errno ${f.errno})`);
+    return detail;
   }
 
   /** Adds a pid to a slot (restore, or the port reporting the pid to track). */

@@ -15,6 +15,8 @@ export type Input =
   /** Readiness: the port's ready() (expect stop/fork/daemon) or the expect CONDITION fired. */
   | { kind: 'ready'; by: 'port' | 'condition' }
   | { kind: 'ready-timeout' }
+  /** A pending spawn of slot `process` exec'd (`ok`) or could not (its pid is already untracked; `last`: the slot is empty). */
+  | { kind: 'exec-done'; process: ProcessName; ok: boolean; last: boolean }
   | { kind: 'tmpfiles-done'; failed: boolean }
   | { kind: 'kill-timeout' }
   /** The goal was just changed by setGoal (commands, stop conditions, start conditions, shutdown). */
@@ -37,7 +39,9 @@ export type Step =
   /** Count a respawn: goal respawn, or the respawn limit: the job fails with 'respawn'. */
   | { do: 'respawn' }
   /** Mark the job failed by `process` (first failure wins) for `why`; the goal becomes stop. */
-  | { do: 'fail'; process: ProcessName; why: 'exit' | 'ready-timeout' | 'tmpfiles' }
+  | { do: 'fail'; process: ProcessName; why: 'exit' | 'ready-timeout' | 'tmpfiles' | 'spawn' }
+  /** Main exec'd: wait for its readiness (expect), or move on when it needs none. */
+  | { do: 'await-ready' }
   /** Log the exit that does not follow a stop (warn) or that does (info); only non-zero exits. */
   | { do: 'report-exit' }
   /** Keep the exit as the one stopping/stopped report. */
@@ -86,6 +90,21 @@ function mainExited(state: JobState, wait: Wait, input: Extract<Input, { kind: '
 }
 
 /**
+ * A pending spawn's outcome. Exec'd: main in spawned goes on to its readiness wait. Failed: the same
+ * failure as a spawn that failed at once (the job fails for that process); the job moves on where
+ * it waited for that process (its exec in spawned, its end in its step state or in killed).
+ */
+function execDone(state: JobState, wait: Wait, input: Extract<Input, { kind: 'exec-done' }>): Step[] {
+  const p = input.process;
+  if (input.ok) return p === 'main' && state === 'spawned' && wait.kind === 'exec' ? [{ do: 'await-ready' }] : [];
+  const steps: Step[] = [{ do: 'fail', process: p, why: 'spawn' }];
+  if (!input.last) return steps;
+  if (p === 'main' && ((state === 'spawned' && wait.kind === 'exec') || state === 'killed')) steps.push(NONE, ADVANCE);
+  else if (p !== 'main' && state === p && wait.kind === 'process') steps.push(NONE, ADVANCE);
+  return steps;
+}
+
+/**
  * What `input` does to a job in `state` waiting for `wait`. Pure: the same arguments always give
  * the same Steps; an input the job does not wait for gives none (a late timer, a stale event).
  */
@@ -100,6 +119,8 @@ export function react(state: JobState, wait: Wait, input: Input, f: Facts): Step
       if (state === input.process) steps.push(NONE, ADVANCE);
       return steps;
     }
+    case 'exec-done':
+      return execDone(state, wait, input);
     case 'ready':
       return state === 'spawned' && wait.kind === 'ready' && wait.by === input.by ? [NONE, ADVANCE] : [];
     case 'ready-timeout':
@@ -115,7 +136,7 @@ export function react(state: JobState, wait: Wait, input: Input, f: Facts): Step
       if (state === 'waiting') return f.goal === 'stop' ? [] : [{ do: 'enter', state: 'starting' }];
       if (f.goal === 'start') return [];
       if (state === 'running') return [ADVANCE];
-      if (state === 'spawned' && wait.kind === 'ready') return [NONE, { do: 'enter', state: 'stopping' }];
+      if (state === 'spawned' && (wait.kind === 'ready' || wait.kind === 'exec')) return [NONE, { do: 'enter', state: 'stopping' }];
       return [];
   }
 }

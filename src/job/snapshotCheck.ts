@@ -4,7 +4,7 @@ import { GOALS, STATES } from '../model/state.ts';
 import { arr, bool, fail, int, num, obj, str, strs, type Obj } from '../state/check.ts';
 import type { EngineSnapshot } from './snapshot.ts';
 
-const WORK_KINDS = new Set(['exit', 'ready', 'resume-tmpfiles', 'shutdown', 'kill-timeout', 'tmpfiles']);
+const WORK_KINDS = new Set(['exit', 'exec', 'ready', 'resume-tmpfiles', 'shutdown', 'kill-timeout', 'tmpfiles']);
 
 function indexes(v: unknown, where: string, size: number): void {
   arr(v, where).forEach((x, i) => {

@@ -33,12 +33,26 @@ export interface SpawnRequest {
   fdMap?: [number, number][];
   /** Variables the child sets to its own pid before exec (LISTEN_PID, WATCHDOG_PID). */
   pidEnv?: string[];
+  /**
+   * The caller hears how the exec went through ProcessEvents.execed: the port may return once the
+   * child exists, before it has exec'd ({ ok, pid, pending: true }). Without it, spawn is synchronous.
+   */
+  execLater?: boolean;
+}
+
+/** Why a process could not be started: the stage that failed (exec, chdir, cgroup...) and its errno. */
+export interface SpawnFailure {
+  stage: string;
+  errno: number;
+  code: string;
+  message: string;
 }
 
 /** A process started; `pid` is what the adapter tracks first (for expect fork/daemon, the forks follow). */
 export type SpawnResult =
-  | { ok: true; pid: number }
-  | { ok: false; stage: string; errno: number; code: string; message: string };
+  /** pending: the exec's outcome comes through ProcessEvents.execed (only for requests with execLater). */
+  | { ok: true; pid: number; pending?: boolean }
+  | ({ ok: false } & SpawnFailure);
 
 /** How a tracked process ended. `signal` is a canonical name (TERM) when killed by a signal. */
 export type ExitInfo =
@@ -49,6 +63,11 @@ export type ExitInfo =
 export interface ProcessEvents {
   /** A tracked process (the main pid, or the one expect fork/daemon moved to) ended. Output is flushed first. */
   exited(info: ExitInfo): void;
+  /**
+   * A pending spawn (execLater) exec'd, or could not (`failure`; the child then exits 127, and that
+   * exit is still reported). Comes before any other event of that pid.
+   */
+  execed(pid: number, failure?: SpawnFailure): void;
   /**
    * expect stop/fork/daemon: the process reached the expected point; `pid` is the pid to track
    * from now on (the daemon's own pid for fork/daemon), which may differ from the spawned pid.
@@ -76,7 +95,7 @@ export interface InstanceRef {
 export type KillTarget = 'main' | 'group' | 'cgroup';
 
 export interface ProcessPort {
-  /** Synchronous: returns the pid, or why the child could not exec (stage and errno). */
+  /** Returns the pid, or why the child could not exec (stage and errno); with execLater, maybe before the exec (pending). */
   spawn(req: SpawnRequest): SpawnResult;
   /**
    * Sends `signal` to the instance's processes named by `target`; `pids` are its main pids (for

@@ -25,6 +25,7 @@ const port = new NativeProcessPort({ sink, flushDeadlineMs: 500, onUnowned: (pid
 port.setEvents({
   exited: (info) => { events.push({ kind: 'exited', info, logsAtExit: new Map(sink.text) }); wake(); },
   ready: (spawned, pid) => { events.push({ kind: 'ready', spawned, pid }); wake(); },
+  execed: () => {},
   adopted: () => false,
 });
 after(() => port.close());

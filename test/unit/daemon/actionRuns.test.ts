@@ -74,7 +74,7 @@ function harness() {
   };
   const runs = new ActionRuns({ engine: () => engine, defaultConsole: 'log', log: () => {} });
   const wrapped = runs.wrap(port);
-  wrapped.setEvents({ exited: (i) => engineExits.push(i), ready: () => {}, adopted: () => true });
+  wrapped.setEvents({ exited: (i) => engineExits.push(i), ready: () => {}, execed: () => {}, adopted: () => true });
   const journal = (e: JournalEntry) => { for (const f of subs) f(e); };
   return { port, emitted, engineExits, runs, journal, setFacts: (f: InstanceFacts | undefined) => { facts = f; } };
 }

@@ -5,7 +5,7 @@ import type { Condition } from '../../../src/model/condition.ts';
 import type { JournalEntry } from '../../../src/model/engineApi.ts';
 import { defaultJobClass, type JobClassSpec, type ProcessName } from '../../../src/model/jobClass.ts';
 import { FakeClock } from '../../../src/platform/fakeClock.ts';
-import type { InstanceRef, KillTarget, ProcessEvents, ProcessPort, SpawnRequest, SpawnResult } from '../../../src/process/port.ts';
+import type { InstanceRef, KillTarget, ProcessEvents, ProcessPort, SpawnFailure, SpawnRequest, SpawnResult } from '../../../src/process/port.ts';
 
 export interface Spawned {
   req: SpawnRequest;
@@ -28,12 +28,32 @@ export class FakeProcessPort implements ProcessPort {
     this.nextPid = other.nextPid;
   }
 
+  /** Like the native port's spawnStart path: requests with execLater return pending; the test confirms each with confirm(). */
+  pendingExec = false;
+  /** Pending spawns: pid → the failure the exec will report (undefined: it exec'd). */
+  readonly unconfirmed = new Map<number, SpawnFailure | undefined>();
+
   spawn(req: SpawnRequest): SpawnResult {
     const f = this.failures.get(`${req.job}:${req.process}`) ?? this.failures.get(req.argv[0] ?? '');
-    if (f) return { ok: false, ...f };
+    const later = this.pendingExec && req.execLater === true;
+    if (f && !later) return { ok: false, ...f };
     const pid = this.nextPid++;
     this.spawns.push({ req, pid, alive: true });
-    return { ok: true, pid };
+    if (!later) return { ok: true, pid };
+    this.unconfirmed.set(pid, f);
+    return { ok: true, pid, pending: true };
+  }
+
+  /** The outcome of a pending spawn, as the native port reports it (before any other event of the pid). */
+  confirm(pid: number): void {
+    if (!this.unconfirmed.has(pid)) throw new Error(`pid ${pid} has no pending exec`);
+    const f = this.unconfirmed.get(pid);
+    this.unconfirmed.delete(pid);
+    if (f !== undefined) {
+      const s = this.spawns.find((x) => x.pid === pid);
+      if (s) s.alive = false;
+    }
+    this.events!.execed(pid, f);
   }
   /** Every signal() call as asked; `kills` has one entry per pid (group: true for group and cgroup). */
   signals: Array<{ inst: InstanceRef; target: KillTarget; signal: string; pids: number[] }> = [];
@@ -150,6 +170,12 @@ export class Harness {
 
   spawnsOf(job: string, process: ProcessName = 'main'): Spawned[] {
     return this.port.spawns.filter((x) => x.req.job === job && x.req.process === process);
+  }
+
+  /** Delivers a pending spawn's outcome and drains. */
+  confirm(pid: number): void {
+    this.port.confirm(pid);
+    this.settle();
   }
 
   /** Ends a process with an exit status and drains. */

@@ -1,0 +1,146 @@
+// Spawns whose exec is confirmed later (the native port's spawnStart): the job waits in spawned, a failed exec fails the start as before, every order of outcome, exit and stop.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { EngineError } from '../../../src/model/engineApi.ts';
+import { Harness, jobClass } from './harness.ts';
+
+const ENOENT = { stage: 'exec', errno: 2, code: 'ENOENT', message: 'unable to execute "/usr/sbin/foo": No such file or directory (ENOENT)' };
+
+function pending(): Harness {
+  const h = new Harness();
+  h.port.pendingExec = true;
+  return h;
+}
+
+test('main waits in spawned until its exec is confirmed; then started, and the start command returns', async () => {
+  const h = pending().add(jobClass('svc', { exec: '/bin/svc' }));
+  let done = false;
+  const p = h.engine.start('svc', [], true).then((s) => { done = true; return s; });
+  h.settle();
+  assert.equal(h.state('svc'), 'start/spawned');
+  assert.deepEqual(h.jobEvents('svc'), ['starting']);
+  await Promise.resolve();
+  assert.equal(done, false);
+  h.confirm(h.pid('svc'));
+  assert.equal(h.state('svc'), 'start/running');
+  assert.equal((await p).state, 'running');
+  assert.deepEqual(h.jobEvents('svc'), ['starting', 'started']);
+});
+
+test('exec ENOENT still fails the start: the same error, spawn-failed journal entry and stopped event as a spawn that failed at once', async () => {
+  const h = pending().add(jobClass('foo', { exec: '/usr/sbin/foo' }));
+  h.port.failures.set('/usr/sbin/foo', ENOENT);
+  const p = h.engine.start('foo', [], true);
+  h.settle();
+  assert.equal(h.state('foo'), 'start/spawned');
+  h.confirm(h.pid('foo'));
+  await assert.rejects(p, (e: EngineError) => e.code === 'failed' && e.message === `Job failed to start: main process: ${ENOENT.message}`);
+  const why = `SPAWN_ERROR=main process: ${ENOENT.message}`;
+  assert.deepEqual(h.jobEvents('foo'), ['starting', `stopping RESULT=failed PROCESS=main ${why}`, `stopped RESULT=failed PROCESS=main ${why}`]);
+  assert.equal(h.state('foo'), 'stop/waiting');
+  assert.equal(h.journal.filter((e) => e.kind === 'spawn-failed').length, 1);
+  assert.equal(h.journal.filter((e) => e.kind === 'spawn').length, 1, 'the pid existed: its spawn is in the journal');
+  // The failed child's exit 127 comes after the outcome: no one's any more, nothing moves.
+  h.exit(1000, 127);
+  assert.equal(h.state('foo'), 'stop/waiting');
+  assert.equal(h.jobEvents('foo').length, 3);
+  assert.ok(h.logs.some((l) => l.startsWith('warn: Failed to spawn foo main process')));
+});
+
+test('the main process exits at once after its exec: confirmation first, then the exit (the port holds the exit), respawn as usual', () => {
+  const h = pending().add(jobClass('r', { exec: '/bin/r', respawn: true }));
+  void h.engine.start('r', [], false);
+  h.settle();
+  const first = h.pid('r');
+  // Both arrive in the same drain, in the port's order.
+  h.port.confirm(first);
+  h.port.spawns.find((s) => s.pid === first)!.alive = false;
+  h.port.events!.exited({ pid: first, kind: 'killed', signal: 'KILL', core: false });
+  h.settle();
+  assert.equal(h.state('r'), 'start/spawned', 'respawned, the new main waits for its exec');
+  const second = h.pid('r');
+  assert.notEqual(second, first);
+  h.confirm(second);
+  assert.equal(h.state('r'), 'start/running');
+  assert.equal(h.startedCount('r'), 2);
+});
+
+test('stop while the exec is unconfirmed: the job goes to killed and signals the pid; a confirmed exec then ends by the signal', async () => {
+  const h = pending().add(jobClass('s', { exec: '/bin/s' }));
+  void h.engine.start('s', [], false);
+  h.settle();
+  const pid = h.pid('s');
+  const stopped = h.engine.stop('s', [], true);
+  h.settle();
+  assert.equal(h.state('s'), 'stop/killed');
+  assert.deepEqual(h.port.kills.map((k) => [k.pid, k.signal]), [[pid, 'TERM']]);
+  h.confirm(pid);
+  assert.equal(h.state('s'), 'stop/killed', 'the outcome alone moves nothing');
+  h.signal(pid, 'TERM');
+  assert.equal((await stopped).state, 'waiting');
+  assert.equal(h.startedCount('s'), 0);
+});
+
+test('stop while unconfirmed, then the exec fails: the job leaves killed at once, failed with the spawn error', async () => {
+  const h = pending().add(jobClass('s2', { exec: '/usr/sbin/foo' }));
+  h.port.failures.set('/usr/sbin/foo', ENOENT);
+  void h.engine.start('s2', [], false);
+  h.settle();
+  const stopped = h.engine.stop('s2', [], true);
+  h.settle();
+  assert.equal(h.state('s2'), 'stop/killed');
+  h.confirm(h.pid('s2', 'main'));
+  assert.equal(h.state('s2'), 'stop/waiting');
+  await stopped;
+  assert.match(h.jobEvents('s2').at(-1)!, /^stopped RESULT=failed PROCESS=main SPAWN_ERROR=main process: /);
+});
+
+test('a pre-start whose exec fails is the same failure as one that could not be spawned', async () => {
+  const h = pending().add(jobClass('f', { exec: '/bin/f', pre: '/bin/check' }));
+  h.port.failures.set('/bin/check', { ...ENOENT, message: 'unable to execute "/bin/check": No such file or directory (ENOENT)' });
+  const p = h.engine.start('f', [], true);
+  h.settle();
+  assert.equal(h.state('f'), 'start/pre-start');
+  h.confirm(h.pid('f', 'pre-start'));
+  await assert.rejects(p, { code: 'failed', message: 'Job failed to start: pre-start process: unable to execute "/bin/check": No such file or directory (ENOENT)' });
+  assert.equal(h.spawnsOf('f').length, 0, 'main never ran');
+  assert.match(h.jobEvents('f').at(-1)!, /^stopped RESULT=failed PROCESS=pre-start SPAWN_ERROR=pre-start process: /);
+});
+
+test('a confirmed pre-start is waited for by its exit as before', () => {
+  const h = pending().add(jobClass('g', { exec: '/bin/g', pre: '/bin/check' }));
+  void h.engine.start('g', [], false);
+  h.settle();
+  h.confirm(h.pid('g', 'pre-start'));
+  assert.equal(h.state('g'), 'start/pre-start');
+  h.exit(h.pid('g', 'pre-start'));
+  assert.equal(h.state('g'), 'start/spawned');
+  h.confirm(h.pid('g'));
+  assert.equal(h.state('g'), 'start/running');
+});
+
+test('expect stop: the readiness wait starts once the exec is confirmed', () => {
+  const h = pending().add(jobClass('e', { exec: '/bin/e', expect: { kind: 'stop' } }));
+  void h.engine.start('e', [], false);
+  h.settle();
+  const pid = h.pid('e');
+  assert.equal(h.state('e'), 'start/spawned');
+  h.confirm(pid);
+  assert.equal(h.state('e'), 'start/spawned');
+  h.port.events!.ready(pid, pid);
+  h.settle();
+  assert.equal(h.state('e'), 'start/running');
+  assert.deepEqual(h.port.resumed, [pid]);
+});
+
+test('a snapshot taken while a confirmation is queued restores the exec wait, and the restored engine takes the outcome', () => {
+  const h = pending().add(jobClass('w', { exec: '/bin/w' }));
+  void h.engine.start('w', [], false);
+  h.settle();
+  const pid = h.pid('w');
+  const r = h.restored();
+  assert.equal(r.state('w'), 'start/spawned');
+  r.port.unconfirmed.set(pid, undefined);
+  r.confirm(pid);
+  assert.equal(r.state('w'), 'start/running');
+});

@@ -8,7 +8,7 @@ import { HelperRuns, type HelperResult } from './helperRuns.ts';
 import { oomScoreAllowed } from './oomScore.ts';
 import { parentOf, processGroupOf } from './procStat.ts';
 import * as realSys from '../sys/index.ts';
-import type { ChildStatus, Pty, SpawnSpec, Stdio } from '../sys/index.ts';
+import type { ChildStatus, Pty, SpawnOutcome, SpawnSpec, Stdio } from '../sys/index.ts';
 import type { ProcessSys } from '../sys/ports.ts';
 import type { ExitInfo, InstanceRef, KillTarget, ProcessEvents, ProcessPort, SpawnRequest, SpawnResult } from './port.ts';
 import type { ProcessWire } from './portState.ts';
@@ -60,6 +60,14 @@ interface Owned {
 
 const SIGSTOP = 19;
 
+/** A spawn whose exec is not confirmed yet: its statuses wait here, so that execed comes before any other event of the pid. */
+interface PendingExec {
+  job: string;
+  /** The instance cgroup it may have failed to join (then it runs without one, as spawnIn's retry does). */
+  cgroup: string | undefined;
+  held: ChildStatus[];
+}
+
 /** How a reaped status ended, as the engine wants it. */
 export function toExitInfo(s: ChildStatus, pid = s.pid): ExitInfo | undefined {
   if (s.kind === 'exited') return { pid, kind: 'exited', status: s.status };
@@ -96,6 +104,8 @@ export class NativeProcessPort implements ProcessPort {
   private readonly helpers = new HelperRuns((pid) => this.kill(pid, 'KILL'));
   /** Jobs already told their oom score cannot be applied. */
   private readonly oomWarned = new Set<string>();
+  /** Spawns started with sys.spawnStart whose outcome has not come (pids, also in `owned`). */
+  private readonly pending = new Map<number, PendingExec>();
 
   constructor(private readonly opts: NativeProcessPortOptions) {
     this.log = opts.logger ?? (() => {});
@@ -103,6 +113,7 @@ export class NativeProcessPort implements ProcessPort {
     this.sys = opts.sys ?? realSys;
     this.follower = new ForkFollower((level, msg) => this.log(level, msg), this.sys);
     if (opts.restore) this.restoreFrom(opts.restore.wire, opts.restore.outputs);
+    this.sys.onSpawnOutcomes?.((outcomes) => this.onOutcomes(outcomes));
     this.sys.startReaper((statuses) => this.onStatuses(statuses));
     this.updateRef();
   }
@@ -117,6 +128,7 @@ export class NativeProcessPort implements ProcessPort {
   /** Why a re-exec cannot hand over now (helpers, processes followed through forks); undefined when it can. */
   busy(): string | undefined {
     if (this.helpers.size > 0) return `${this.helpers.size} helper program(s) running`;
+    if (this.pending.size > 0) return `${this.pending.size} process(es) not yet exec'd`;
     if (this.follower.busy) return 'a job process is being followed through its forks (expect fork/daemon)';
     return undefined;
   }
@@ -176,6 +188,7 @@ export class NativeProcessPort implements ProcessPort {
     if (this.closed) return;
     this.closed = true;
     this.sys.stopReaper();
+    this.sys.onSpawnOutcomes?.(null);
   }
 
   spawn(req: SpawnRequest): SpawnResult {
@@ -208,17 +221,29 @@ export class NativeProcessPort implements ProcessPort {
         }
         spec.cgroups = [cg, ...tree.limit(req.job, req.instance, plan)];
       }
-      const pid = this.spawnIn(spec, cg, req, confined);
+      // Not for traced children (the follower must see them from their first stop) nor expect exit
+      // (an orphan of a fast main must find the job waiting for its exits, not for the exec).
+      const later = req.execLater === true && this.events !== undefined && this.sys.spawnStart !== undefined && !spec.traceMe && req.expect.kind !== 'exit';
+      let pid: number;
+      if (later) {
+        // The child reads these until its exec: the spawner closes them then (sys/spawn.ts spawnStart).
+        const handoff = [...(pty ? [pty.slave] : []), ...(script ? [script.readFd] : [])];
+        if (cg !== undefined && !confined) spec.optionalCgroup = true;
+        pid = this.sys.spawnStart!(spec, handoff);
+        this.pending.set(pid, { job: req.job, cgroup: cg, held: [] });
+      } else {
+        pid = this.spawnIn(spec, cg, req, confined);
+      }
       let output: Promise<void> | undefined;
       let master: number | undefined;
       if (pty) {
         master = pty.master;
-        this.sys.closeFd(pty.slave);
+        if (!later) this.sys.closeFd(pty.slave);
         output = this.attach(req, pty.master);
         pty = undefined;
       }
       if (script) {
-        this.sys.closeFd(script.readFd);
+        if (!later) this.sys.closeFd(script.readFd);
         const writeFd = script.writeFd;
         script = undefined;
         feedScript(writeFd, req.script!, (err) => this.log('warn', `${req.job}: cannot feed the ${req.process} script: ${err.message}`));
@@ -236,7 +261,7 @@ export class NativeProcessPort implements ProcessPort {
         this.follower.follow(pid, req.expect.kind === 'fork' ? 1 : 2);
       }
       this.updateRef();
-      return { ok: true, pid };
+      return later ? { ok: true, pid, pending: true } : { ok: true, pid };
     } catch (err) {
       if (pty) { this.sys.closeFd(pty.master); this.sys.closeFd(pty.slave); }
       if (script) { this.sys.closeFd(script.readFd); this.sys.closeFd(script.writeFd); }
@@ -378,6 +403,26 @@ export class NativeProcessPort implements ProcessPort {
     }
   }
 
+  /** Outcomes of spawnStart: execed first, then what the reaper held of that pid meanwhile. */
+  private onOutcomes(outcomes: SpawnOutcome[]): void {
+    for (const o of outcomes) {
+      const p = this.pending.get(o.pid);
+      if (p === undefined) continue;
+      this.pending.delete(o.pid);
+      try {
+        if (o.cgroupErrno !== undefined && p.cgroup !== undefined) {
+          this.log('warn', `${p.job}: cannot join its cgroup (${new SpawnError('cgroup', o.cgroupErrno, p.cgroup).message}); running it without one`);
+        }
+        if (o.error === undefined) this.events?.execed(o.pid);
+        else this.events?.execed(o.pid, { stage: o.error.stage, errno: o.error.errno, code: o.error.code, message: o.error.message });
+        for (const s of p.held) this.onStatus(s);
+      } catch (err) {
+        this.log('error', `spawn outcome: ${(err as Error).stack ?? String(err)}`);
+      }
+    }
+    this.updateRef();
+  }
+
   private onStatuses(statuses: ChildStatus[]): void {
     for (const s of statuses) {
       try {
@@ -390,6 +435,11 @@ export class NativeProcessPort implements ProcessPort {
   }
 
   private onStatus(s: ChildStatus): void {
+    const pending = this.pending.get(s.pid);
+    if (pending !== undefined) {
+      pending.held.push(s);
+      return;
+    }
     // Traced pids, and stops of pids we do not own (a new tracee whose parent's fork event is still queued).
     if (this.follower.has(s.pid) || (s.kind === 'stopped' && !this.owned.has(s.pid))) {
       const d = this.follower.onStatus(s);
@@ -460,7 +510,7 @@ export class NativeProcessPort implements ProcessPort {
 
   /** The reaper keeps the loop alive only while some process or report is outstanding. */
   private updateRef(): void {
-    if (!this.closed) this.sys.reaperRef(this.owned.size > 0 || this.pendingReports > 0 || this.helpers.size > 0);
+    if (!this.closed) this.sys.reaperRef(this.owned.size > 0 || this.pendingReports > 0 || this.helpers.size > 0 || this.pending.size > 0);
   }
 }
 

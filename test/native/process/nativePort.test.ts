@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { OutputSink, OutputSource } from '../../../src/log/port.ts';
 import * as native from '../../../src/sys/index.ts';
 import { NativeProcessPort } from '../../../src/process/nativePort.ts';
-import type { ExitInfo, SpawnRequest } from '../../../src/process/port.ts';
+import type { ExitInfo, SpawnFailure, SpawnRequest } from '../../../src/process/port.ts';
 import { readAll, SH_ENV } from './helpers/reap.ts';
 
 /** A sink that keeps each job's output in memory; `attach` resolves at EOF like the real one. */
@@ -15,7 +15,10 @@ class MemorySink implements OutputSink {
   }
 }
 
-type Event = { kind: 'exited'; info: ExitInfo; logsAtExit: Map<string, string> } | { kind: 'ready'; spawned: number; pid: number };
+type Event =
+  | { kind: 'exited'; info: ExitInfo; logsAtExit: Map<string, string> }
+  | { kind: 'ready'; spawned: number; pid: number }
+  | { kind: 'execed'; pid: number; failure?: SpawnFailure };
 const sink = new MemorySink();
 const events: Event[] = [];
 const unowned: Array<{ pid: number; info: ExitInfo }> = [];
@@ -25,7 +28,7 @@ const port = new NativeProcessPort({ sink, flushDeadlineMs: 500, onUnowned: (pid
 port.setEvents({
   exited: (info) => { events.push({ kind: 'exited', info, logsAtExit: new Map(sink.text) }); wake(); },
   ready: (spawned, pid) => { events.push({ kind: 'ready', spawned, pid }); wake(); },
-  execed: () => {},
+  execed: (pid, failure) => { events.push(failure === undefined ? { kind: 'execed', pid } : { kind: 'execed', pid, failure }); wake(); },
   adopted: () => false,
 });
 after(() => port.close());
@@ -132,4 +135,41 @@ test('runHelper: a helper program for the daemon itself; output and status colle
   // Orphans of earlier tests may still arrive; none of the helpers' own ends (status 3, SIGKILL) may.
   const mine = unowned.slice(before).filter((u) => (u.info.kind === 'exited' && u.info.status === 3) || (u.info.kind === 'killed' && u.info.signal === 'KILL'));
   assert.deepEqual(mine, []);
+});
+
+const execedOf = (pid: number) => () => events.find((e): e is Extract<Event, { kind: 'execed' }> => e.kind === 'execed' && e.pid === pid);
+
+test('execLater: the pid comes before the exec; execed precedes every other event of the pid; output and script still reach the child', async () => {
+  const pids: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const res = port.spawn(req(`later-${i}`, { execLater: true, console: i % 2 === 0 ? 'log' : 'none', script: `echo "run ${i}"\nexit ${i % 3}\n` }));
+    assert.ok(res.ok && res.pending === true, JSON.stringify(res));
+    pids.push(res.pid);
+  }
+  assert.match(port.busy() ?? '', /not yet exec'd/);
+  for (const [i, pid] of pids.entries()) {
+    const e = await until(exitOf(pid));
+    assert.deepEqual(e.info, { pid, kind: 'exited', status: i % 3 });
+    const x = events.findIndex((ev) => ev.kind === 'execed' && ev.pid === pid);
+    assert.ok(x >= 0 && x < events.indexOf(e), 'execed came first');
+    assert.equal(execedOf(pid)()?.failure, undefined);
+    if (i % 2 === 0) assert.equal(sink.text.get(`later-${i}`), `run ${i}\n`);
+  }
+  assert.doesNotMatch(port.busy() ?? '', /exec'd/);
+});
+
+test('execLater: a missing binary is a pending spawn whose execed carries the failure; its exit 127 follows', async () => {
+  const res = port.spawn(req('later-missing', { execLater: true, argv: ['/usr/bin/no-such-daemon'], console: 'log' }));
+  assert.ok(res.ok && res.pending === true);
+  const x = await until(execedOf(res.pid));
+  assert.deepEqual([x.failure?.stage, x.failure?.code], ['exec', 'ENOENT']);
+  assert.match(x.failure?.message ?? '', /no-such-daemon/);
+  const e = await until(exitOf(res.pid));
+  assert.deepEqual(e.info, { pid: res.pid, kind: 'exited', status: 127 });
+  assert.ok(events.indexOf(x) < events.indexOf(e));
+});
+
+test('execLater is not used for expect fork/daemon/exit (synchronous as before)', () => {
+  const res = port.spawn(req('later-exit', { execLater: true, argv: ['/usr/bin/no-such-daemon'], expect: { kind: 'exit', count: 1 } }));
+  assert.equal(res.ok, false);
 });

@@ -60,6 +60,9 @@ interface Owned {
 
 const SIGSTOP = 19;
 
+/** UPSTART_TS_SYNC_SPAWN=1: every spawn waits for its exec on the event loop, as before #22 (for measuring the difference: docs/performance.md). */
+const SYNC_SPAWN = process.env.UPSTART_TS_SYNC_SPAWN === '1';
+
 /** A spawn whose exec is not confirmed yet: its statuses wait here, so that execed comes before any other event of the pid. */
 interface PendingExec {
   job: string;
@@ -223,7 +226,7 @@ export class NativeProcessPort implements ProcessPort {
       }
       // Not for traced children (the follower must see them from their first stop) nor expect exit
       // (an orphan of a fast main must find the job waiting for its exits, not for the exec).
-      const later = req.execLater === true && this.events !== undefined && this.sys.spawnStart !== undefined && !spec.traceMe && req.expect.kind !== 'exit';
+      const later = !SYNC_SPAWN && req.execLater === true && this.events !== undefined && this.sys.spawnStart !== undefined && !spec.traceMe && req.expect.kind !== 'exit';
       let pid: number;
       if (later) {
         // The child reads these until its exec: the spawner closes them then (sys/spawn.ts spawnStart).

@@ -405,6 +405,7 @@ export class Daemon {
       ...(ctx.options.dbusAddress !== undefined ? { address: ctx.options.dbusAddress } : {}),
       ...(ctx.options.dbusSessionBus ? { joinBus: 'session' as const } : mode === 'system' ? { joinBus: 'system' as const } : {}),
       ...(ctx.restored?.parts.daemon.bus !== undefined ? { rejoin: ctx.restored.parts.daemon.bus } : {}),
+      reexeced: ctx.restored !== undefined,
       log: (level, msg) => this.log.log(level, msg),
     });
     const control = {

@@ -15,6 +15,8 @@ export interface DbusBindingOptions extends DbusServiceOptions {
   joinBus?: 'system' | 'session';
   /** After a re-exec: the bus the old image had joined (its address), joined again in place of joinBus. */
   rejoin?: string;
+  /** This image came from a re-exec: `Restarted` is signalled once it is on its bus again (or at once when it had none). */
+  reexeced?: boolean;
   env: Record<string, string | undefined>;
 }
 
@@ -64,7 +66,11 @@ export class DbusBinding {
     }
     // At start a system bus may not run yet (its job sends SIGUSR1 once it does): that is no warning.
     // Not awaited: a bus that is slow to answer never holds up the daemon's start.
-    if (this.o.rejoin !== undefined) void this.connect(this.o.rejoin, 'warn', REJOIN_WAIT_MS);
+    if (this.o.rejoin !== undefined) {
+      void this.connect(this.o.rejoin, 'warn', REJOIN_WAIT_MS).then(() => {
+        if (this.o.reexeced === true) this.service.restarted();
+      });
+    } else if (this.o.reexeced === true) this.service.restarted();
     else if (this.o.joinBus !== undefined) void this.join(this.o.joinBus, this.o.joinBus === 'system' ? 'debug' : 'warn');
   }
 

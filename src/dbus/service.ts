@@ -6,7 +6,9 @@ import { isPrivileged, type AuthContext } from './caller.ts';
 import { BUS_NAME, BUS_PATH, connectBus, type BusConnection } from './busClient.ts';
 import { DBUS_ERROR, DbusFault } from './errors.ts';
 import { MessageType, type Message } from './message.ts';
+import { IFACE_MANAGER } from './interfaces.ts';
 import { UpstartObjects } from './objects.ts';
+import { UPSTART_PATH } from './paths.ts';
 import { DbusPeer, PRIVILEGED_LIMITS, signalFrame, STRANGER_LIMITS } from './peer.ts';
 import { SignalSource, type OutSignal } from './signals.ts';
 
@@ -66,6 +68,11 @@ export class DbusService {
   /** The job classes changed (a load or a conf-dir change): JobAdded / JobRemoved. */
   classesChanged(): void {
     this.source.classesChanged(this.o.engine.classes().map((c) => c.name));
+  }
+
+  /** Upstart's `Restarted` (com.ubuntu.Upstart0_6): after a re-exec, once the new image is back on its bus. */
+  restarted(): void {
+    this.fanOut({ path: UPSTART_PATH, interface: IFACE_MANAGER, member: 'Restarted', signature: '', body: [] });
   }
 
   private fanOut(s: OutSignal): void {

@@ -93,13 +93,25 @@ test('after a re-exec the new image is on the same bus again, owns com.ubuntu.Up
   const before = await owner();
   assert.ok(before !== undefined, 'the name is owned before the re-exec (the first test joined the bus)');
   const pid = d.proc.pid;
-  const r = await d.initctl(['reexec']);
-  assert.equal(r.code, 0, r.stderr);
-  // The old image's connection closed at execve; the new image joins the bus it finds in the state.
-  const after = await waitUntil('the new image to own the name', async () => {
-    const o = await owner();
-    return o !== undefined && o !== before ? o : undefined;
-  });
+  // gdbus monitor follows the name to its new owner: Upstart's Restarted comes from the new image once it is back.
+  const mon = spawn(GDBUS, ['monitor', '--address', busAddress, '--dest', 'com.ubuntu.Upstart'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  mon.stdout.setEncoding('utf8').on('data', (s: string) => { text += s; });
+  let after: string;
+  try {
+    await waitUntil('gdbus monitor to start', () => text.includes('is owned by'));
+    const r = await d.initctl(['reexec']);
+    assert.equal(r.code, 0, r.stderr);
+    // The old image's connection closed at execve; the new image joins the bus it finds in the state.
+    after = await waitUntil('the new image to own the name', async () => {
+      const o = await owner();
+      return o !== undefined && o !== before ? o : undefined;
+    });
+    await waitUntil('Restarted on the bus', () => text.includes('/com/ubuntu/Upstart: com.ubuntu.Upstart0_6.Restarted ()'));
+    assert.equal(text.match(/Restarted/g)?.length, 1, text);
+  } finally {
+    mon.kill();
+  }
   assert.notEqual(after, before);
   assert.equal(d.proc.pid, pid);
   const jobs = await onBus(['/com/ubuntu/Upstart', 'com.ubuntu.Upstart0_6.GetAllJobs']);

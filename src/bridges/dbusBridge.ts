@@ -3,6 +3,7 @@ import { leaves } from '../model/condition.ts';
 import { BUS_NAME, BUS_PATH, connectBus, type BusConnection } from '../dbus/busClient.ts';
 import { MessageType, type Message } from '../dbus/message.ts';
 import type { DbusValue } from '../dbus/wire.ts';
+import type { ConfigSummary } from '../control/protocol.ts';
 import { conditionsOf, type BridgeDaemon } from './fileBridge.ts';
 
 const UPSTART_NAME = 'com.ubuntu.Upstart';
@@ -19,8 +20,6 @@ export interface DbusBridgeOptions {
   always: boolean;
   /** --bus-name NAME: BUS=NAME on every event. */
   busName?: string;
-  /** How often the job list is read again (ms; default 2000). */
-  refreshMs?: number;
   log(level: 'debug' | 'warn', msg: string): void;
 }
 
@@ -45,7 +44,6 @@ export class DbusBridge {
   private bus: BusConnection | undefined;
   private upstartOwner: string | undefined;
   private wanted = false;
-  private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly queue: string[][] = [];
   private sending = false;
@@ -57,9 +55,9 @@ export class DbusBridge {
 
   constructor(private readonly o: DbusBridgeOptions) {}
 
-  /** Connects to the bus, subscribes to every signal and starts reading the job list. Rejects if the bus cannot be joined. */
+  /** Connects to the bus and subscribes to every signal (the job list comes in through update). Rejects if the bus cannot be joined. */
   async start(): Promise<void> {
-    await this.refresh();
+    if (this.o.always) this.wanted = true;
     this.bus = await connectBus(this.o.address, this.o.uid, (m) => this.onMessage(m), (why) => this.closedResolve(why ?? 'the bus closed the connection'));
     const call = (member: string, signature: string, body: DbusValue[]) => this.bus!.stream.call({ destination: BUS_NAME, path: BUS_PATH, interface: BUS_NAME, member, signature, body });
     await call('AddMatch', 's', ["type='signal'"]);
@@ -69,31 +67,21 @@ export class DbusBridge {
       // Upstart is not on this bus (a session bus, or a system init that has not joined yet).
     }
     this.o.log('debug', `watching signals on ${this.o.address} as ${this.bus.name}`);
-    const again = (): void => {
-      if (this.closed) return;
-      this.timer = setTimeout(() => { void this.refresh().finally(again); }, this.o.refreshMs ?? 2000);
-    };
-    again();
   }
 
-  /** Whether some job's start on / stop on waits for a `dbus` event (always true with --always). */
-  private async refresh(): Promise<void> {
+  /** The job list (watch-config): whether some job's start on / stop on waits for a `dbus` event (always true with --always). */
+  update(summaries: ConfigSummary[]): void {
     if (this.o.always) {
       this.wanted = true;
       return;
     }
-    try {
-      const summaries = await this.o.daemon.showConfig();
-      this.wanted = summaries.some((s) => {
-        try {
-          return conditionsOf(s).some((c) => [...leaves(c)].some((l) => l.name === 'dbus'));
-        } catch {
-          return false;
-        }
-      });
-    } catch (err) {
-      this.o.log('warn', `cannot read the job list: ${(err as Error).message}`);
-    }
+    this.wanted = summaries.some((s) => {
+      try {
+        return conditionsOf(s).some((c) => [...leaves(c)].some((l) => l.name === 'dbus'));
+      } catch {
+        return false;
+      }
+    });
   }
 
   private onMessage(m: Message): void {
@@ -109,18 +97,18 @@ export class DbusBridge {
     if (!this.wanted && !nameOwned) return;
     if (this.queue.length >= MAX_QUEUED) {
       this.lost++;
-      this.reportLoss();
+      this.reportLoss(`signals came faster than init took the events (${MAX_QUEUED} waiting)`);
       return;
     }
     this.queue.push(signalEnv(m, this.o.busName));
     void this.pump();
   }
 
-  private reportLoss(): void {
+  private reportLoss(why: string): void {
     const now = Date.now();
     if (now - this.lostReported < LOSS_REPORT_MS) return;
     this.lostReported = now;
-    this.o.log('warn', `${this.lost} dbus event(s) lost so far: signals came faster than init took the events (${MAX_QUEUED} waiting)`);
+    this.o.log('warn', `${this.lost} dbus event(s) lost so far: ${why}`);
   }
 
   /** One emit at a time, in order: init sees the signals in the order the bus sent them. */
@@ -130,11 +118,17 @@ export class DbusBridge {
     try {
       while (this.queue.length > 0 && !this.closed) {
         const env = this.queue.shift()!;
+        if (!this.o.daemon.connected) {
+          // Not kept for later: init may be gone for good, and a late event would be a lie about when it happened.
+          this.lost++;
+          this.reportLoss(`init is not connected (re-executing or restarting)`);
+          continue;
+        }
         this.o.log('debug', `emit dbus ${env.join(' ')}`);
         try {
           await this.o.daemon.emit('dbus', env, { wait: false });
         } catch (err) {
-          this.o.log('warn', `cannot emit dbus ${env.join(' ')}: ${(err as Error).message}`);
+          this.o.log('warn', `cannot emit dbus ${env.join(' ')}: ${(err as Error).message} (the event is lost)`);
         }
       }
     } finally {
@@ -144,7 +138,6 @@ export class DbusBridge {
 
   close(): void {
     this.closed = true;
-    clearTimeout(this.timer);
     this.bus?.stream.close(undefined);
   }
 }

@@ -6,9 +6,10 @@ import type { Condition } from '../model/condition.ts';
 import type { ConfigSummary } from '../control/protocol.ts';
 import { dirsOf, eventFor, watchesOf, watchKey, type FileEventType, type FileWatch } from './fileWatches.ts';
 
-/** What the bridge needs of the daemon: the job list and emit (the typed client provides both). */
+/** What the bridge needs of the daemon: emit (DaemonLink provides it; the job list comes in through update). */
 export interface BridgeDaemon {
-  showConfig(): Promise<ConfigSummary[]>;
+  /** Whether init can be reached now (not while it re-executes or restarts). */
+  readonly connected: boolean;
   emit(name: string, env: string[], o: { wait: boolean }): Promise<void>;
 }
 
@@ -16,8 +17,8 @@ export interface FileBridgeOptions {
   daemon: BridgeDaemon;
   /** --user: relative FILE values are below this home directory. */
   home?: string;
-  /** How often the job list is read again, for jobs added or removed (ms; default 2000). */
-  refreshMs?: number;
+  /** How soon a directory that is needed but missing (with its parent) is looked for again (ms; default 2000); no timer runs otherwise. */
+  retryMs?: number;
   log(level: 'debug' | 'warn', msg: string): void;
 }
 
@@ -40,38 +41,19 @@ export class FileBridge {
   private readonly dirs = new Map<string, FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private refreshing: Promise<void> | undefined;
+  /** Events not sent since init went away (logged once it is back). */
+  private lostWhileAway = 0;
 
   constructor(private readonly o: FileBridgeOptions) {}
-
-  /** Reads the job list, starts watching, emits `create` for what exists already; then refreshes until close(). */
-  async start(): Promise<void> {
-    await this.refresh();
-    const again = (): void => {
-      if (this.closed) return;
-      this.timer = setTimeout(() => { void this.refresh().finally(again); }, this.o.refreshMs ?? 2000);
-    };
-    again();
-  }
 
   /** Watches now in force (for tests and --debug). */
   current(): FileWatch[] {
     return [...this.watches.values()];
   }
 
-  refresh(): Promise<void> {
-    this.refreshing ??= this.doRefresh().finally(() => { this.refreshing = undefined; });
-    return this.refreshing;
-  }
-
-  private async doRefresh(): Promise<void> {
-    let summaries: ConfigSummary[];
-    try {
-      summaries = await this.o.daemon.showConfig();
-    } catch (err) {
-      this.o.log('warn', `cannot read the job list: ${(err as Error).message}`);
-      return;
-    }
+  /** The job list (watch-config): starts and stops watches to match it; emits `create` for what a new watch finds already there. */
+  update(summaries: ConfigSummary[]): void {
+    if (this.closed) return;
     const conds = summaries.flatMap((s) => {
       try {
         return conditionsOf(s);
@@ -84,7 +66,10 @@ export class FileBridge {
     const added = [...next.values()].filter((w) => !this.watches.has(watchKey(w)));
     this.watches = next;
     this.syncDirs();
-    for (const w of added) this.announceExisting(w);
+    for (const w of added) {
+      this.o.log('debug', `watching ${w.file}${w.event !== undefined ? ` (EVENT=${w.event})` : ''}`);
+      this.announceExisting(w);
+    }
   }
 
   /** file-event(7): what a new watch's FILE already names counts as created (when EVENT is create or not given). */
@@ -122,15 +107,31 @@ export class FileBridge {
           if (name !== null) this.onChange(dir, String(name), type);
         });
         fw.on('error', () => {
-          // The directory went away: forget it; the next refresh watches it again once it is back.
+          // The directory went away: forget it; watched again once it is back (its parent's create, or the retry).
           fw.close();
           this.dirs.delete(dir);
+          this.syncDirs();
         });
         this.dirs.set(dir, fw);
       } catch {
-        // Not there (yet): tried again at the next refresh.
+        // Not there (yet): its parent's watch sees it appear; if the parent is missing too, the retry timer looks again.
       }
     }
+    this.armRetry(needed);
+  }
+
+  /** One timer, only while a needed directory is missing and so is its parent (nothing would tell us it appeared). */
+  private armRetry(needed: Set<string>): void {
+    const blind = [...needed].some((d) => !this.dirs.has(d) && !this.dirs.has(dirname(d)));
+    if (!blind || this.closed) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.syncDirs();
+    }, this.o.retryMs ?? 2000);
   }
 
   private onChange(dir: string, entry: string, fsType: string): void {
@@ -144,8 +145,19 @@ export class FileBridge {
   }
 
   private emit(env: string[]): void {
+    if (!this.o.daemon.connected) {
+      // Nothing queues them: init may be gone for good, and a late event would be a lie about when it happened.
+      if (this.lostWhileAway++ === 0) this.o.log('warn', `init is not connected: file ${env.join(' ')} is lost, as is every file event until init is back`);
+      return;
+    }
     this.o.log('debug', `emit file ${env.join(' ')}`);
-    this.o.daemon.emit('file', env, { wait: false }).catch((err: Error) => this.o.log('warn', `cannot emit file ${env.join(' ')}: ${err.message}`));
+    this.o.daemon.emit('file', env, { wait: false }).catch((err: Error) => this.o.log('warn', `cannot emit file ${env.join(' ')}: ${err.message} (the event is lost)`));
+  }
+
+  /** The connection to init is back: says how many events were lost meanwhile. */
+  reconnected(): void {
+    if (this.lostWhileAway > 0) this.o.log('warn', `${this.lostWhileAway} file event(s) lost while init was not connected`);
+    this.lostWhileAway = 0;
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 // upstart-dbus-bridge: emits `dbus` events for the signals on the system or session bus (upstart-dbus-bridge(8)), in the foreground.
 import { DbusBridge } from '../bridges/dbusBridge.ts';
 import { AddressError, chooseSocket } from '../control/address.ts';
-import { connect } from '../control/client.ts';
+import { DaemonLink } from '../bridges/daemonLink.ts';
 import { SYSTEM_BUS_ADDRESS } from '../dbus/busClient.ts';
 
 const USAGE = `Usage: upstart-dbus-bridge [OPTION]...
@@ -17,6 +17,7 @@ Options:
       --always           emit for every signal, even when no job waits for a dbus event
       --bus-name NAME    add BUS=NAME to every event (to tell several bridges apart)
       --debug, --verbose print each event emitted
+      --reconnect-for SECS  how long to keep connecting again when init goes away (default 60)
   -h, --help             display this help and exit
 
 It runs in the foreground (run it from a job without 'expect'): --daemon is refused.
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   let debug = false;
   let busName: string | undefined;
   let socket: string | undefined;
+  let giveUpMs: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i]!;
     let value: string | undefined;
@@ -53,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       case '--always': always = true; break;
       case '--bus-name': busName = take(); if (busName === undefined) return fail('--bus-name: missing argument'); break;
       case '--debug': case '--verbose': debug = true; break;
+      case '--reconnect-for': { const v = take(); if (v === undefined || !/^[0-9]+$/.test(v)) return fail('--reconnect-for: expected whole seconds'); giveUpMs = Number(v) * 1000; break; }
       case '-h': case '--help': process.stdout.write(USAGE); return 0;
       case '--daemon': return fail("--daemon is not supported: run it in the foreground, from a job without 'expect daemon'");
       default: return fail(`unrecognised option '${argv[i]}'\nTry \`upstart-dbus-bridge --help' for more information.`);
@@ -67,19 +70,27 @@ export async function main(argv: string[]): Promise<number> {
     if (!(err instanceof AddressError)) throw err;
     return fail(err.message);
   }
-  const client = await connect(path);
+  const log = (level: 'debug' | 'info' | 'warn', msg: string): void => { if (level !== 'debug' || debug) process.stderr.write(`upstart-dbus-bridge: ${msg}\n`); };
+  // The job list comes as init sends it (watch-config): nothing polls init.
+  const link: DaemonLink = new DaemonLink({ path, onConfig: (s) => bridge.update(s), log, ...(giveUpMs !== undefined ? { giveUpMs } : {}) });
   const bridge = new DbusBridge({
-    daemon: { showConfig: () => client.showConfig(), emit: (name, env, o) => client.emit(name, env, o) },
+    daemon: link,
     address: busAddress,
     uid: process.getuid?.() ?? 0,
     always,
     ...(busName !== undefined ? { busName } : {}),
-    log: (level, msg) => { if (level === 'warn' || debug) process.stderr.write(`upstart-dbus-bridge: ${msg}\n`); },
+    log,
   });
+  try {
+    await link.start();
+  } catch (err) {
+    process.stderr.write(`upstart-dbus-bridge: ${(err as Error).message}\n`);
+    return 1;
+  }
   try {
     await bridge.start();
   } catch (err) {
-    client.close();
+    link.close();
     process.stderr.write(`upstart-dbus-bridge: cannot watch the bus at ${busAddress}: ${(err as Error).message}\n`);
     return 1;
   }
@@ -88,17 +99,17 @@ export async function main(argv: string[]): Promise<number> {
     const stop = (): void => {
       stopping = true;
       bridge.close();
-      client.close();
+      link.close();
       resolve(0);
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    // The init or the bus went away: exit non-zero and let the job's respawn bring the bridge back
-    // (signals sent meanwhile are lost; this line says so).
-    client.onClose(() => {
+    // A re-exec or a restart of init: the link connects again (signals meanwhile are lost, and counted).
+    // Init gone for good, or the bus gone: exit non-zero and let the job's respawn bring the bridge back.
+    void link.ended.then((why) => {
       if (stopping) return;
       stopping = true;
-      process.stderr.write('upstart-dbus-bridge: lost the init; exiting (signals until the bridge is back are lost)\n');
+      process.stderr.write(`upstart-dbus-bridge: ${why}; exiting (signals until the bridge is back are lost)\n`);
       bridge.close();
       resolve(1);
     });
@@ -107,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
       stopping = true;
       process.stderr.write(`upstart-dbus-bridge: lost the bus ${busAddress}: ${why}; exiting (signals until the bridge is back are lost)\n`);
       bridge.close();
-      client.close();
+      link.close();
       resolve(1);
     });
   });

@@ -2,7 +2,7 @@
 import { homedir } from 'node:os';
 import { FileBridge } from '../bridges/fileBridge.ts';
 import { AddressError, chooseSocket } from '../control/address.ts';
-import { connect } from '../control/client.ts';
+import { DaemonLink } from '../bridges/daemonLink.ts';
 
 const USAGE = `Usage: upstart-file-bridge [OPTION]...
 Bridge between Upstart and inotify: emits file FILE=... EVENT=create|modify|delete
@@ -11,6 +11,7 @@ Bridge between Upstart and inotify: emits file FILE=... EVENT=create|modify|dele
 Options:
       --user          session mode: FILE may be relative to the home directory (~/, ./)
       --socket PATH   the daemon's control socket (default: $UPSTART_SESSION, else the system init's)
+      --reconnect-for SECS  how long to keep connecting again when init goes away (default 60)
       --debug         print each event emitted
   -h, --help          display this help and exit
 
@@ -21,10 +22,12 @@ export async function main(argv: string[]): Promise<number> {
   let user = false;
   let debug = false;
   let socket: string | undefined;
+  let giveUpMs: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--user') user = true;
     else if (a === '--debug' || a === '--verbose') debug = true;
+    else if (a === '--reconnect-for' && /^[0-9]+$/.test(argv[i + 1] ?? '')) giveUpMs = Number(argv[++i]) * 1000;
     else if (a === '--socket') socket = argv[++i];
     else if (a.startsWith('--socket=')) socket = a.slice('--socket='.length);
     else if (a === '-h' || a === '--help') { process.stdout.write(USAGE); return 0; }
@@ -44,22 +47,40 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`upstart-file-bridge: ${err.message}\n`);
     return 2;
   }
-  const client = await connect(path);
-  const bridge = new FileBridge({
-    daemon: { showConfig: () => client.showConfig(), emit: (name, env, o) => client.emit(name, env, o) },
-    ...(user ? { home: process.env.HOME ?? homedir() } : {}),
-    log: (level, msg) => { if (level === 'warn' || debug) process.stderr.write(`upstart-file-bridge: ${msg}\n`); },
+  const log = (level: 'debug' | 'info' | 'warn', msg: string): void => { if (level !== 'debug' || debug) process.stderr.write(`upstart-file-bridge: ${msg}\n`); };
+  // The job list comes as init sends it (watch-config): nothing polls init.
+  const link: DaemonLink = new DaemonLink({
+    path,
+    onConfig: (s) => bridge.update(s),
+    onReconnected: () => bridge.reconnected(),
+    log,
+    ...(giveUpMs !== undefined ? { giveUpMs } : {}),
   });
-  await bridge.start();
+  const bridge = new FileBridge({
+    daemon: link,
+    ...(user ? { home: process.env.HOME ?? homedir() } : {}),
+    log,
+  });
+  try {
+    await link.start();
+  } catch (err) {
+    process.stderr.write(`upstart-file-bridge: ${(err as Error).message}\n`);
+    return 1;
+  }
   return new Promise<number>((resolve) => {
     const stop = (): void => {
       bridge.close();
-      client.close();
+      link.close();
       resolve(0);
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    // The daemon went away (it stopped, or is being replaced): exit, and let respawn bring us back.
-    client.onClose(() => { bridge.close(); resolve(1); });
+    // A re-exec or a restart of init: the link connects again. Only an init gone for good ends the bridge (respawn, if init is back).
+    void link.ended.then((why) => {
+      process.stderr.write(`upstart-file-bridge: ${why}; exiting\n`);
+      bridge.close();
+      link.close();
+      resolve(1);
+    });
   });
 }

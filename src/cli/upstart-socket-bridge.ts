@@ -1,7 +1,7 @@
 // upstart-socket-bridge: listens for the jobs' `socket` conditions and emits `socket` with the listening fd (socket-event(7)), in the foreground.
 import { SocketBridge } from '../bridges/socketBridge.ts';
 import { AddressError, chooseSocket } from '../control/address.ts';
-import { connect } from '../control/client.ts';
+import { DaemonLink } from '../bridges/daemonLink.ts';
 import { closeFd } from '../sys/fds.ts';
 import { listenSocket, sendDgram, watchReadable } from '../sys/socket.ts';
 
@@ -13,7 +13,8 @@ socket handed to the job (UPSTART_FDS, LISTEN_FDS on fd 3).
 
 Options:
       --socket PATH   the daemon's control socket (default: $UPSTART_SESSION, else the system init's)
-      --refresh SECS  how often the job list is read again (default 2)
+      --refresh SECS  how soon a socket that could not be bound is tried again (default 2)
+      --reconnect-for SECS  how long to keep connecting again when init goes away (default 60)
       --debug         print each event emitted
   -h, --help          display this help and exit
 
@@ -29,10 +30,12 @@ export function notifyPathFor(control: string, env: NodeJS.ProcessEnv): string {
 export async function main(argv: string[]): Promise<number> {
   let debug = false;
   let socket: string | undefined;
+  let giveUpMs: number | undefined;
   let refreshMs: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--debug' || a === '--verbose') debug = true;
+    else if (a === '--reconnect-for' && /^[0-9]+$/.test(argv[i + 1] ?? '')) giveUpMs = Number(argv[++i]) * 1000;
     else if (a === '--socket') socket = argv[++i];
     else if (a.startsWith('--socket=')) socket = a.slice('--socket='.length);
     else if (a === '--refresh' && /^[0-9]+$/.test(argv[i + 1] ?? '')) refreshMs = Number(argv[++i]) * 1000;
@@ -54,24 +57,43 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`upstart-socket-bridge: ${err.message}\n`);
     return 2;
   }
-  const client = await connect(path);
+  const log = (level: 'debug' | 'info' | 'warn', msg: string): void => { if (level !== 'debug' || debug) process.stderr.write(`upstart-socket-bridge: ${msg}\n`); };
+  // The job list and the jobs' states come as init sends them (watch-config, subscribe): nothing polls init.
+  const link: DaemonLink = new DaemonLink({
+    path,
+    onConfig: (s) => void bridge.update(s),
+    follow: { onEntry: (e) => bridge.entry(e), onInstances: (l) => bridge.instances(l) },
+    onReconnected: () => void bridge.reconnected(),
+    log,
+    ...(giveUpMs !== undefined ? { giveUpMs } : {}),
+  });
   const bridge = new SocketBridge({
-    daemon: { showConfig: () => client.showConfig(), list: () => client.list(), emit: (name, env, o) => client.emit(name, env, o) },
+    daemon: link,
     sys: { listenSocket, watchReadable, sendDgram, closeFd },
     notifySocket: notifyPathFor(path, process.env),
-    ...(refreshMs !== undefined ? { refreshMs: Math.max(100, refreshMs) } : {}),
-    log: (level, msg) => { if (level === 'warn' || debug) process.stderr.write(`upstart-socket-bridge: ${msg}\n`); },
+    ...(refreshMs !== undefined ? { retryMs: Math.max(100, refreshMs) } : {}),
+    log,
   });
-  await bridge.start();
+  try {
+    await link.start();
+  } catch (err) {
+    process.stderr.write(`upstart-socket-bridge: ${(err as Error).message}\n`);
+    return 1;
+  }
   return new Promise<number>((resolve) => {
     const stop = (): void => {
       bridge.close();
-      void client.close();
+      link.close();
       resolve(0);
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    // The daemon went away (it stopped, or is being replaced): exit, and let respawn bring us back.
-    client.onClose(() => { bridge.close(); resolve(1); });
+    // A re-exec or a restart of init: the link connects again. Only an init gone for good ends the bridge (respawn, if init is back).
+    void link.ended.then((why) => {
+      process.stderr.write(`upstart-socket-bridge: ${why}; exiting\n`);
+      bridge.close();
+      link.close();
+      resolve(1);
+    });
   });
 }

@@ -18,6 +18,8 @@ export const ACCESS: Readonly<Record<RequestType, Access>> = {
   version: 'open',
   'get-log-priority': 'open',
   'show-config': 'open',
+  // The same facts as show-config, again at each change.
+  'watch-config': 'open',
   'check-config': 'open',
   graph: 'open',
   plot: 'open',

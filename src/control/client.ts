@@ -38,6 +38,7 @@ interface Pending {
   reject(err: Error): void;
   onOutput?: (stream: 'stdout' | 'stderr', data: string) => void;
   onEvent?: (entry: JournalEntry) => void;
+  onConfig?: (summaries: ConfigSummary[]) => void;
 }
 
 /** Omit distributed over the request union (so each member keeps its own fields). */
@@ -146,6 +147,9 @@ export class ControlClient {
       case 'event':
         this.pending.get(r.id)?.onEvent?.(r.entry);
         return;
+      case 'config':
+        this.pending.get(r.id)?.onConfig?.(r.summaries);
+        return;
     }
   }
 
@@ -164,7 +168,7 @@ export class ControlClient {
   }
 
   /** Any request of the protocol by its type (protocol.ts), for those without a method of their own. */
-  async send<T extends Exclude<RequestType, 'command' | 'cancel' | 'subscribe'>>(type: T, body: Body<T>): Promise<ResultMap[T]> {
+  async send<T extends Exclude<RequestType, 'command' | 'cancel' | 'subscribe' | 'watch-config'>>(type: T, body: Body<T>): Promise<ResultMap[T]> {
     return (await this.call(type, body).done) as ResultMap[T];
   }
 
@@ -270,7 +274,15 @@ export class ControlClient {
 
   /** Streams every future journal entry to onEntry until close() (or the connection ends). */
   subscribe(onEntry: (entry: JournalEntry) => void): Subscription {
-    const { id, done } = this.call('subscribe', {}, { onEvent: onEntry });
+    return this.stream(this.call('subscribe', {}, { onEvent: onEntry }));
+  }
+
+  /** The job list (as show-config gives it) to onConfig at once, then after each change of the job classes, until close(). */
+  watchConfig(onConfig: (summaries: ConfigSummary[]) => void): Subscription {
+    return this.stream(this.call('watch-config', {}, { onConfig }));
+  }
+
+  private stream({ id, done }: { id: number; done: Promise<unknown> }): Subscription {
     done.catch(() => undefined);
     return {
       close: async () => {

@@ -83,6 +83,7 @@ const REQUEST_FIELDS: Record<RequestType, Record<string, Check>> = {
   'unset-env': { name: str, more: opt(strList), retain: opt(bool), ...ENV_SCOPE },
   'reset-env': ENV_SCOPE,
   'show-config': { job: opt(str), enumerate: opt(bool) },
+  'watch-config': {},
   'check-config': { job: opt(str), ignoreEvents: strList, warn: bool },
   graph: { only: opt(strList) },
   plot: { since: opt(num), until: opt(num) },
@@ -130,6 +131,7 @@ const REPLY_FIELDS: Record<Reply['type'], Record<string, Check>> = {
   output: { id: int, stream: (v) => (v === 'stdout' || v === 'stderr' ? undefined : 'stdout or stderr'), data: str },
   exit: { id: int, status: int },
   event: { id: int, entry: (v) => (typeof v === 'object' && v !== null ? undefined : 'an object') },
+  config: { id: int, summaries: (v) => (Array.isArray(v) && v.every((s) => typeof s === 'object' && s !== null) ? undefined : 'an array of objects') },
 };
 
 /** Decodes one reply line (the client side). */

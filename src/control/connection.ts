@@ -120,7 +120,7 @@ export class Connection implements Member {
     this.socket.write(encodeLine(r), () => this.flushed());
     // Answers to requests are few (reading pauses at maxPending) and always allowed; stream items
     // (subscription events, command output) only while the client is keeping up.
-    const stream = r.type === 'event' || r.type === 'output';
+    const stream = r.type === 'event' || r.type === 'output' || r.type === 'config';
     if (!stream || before <= this.o.limits.readPauseBytes) this.grace += this.socket.writableLength - before;
     this.host.unreadChanged(this, this.recount());
     if (this.closed) return;
@@ -326,6 +326,7 @@ export class Connection implements Member {
       mayChange: peer.denial === undefined,
       signal: ac.signal,
       stream: (entry) => this.send({ type: 'event', id: r.id, entry }),
+      streamConfig: (summaries) => this.send({ type: 'config', id: r.id, summaries }),
     }).then(
       (value) => this.send({ type: 'result', id: r.id, value }),
       (err: unknown) => {

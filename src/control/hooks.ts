@@ -27,6 +27,8 @@ export interface DaemonHooks {
   listSessions(): SessionInfo[] | Promise<SessionInfo[]>;
   /** `initctl events`: the event journal so far, oldest first (live entries come from EngineApi.subscribe). */
   journal(): JournalEntry[];
+  /** `watch-config`: calls fn after each change of the job classes (a conf-dir change, a reload); returns the unsubscribe. */
+  watchClasses?(fn: () => void): () => void;
   /** `initctl reset-env`: the job environment table as it was when the daemon started. */
   defaultJobEnv(): Map<string, string>;
   /**

@@ -17,7 +17,8 @@ import type { EmitDryRun } from '../job/dryRun.ts';
  * 2. The client then sends requests, each with its own numeric `id`; the server answers each
  *    with exactly one terminal reply (`result`, `error` or `exit`) carrying that id, preceded
  *    for streaming requests by any number of `output` / `event` replies with the same id.
- * 3. `subscribe` streams `event` replies until `cancel` or the connection closes.
+ * 3. `subscribe` streams `event` replies until `cancel` or the connection closes; `watch-config`
+ *    streams `config` replies (the job list at once, then after each change) the same way.
  * A line that is not a valid message gets an `error` reply with id null and the connection closes.
  */
 export const PROTOCOL_VERSION = 1;
@@ -106,6 +107,12 @@ export type EnvRequest =
 export type ConfigRequest =
   /** `enumerate`: each summary carries its condition operands (show-config -e). */
   | { type: 'show-config'; id: number; job?: string; enumerate?: boolean }
+  /**
+   * The job list as show-config gives it, streamed as `config` replies: at once, then again each
+   * time the job classes change (a conf-dir change, reload-configuration), until cancelled (result
+   * null). For the bridges, which follow the jobs' conditions without polling.
+   */
+  | { type: 'watch-config'; id: number }
   | { type: 'check-config'; id: number; job?: string; ignoreEvents: string[]; warn: boolean }
   /** What starts and stops what; `only`: just those jobs' conditions. */
   | { type: 'graph'; id: number; only?: string[] }
@@ -153,7 +160,7 @@ export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
 export type RequestBody<T extends RequestType = RequestType> = T extends RequestType ? Omit<RequestOf<T>, 'id'> : never;
 
 /** Requests that stream until cancelled and do not count as pending (a subscription never holds back reading). */
-export const ENDLESS_TYPES: ReadonlySet<RequestType> = new Set(['subscribe']);
+export const ENDLESS_TYPES: ReadonlySet<RequestType> = new Set(['subscribe', 'watch-config']);
 
 /** What readiness tracking knows of an instance (docs/readiness.md). */
 export interface Readiness {
@@ -210,6 +217,7 @@ export interface ResultMap {
   'unset-env': null;
   'reset-env': null;
   'show-config': ConfigSummary[];
+  'watch-config': null;
   'check-config': JobProblems[];
   graph: JobGraph;
   plot: Plot;
@@ -280,4 +288,5 @@ export type Reply =
   | { type: 'error'; id: number | null; code: ErrorCode; message: string }
   | { type: 'output'; id: number; stream: 'stdout' | 'stderr'; data: string }
   | { type: 'exit'; id: number; status: number }
-  | { type: 'event'; id: number; entry: JournalEntry };
+  | { type: 'event'; id: number; entry: JournalEntry }
+  | { type: 'config'; id: number; summaries: ConfigSummary[] };

@@ -112,6 +112,8 @@ export class Daemon {
   private dbus: DbusBinding | undefined;
   /** $NOTIFY_SOCKET: READY=1 from a job's process emits `ready JOB=… INSTANCE=…`. */
   private notify: NotifyListener | undefined;
+  /** `watch-config` streams (the bridges): told after each change of the job classes. */
+  private readonly classWatchers = new Set<() => void>();
   /** The last STATUS= of each live instance (job\0instance), forgotten when the instance is. */
   private readonly notifyStatus = new Map<string, string>();
   /** The watchdog, the fd store (socket activation), STOPPING/RELOADING, EXTEND_TIMEOUT_USEC, MAINPID (docs/readiness.md). */
@@ -466,7 +468,13 @@ export class Daemon {
     for (const spec of this.engine.classes()) {
       if (!seen.has(spec.name)) this.engine.removeClass(spec.name);
     }
+    this.classesChanged();
+  }
+
+  /** The job classes changed: D-Bus JobAdded/JobRemoved, and every watch-config stream. */
+  private classesChanged(): void {
     this.dbus?.service.classesChanged();
+    for (const fn of this.classWatchers) fn();
   }
 
   private addClass(spec: JobClassSpec): void {
@@ -487,13 +495,17 @@ export class Daemon {
       this.log.info(`removed job ${name}`);
       this.engine.removeClass(name);
     }
-    this.dbus?.service.classesChanged();
+    this.classesChanged();
   }
 
   private hooks(): DaemonHooks {
     return {
       version: () => `init (${VERSION})`,
       reloadConfiguration: () => this.loadAll(),
+      watchClasses: (fn) => {
+        this.classWatchers.add(fn);
+        return () => this.classWatchers.delete(fn);
+      },
       notifyDiskWriteable: async () => {
         await this.jobLogger.diskWritable();
         this.journal.diskWritable();

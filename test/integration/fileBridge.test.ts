@@ -76,19 +76,11 @@ test('a directory: its entries created, modified and deleted; the job it starts 
   });
 });
 
-test('a job added later is watched after the next look at the job list', async () => {
+test('a job added later is watched as soon as init has loaded it (init streams its job list: watch-config)', async () => {
   d.writeJob('late', `task\nstart on file FILE=${w}/late EVENT=create\nexec true\n`);
-  await d.initctl(['reload-configuration']);
-  // The bridge reads the job list every 2 s: create the file until the event comes.
-  await waitUntil('the late file event', async () => {
-    writeFileSync(join(w, 'late'), '');
-    unlinkSync(join(w, 'late'));
-    return (await fileEvents()).includes(`create ${w}/late`);
-  }, 20_000, 500);
+  await waitUntil('the bridge to watch the new job', () => (bridgeErr.includes(`watching ${w}/late (EVENT=create)`) ? true : undefined), 10_000);
+  writeFileSync(join(w, 'late'), '');
+  await waitUntil('the late file event', async () => (await fileEvents()).includes(`create ${w}/late`));
 });
 
-test('the bridge exits (for respawn to bring it back) when the daemon goes away', async () => {
-  const exited = new Promise<number | null>((r) => bridge.once('exit', (code) => r(code)));
-  await d.stop();
-  assert.equal(await exited, 1, bridgeErr);
-});
+// A re-exec, a restart of init and init gone for good: test/integration/bridgeFollow.test.ts.

@@ -7,7 +7,7 @@ import { jobGraph } from '../commands/graph.ts';
 import { plotOf } from '../commands/plot.ts';
 import { checkConfig } from '../commands/reachability.ts';
 import type { ConfigRequest, ConfigSummary } from '../protocol.ts';
-import type { HandlerTable } from './context.ts';
+import { untilAborted, type HandlerTable } from './context.ts';
 
 function byName(a: JobClassSpec, b: JobClassSpec): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
@@ -38,6 +38,17 @@ export function summarise(spec: JobClassSpec, enumerate = false): ConfigSummary 
 
 export const configHandlers: HandlerTable<ConfigRequest['type']> = {
   'show-config': (r, ctx) => selected(ctx.engine, r.job).map((s) => summarise(s, r.enumerate === true)),
+  'watch-config': async (_r, ctx) => {
+    const stream = ctx.streamConfig;
+    if (stream === undefined) throw new EngineError('invalid', 'watch-config streams: it needs a control connection');
+    if (ctx.signal.aborted) return null;
+    const send = (): void => stream(selected(ctx.engine, undefined).map((s) => summarise(s)));
+    const off = ctx.hooks.watchClasses?.(send);
+    send();
+    await untilAborted(ctx.signal);
+    off?.();
+    return null;
+  },
   'check-config': (r, ctx) => checkConfig(ctx.engine.classes(), selected(ctx.engine, r.job), { ignoreEvents: r.ignoreEvents, warn: r.warn }),
   graph: (r, ctx) => jobGraph(ctx.engine.classes(), r.only === undefined ? undefined : new Set(r.only)),
   plot: (r, ctx) => plotOf(ctx.hooks.journal(), r.since, r.until),

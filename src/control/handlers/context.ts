@@ -1,7 +1,7 @@
 // What every request handler receives, and the shape of a family's handler table.
 import type { EngineApi, JournalEntry } from '../../model/engineApi.ts';
 import type { DaemonHooks } from '../hooks.ts';
-import type { RequestOf, RequestType, ResultMap } from '../protocol.ts';
+import type { ConfigSummary, RequestOf, RequestType, ResultMap } from '../protocol.ts';
 
 export interface HandlerContext {
   engine: EngineApi;
@@ -12,6 +12,8 @@ export interface HandlerContext {
   signal: AbortSignal;
   /** One item of a streaming request (`journal` with follow, `subscribe`). */
   stream(entry: JournalEntry): void;
+  /** One item of `watch-config`: the whole job list (absent where nothing can be streamed: a command line, D-Bus). */
+  streamConfig?(summaries: ConfigSummary[]): void;
 }
 
 /** Answers one request: its result value, or throws EngineError for an `error` reply. */

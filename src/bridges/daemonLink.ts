@@ -16,9 +16,21 @@ export interface DaemonLinkOptions {
   onReconnected?(): void;
   /** How long to keep trying to connect again before giving up (ms; default 60 s). */
   giveUpMs?: number;
+  /**
+   * Run as a job (UPSTART_JOB, UPSTART_INSTANCE): at the first connection the journal is read once
+   * for how the job's previous main process (a bridge before this one) ended, and a warning says
+   * that what came while no bridge ran (`lost`: e.g. "file events") is lost.
+   */
+  job?: { name: string; instance: string; lost: string };
   /** How a connection is made (the product: the control client's connect). */
   connect?: (path: string) => Promise<ControlClient>;
   log(level: 'debug' | 'info' | 'warn', msg: string): void;
+}
+
+/** The `job` option when this process runs as a job of init (UPSTART_JOB set), else nothing. */
+export function asJob(lost: string, env: NodeJS.ProcessEnv = process.env): { job?: { name: string; instance: string; lost: string } } {
+  const name = env.UPSTART_JOB;
+  return name === undefined || name === '' ? {} : { job: { name, instance: env.UPSTART_INSTANCE ?? '', lost } };
 }
 
 /** The first wait before connecting again, and the longest (it doubles in between). */
@@ -79,6 +91,25 @@ export class DaemonLink {
       }
     }
     c.watchConfig((s) => this.o.onConfig(s));
+    if (this.connections === 1 && this.o.job !== undefined) void this.reportPrevious(c, this.o.job);
+  }
+
+  /** One look at the journal: the last end of this job's main process before ours (not our own pid). */
+  private async reportPrevious(c: ControlClient, job: { name: string; instance: string; lost: string }): Promise<void> {
+    let entries: JournalEntry[];
+    try {
+      entries = await c.journal();
+    } catch {
+      return; // not allowed to read the journal (another user's init), or gone: nothing to say
+    }
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const e = entries[i]!;
+      if (e.kind !== 'exit' || e.job !== job.name || e.instance !== job.instance || e.process !== 'main' || e.pid === process.pid) continue;
+      const how = e.signal !== undefined ? `was killed by ${e.signal}` : `exited with status ${e.status ?? '?'}`;
+      const ago = Math.max(0, (Date.now() - e.wall) / 1000);
+      this.o.log('warn', `the bridge before this one (pid ${e.pid}) ${how} ${ago.toFixed(1)} s ago: ${job.lost} while no bridge ran are lost`);
+      return;
+    }
   }
 
   private lost(c: ControlClient, err: ControlError): void {

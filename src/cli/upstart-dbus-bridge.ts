@@ -1,7 +1,7 @@
 // upstart-dbus-bridge: emits `dbus` events for the signals on the system or session bus (upstart-dbus-bridge(8)), in the foreground.
 import { DbusBridge } from '../bridges/dbusBridge.ts';
 import { AddressError, chooseSocket } from '../control/address.ts';
-import { DaemonLink } from '../bridges/daemonLink.ts';
+import { asJob, DaemonLink } from '../bridges/daemonLink.ts';
 import { SYSTEM_BUS_ADDRESS } from '../dbus/busClient.ts';
 
 const USAGE = `Usage: upstart-dbus-bridge [OPTION]...
@@ -72,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const log = (level: 'debug' | 'info' | 'warn', msg: string): void => { if (level !== 'debug' || debug) process.stderr.write(`upstart-dbus-bridge: ${msg}\n`); };
   // The job list comes as init sends it (watch-config): nothing polls init.
-  const link: DaemonLink = new DaemonLink({ path, onConfig: (s) => bridge.update(s), log, ...(giveUpMs !== undefined ? { giveUpMs } : {}) });
+  const link: DaemonLink = new DaemonLink({ path, onConfig: (s) => bridge.update(s), log, ...(giveUpMs !== undefined ? { giveUpMs } : {}), ...asJob('dbus events (signals)') });
   const bridge = new DbusBridge({
     daemon: link,
     address: busAddress,

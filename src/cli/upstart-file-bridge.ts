@@ -2,7 +2,7 @@
 import { homedir } from 'node:os';
 import { FileBridge } from '../bridges/fileBridge.ts';
 import { AddressError, chooseSocket } from '../control/address.ts';
-import { DaemonLink } from '../bridges/daemonLink.ts';
+import { asJob, DaemonLink } from '../bridges/daemonLink.ts';
 
 const USAGE = `Usage: upstart-file-bridge [OPTION]...
 Bridge between Upstart and inotify: emits file FILE=... EVENT=create|modify|delete
@@ -55,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     onReconnected: () => bridge.reconnected(),
     log,
     ...(giveUpMs !== undefined ? { giveUpMs } : {}),
+    ...asJob('file events'),
   });
   const bridge = new FileBridge({
     daemon: link,

@@ -1,7 +1,7 @@
 // upstart-socket-bridge: listens for the jobs' `socket` conditions and emits `socket` with the listening fd (socket-event(7)), in the foreground.
 import { SocketBridge } from '../bridges/socketBridge.ts';
 import { AddressError, chooseSocket } from '../control/address.ts';
-import { DaemonLink } from '../bridges/daemonLink.ts';
+import { asJob, DaemonLink } from '../bridges/daemonLink.ts';
 import { closeFd } from '../sys/fds.ts';
 import { listenSocket, sendDgram, watchReadable } from '../sys/socket.ts';
 
@@ -66,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     onReconnected: () => void bridge.reconnected(),
     log,
     ...(giveUpMs !== undefined ? { giveUpMs } : {}),
+    ...asJob('socket events (connections to sockets only the bridge held were refused)'),
   });
   const bridge = new SocketBridge({
     daemon: link,

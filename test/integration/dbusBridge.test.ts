@@ -90,6 +90,8 @@ test('a bridge that dies is respawned by its job; it says so', { skip }, async (
   process.kill(pid, 'SIGKILL');
   await waitUntil('the old bridge gone', () => !alive(pid));
   await waitUntil('a new bridge on the bus', () => bridgeLog().split('watching signals').length > before, 30_000);
+  // The new bridge reads in init's journal how the one before it ended, and says what was lost.
+  await waitUntil('the lost-events warning', () => new RegExp(`the bridge before this one \\(pid ${pid}\\) was killed by (SIG)?KILL [0-9.]+ s ago: dbus events \\(signals\\) while no bridge ran are lost`).test(bridgeLog()) || undefined);
   writeFileSync(caught, '');
   await run(DBUS_SEND, [`--bus=${busAddress}`, '--type=signal', '/com/example', 'com.example.Test.Ping', 'string:hello']);
   await waitUntil('the job to catch it again', () => readFileSync(caught, 'utf8').includes('SIGNAL=Ping'));

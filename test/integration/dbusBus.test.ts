@@ -134,7 +134,7 @@ test('on a bus, the caller is the uid the bus vouches for', { skip: skip ?? asSt
 
 const asRoot = process.getuid?.() === 0 ? undefined : 'a system init needs root';
 
-test('a system init joins the system bus once it runs: SIGUSR1, as Upstart\'s dbus job sends', { skip: skip ?? asRoot }, async () => {
+test('a system init joins the system bus once it runs: SIGUSR1, as Upstart\'s dbus job sends; a re-exec joins it again', { skip: skip ?? asRoot }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'upstart-sysbus-'));
   const address = `unix:path=${join(dir, 'system_bus_socket')}`;
   const sys = await startDaemon({ svc: 'exec sleep 600\n' }, { args: ['--system', '--dbus-address', 'none', '--no-cgroups'], env: { DBUS_SYSTEM_BUS_ADDRESS: address } });
@@ -155,6 +155,14 @@ test('a system init joins the system bus once it runs: SIGUSR1, as Upstart\'s db
     const r = await run(DBUS_SEND, [`--bus=${address}`, '--print-reply', '--dest=com.ubuntu.Upstart', '/com/ubuntu/Upstart/jobs/svc', 'org.freedesktop.DBus.Properties.Get', 'string:com.ubuntu.Upstart0_6.Job', 'string:name']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /string "svc"/);
+    // A re-exec: the bus joined by SIGUSR1 is joined again by the new image, with no second SIGUSR1.
+    const ownerOf = async (): Promise<string | undefined> => /string "(:[0-9.]+)"/.exec((await run(DBUS_SEND, [`--bus=${address}`, '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.GetNameOwner', 'string:com.ubuntu.Upstart'])).stdout)?.[1];
+    const first = await ownerOf();
+    assert.equal((await sys.initctl(['reexec'])).code, 0);
+    await waitUntil('the new image on the system bus', async () => { const o = await ownerOf(); return o !== undefined && o !== first ? o : undefined; });
+    const again = await run(DBUS_SEND, [`--bus=${address}`, '--print-reply', '--dest=com.ubuntu.Upstart', '/com/ubuntu/Upstart/jobs/svc', 'org.freedesktop.DBus.Properties.Get', 'string:com.ubuntu.Upstart0_6.Job', 'string:name']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /string "svc"/);
   } finally {
     const gone = new Promise((res) => sysBus.once('exit', res));
     sysBus.kill();

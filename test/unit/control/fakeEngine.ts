@@ -133,6 +133,15 @@ export class FakeEngine implements EngineApi {
 
 export class FakeHooks implements DaemonHooks {
   priority: LogPriority = 'message';
+  /** watch-config streams waiting for a change of the job classes (classesChanged() tells them). */
+  readonly classWatchers = new Set<() => void>();
+  watchClasses(fn: () => void): () => void {
+    this.classWatchers.add(fn);
+    return () => { this.classWatchers.delete(fn); };
+  }
+  classesChanged(): void {
+    for (const fn of this.classWatchers) fn();
+  }
   reloads = 0;
   flushes = 0;
   readonly past: JournalEntry[] = [

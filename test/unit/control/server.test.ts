@@ -61,6 +61,37 @@ test('subscribe streams journal entries until closed', async () => {
   }
 });
 
+test('watch-config streams the job list at once and after each change, to anyone (it is show-config), until cancelled', async () => {
+  const other = { pid: 1, uid: ME.uid + 1000, gid: 100 };
+  const h = await startServer({ mode: 'system', peerCred: () => other });
+  try {
+    const c = await connect(h.path);
+    const lists: string[][] = [];
+    let wake: () => void = () => undefined;
+    const sub = c.watchConfig((s) => {
+      lists.push(s.map((x) => x.name));
+      wake();
+    });
+    const next = (n: number): Promise<void> => within(new Promise<void>((r) => { wake = () => { if (lists.length >= n) r(); }; wake(); }), 5000, `list ${n}`);
+    await next(1);
+    assert.deepEqual(lists, [['bar', 'foo']]);
+    assert.equal(h.hooks.classWatchers.size, 1);
+    h.engine.add('baz');
+    h.hooks.classesChanged();
+    await next(2);
+    assert.deepEqual(lists[1], ['bar', 'baz', 'foo']);
+    await sub.close();
+    assert.equal(h.hooks.classWatchers.size, 0);
+    // Nothing is sent after the cancel.
+    h.hooks.classesChanged();
+    assert.equal((await c.status('foo')).length, 1);
+    assert.equal(lists.length, 2);
+    c.close();
+  } finally {
+    await h.close();
+  }
+});
+
 test('only root (system) or the owner (session) may change things; reads are open', async () => {
   const other = { pid: 1, uid: ME.uid + 1000, gid: 100 };
   const sys = await startServer({ mode: 'system', peerCred: () => other });

@@ -171,24 +171,33 @@ test('pty (native pump): the hung-write check runs only while a pump writes; an 
   const logger = new JobLogger({ logDir });
   t.after(() => logger.close());
   const pty = native!.openpty({ raw: true });
+  // Closed by the test once done; if an assertion stops it first, here (else the pump keeps the file's process alive).
+  let slave: number | undefined = pty.slave;
+  t.after(() => { if (slave !== undefined) closeSync(slave); });
   const done = logger.attach({ job: 'quiet', instance: '' }, pty.master);
   const timer = (): unknown => (logger as unknown as { stallCheck: unknown }).stallCheck;
+  // Counted, not sampled: a check armed and disarmed between two looks is still an arming.
+  const spy = logger as unknown as { armStallCheck(): void };
+  const arm = spy.armStallCheck.bind(logger);
+  let arms = 0;
+  spy.armStallCheck = () => { arms++; arm(); };
   const file = join(logDir, 'quiet.log');
   const has = (s: string): boolean => { try { return readFileSync(file, 'utf8').includes(s); } catch { return false; } };
   writeSync(pty.slave, 'first\n');
   await waitFor(() => has('first\n'), 'the first line in the log');
-  // Once the file is open the pump writes straight to it: a write after a quiet spell arms the check.
-  let armed = false;
-  for (let i = 0; i < 50 && !armed; i++) {
+  // Once the file is open the pump writes straight to it: its first write (after none) arms the check.
+  for (let i = 0; i < 50 && arms === 0; i++) {
     writeSync(pty.slave, `line ${i}\n`);
     await waitFor(() => has(`line ${i}\n`), `line ${i} in the log`);
-    armed = timer() !== null;
   }
-  assert.ok(armed, 'a direct write arms the hung-write check');
+  assert.ok(arms > 0, 'a direct write arms the hung-write check');
   await waitFor(() => timer() === null, 'the check disarmed once nothing is written', 10_000);
+  // Disarmed after a whole tick without writes: the next write comes after a quiet spell.
+  const before = arms;
   writeSync(pty.slave, 'again\n');
   await waitFor(() => has('again\n'), 'a later line in the log');
-  await waitFor(() => timer() !== null, 'a write after the quiet spell arms it again', 5_000);
+  await waitFor(() => arms > before, 'a write after the quiet spell arms it again', 5_000);
   closeSync(pty.slave);
+  slave = undefined;
   await within(done, 20_000, 'attach');
 });

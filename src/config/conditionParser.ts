@@ -79,7 +79,7 @@ export function parseCondition(tokens: Token[], sc: Scanner, what: string, at: {
       }
       i++;
       const right = operand();
-      left = { kind: t.value as 'and' | 'or', left, right };
+      left = { kind: t.value === 'and' ? 'and' : 'or', left, right };
     }
     return left;
   };

@@ -1,5 +1,6 @@
 // parseJob: job-file text → JobClassSpec and ConfigErrors (pure; also applies an .override on top of a base class).
 import { defaultJobClass, type JobClassSpec } from '../model/jobClass.ts';
+import { compactSpec } from './compactSpec.ts';
 import { capErrors, ConfigError } from './configError.ts';
 import { Scanner, StanzaAbort } from './scanner.ts';
 import type { StanzaContext } from './stanzaContext.ts';
@@ -67,7 +68,7 @@ export function parseJob(text: string, opts: ParseOptions): ParseResult {
   }
   // A file with thousands of bad (or repeated) lines reports ten of them and counts the rest.
   const warnings = capErrors(sc.warnings, opts.file, 'warning');
-  if (errors.length === 0) return { spec, errors, warnings };
+  if (errors.length === 0) return { spec: compactSpec(spec), errors, warnings };
   errors.sort((a, b) => a.line - b.line || a.column - b.column);
   return { errors: capErrors(errors, opts.file), warnings };
 }

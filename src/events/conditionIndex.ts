@@ -2,6 +2,7 @@
 import { isJobEvent } from '../model/condition.ts';
 import type { ConditionState } from './conditionState.ts';
 import { envGet, envValue } from './envList.ts';
+import { intern } from '../model/intern.ts';
 
 /**
  * Index keys of a condition's leaves: `lc:JOB` / `lc:*` for lifecycle (level) leaves, `jv:NAME:JOB`
@@ -9,10 +10,11 @@ import { envGet, envValue } from './envList.ts';
  */
 export function conditionKeys(state: ConditionState): string[] {
   const keys = new Set<string>();
+  // Interned: every owner's list holds the same copy of a key many conditions share.
   for (const l of state.leaves) {
-    if (l.lifecycle) keys.add(`lc:${l.jobKey ?? '*'}`);
-    else if (l.jobKey !== undefined) keys.add(`jv:${l.name}:${l.jobKey}`);
-    else keys.add(`ev:${l.name}`);
+    if (l.lifecycle) keys.add(intern(`lc:${l.jobKey ?? '*'}`));
+    else if (l.jobKey !== undefined) keys.add(intern(`jv:${l.name}:${l.jobKey}`));
+    else keys.add(intern(`ev:${l.name}`));
   }
   return [...keys];
 }

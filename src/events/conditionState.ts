@@ -4,6 +4,7 @@ import type { EventRecord } from './event.ts';
 import { envGet, envMerge, envValue } from './envList.ts';
 import { expandVars, type Lookup } from './expand.ts';
 import { hasGlob } from './glob.ts';
+import { intern } from '../model/intern.ts';
 import { phaseEntries, type Registry } from './lifecycle.ts';
 import { argsText, matchArgs } from './match.ts';
 
@@ -70,19 +71,18 @@ export interface ConditionState {
 export function buildCondition(tree: Condition, lookup: Lookup, mode: ConditionMode, reg: Registry): ConditionState {
   const ls: LeafState[] = [];
   for (const op of leaves(tree)) {
-    const args: MatchArg[] = [];
     let unmatchable: string | undefined;
-    for (const a of op.args) {
+    // The tree's own argument objects where no $VAR changed them (read only, like the tree): no copy per class.
+    const args = op.args.length === 0 ? [] : op.args.map((a) => {
       const r = expandVars(a.value, lookup);
       if ('missing' in r) {
         unmatchable ??= r.missing;
-        args.push({ ...a });
-      } else {
-        args.push({ ...a, value: r.value });
+        return a;
       }
-    }
+      return r.value === a.value ? a : { ...a, value: r.value };
+    });
     const leaf: LeafState = {
-      text: argsText(op.name, op.args),
+      text: intern(argsText(op.name, op.args)),
       name: op.name,
       args,
       lifecycle: mode === 'default' && isJobEvent(op.name),
@@ -94,7 +94,7 @@ export function buildCondition(tree: Condition, lookup: Lookup, mode: ConditionM
     if (jk !== undefined) leaf.jobKey = jk;
     ls.push(leaf);
   }
-  const state: ConditionState = { tree, leaves: ls, value: false };
+  const state: ConditionState = { tree, leaves: ls.slice(), value: false };
   for (const l of ls) {
     if (l.lifecycle) refreshLevel(l, reg, undefined, 0);
   }

@@ -160,6 +160,11 @@ export class CgroupTree {
   dirFor(job: string, instance: string): string | undefined {
     const name = cgroupName(job, instance);
     const dir = join(this.dir, name);
+    // Made at an earlier spawn of the instance and not released since (a respawn, a step process): no mkdir, no EEXIST.
+    if (this.names.has(name)) {
+      this.oomGone.delete(name);
+      return dir;
+    }
     try {
       this.sys.fs.mkdir(dir);
     } catch (err) {

@@ -232,7 +232,7 @@ export class NativeProcessPort implements ProcessPort {
         // The child reads these until its exec: the spawner closes them then (sys/spawn.ts spawnStart).
         const handoff = [...(pty ? [pty.slave] : []), ...(script ? [script.readFd] : [])];
         if (cg !== undefined && !confined) spec.optionalCgroup = true;
-        pid = this.sys.spawnStart!(spec, handoff);
+        pid = this.spawnIn(spec, cg, req, confined, (s) => this.sys.spawnStart!(s, handoff));
         this.pending.set(pid, { job: req.job, cgroup: cg, held: [] });
       } else {
         pid = this.spawnIn(spec, cg, req, confined);
@@ -333,15 +333,19 @@ export class NativeProcessPort implements ProcessPort {
     return p;
   }
 
-  /** sys.spawn; a cgroup we could make but not join costs the tracking, never the process. */
-  private spawnIn(spec: SpawnSpec, cg: string | undefined, req: SpawnRequest, confined: boolean): number {
+  /**
+   * sys.spawn (or `start`: spawnStart); a cgroup we could make but not join costs the tracking, never
+   * the process (with spawnStart, a join that fails in the child comes back as a note: onOutcomes).
+   */
+  private spawnIn(spec: SpawnSpec, cg: string | undefined, req: SpawnRequest, confined: boolean, start = (s: SpawnSpec) => this.sys.spawn(s)): number {
     try {
-      return this.sys.spawn(spec);
+      return start(spec);
     } catch (err) {
       if (confined || !(cg !== undefined && err instanceof SpawnError && err.stage === 'cgroup')) throw err;
       this.log('warn', `${req.job}: cannot join its cgroup (${err.message}); running it without one`);
       spec.cgroups = spec.cgroups?.filter((d) => d !== cg);
-      return this.sys.spawn(spec);
+      delete spec.optionalCgroup;
+      return start(spec);
     }
   }
 

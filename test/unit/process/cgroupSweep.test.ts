@@ -109,3 +109,16 @@ test('release keeps a directory that still has processes (EBUSY) and reuses it; 
   t.close();
   assert.equal(fs.isDir(BASE), false);
 });
+
+test('a later spawn of an instance whose directory is made and not released reuses it without a mkdir (respawn); after release it is made again', () => {
+  const { fs, t } = tree();
+  assert.equal(t.dirFor('r', ''), `${BASE}/r`);
+  // A mkdir now would fail: the second call must not make one.
+  fs.mkdirFails.set(`${BASE}/r`, 'EACCES');
+  assert.equal(t.dirFor('r', ''), `${BASE}/r`);
+  fs.mkdirFails.delete(`${BASE}/r`);
+  assert.equal(t.release('r', ''), true);
+  assert.equal(fs.isDir(`${BASE}/r`), false);
+  assert.equal(t.dirFor('r', ''), `${BASE}/r`);
+  assert.ok(fs.isDir(`${BASE}/r`), 'made again after its release');
+});

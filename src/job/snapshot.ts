@@ -130,6 +130,9 @@ export function restoreEngine(core: EngineCore, snapshot: EngineSnapshot, owned 
     if (j.state === 'killed' && w.kind === 'kill' && w.deadline !== undefined) core.machine.armKillTimer(j, w.deadline);
     if (w.kind === 'tmpfiles') core.work.push({ kind: 'resume-tmpfiles', job: j.id });
     if (j.state === 'spawned' && w.kind === 'ready' && w.deadline !== undefined) core.machine.armReadyTimer(j, w.deadline);
+    // An exec outcome the old image never got (its spawner thread went with it): after any outcome
+    // the state carries, the process is taken as exec'd; had its exec failed, its exit (127) follows.
+    if (w.kind === 'exec') for (const pid of j.pids.main ?? []) core.work.push({ kind: 'exec', pid });
   }
   if (core.work.length > 0 || core.queue.pending.length > 0 || core.queue.finishing.length > 0) core.schedule();
 }

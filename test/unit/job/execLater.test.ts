@@ -133,14 +133,30 @@ test('expect stop: the readiness wait starts once the exec is confirmed', () => 
   assert.deepEqual(h.port.resumed, [pid]);
 });
 
-test('a snapshot taken while a confirmation is queued restores the exec wait, and the restored engine takes the outcome', () => {
-  const h = pending().add(jobClass('w', { exec: '/bin/w' }));
+test('a snapshot taken while an exec is unconfirmed restores the exec wait; an outcome the state carries is taken first', () => {
+  const h = pending().add(jobClass('w', { exec: '/usr/sbin/foo' }));
+  h.port.failures.set('/usr/sbin/foo', ENOENT);
   void h.engine.start('w', [], false);
   h.settle();
   const pid = h.pid('w');
+  // The outcome reached the engine's queue but was not handled when the state was taken.
+  h.port.confirm(pid);
   const r = h.restored();
   assert.equal(r.state('w'), 'start/spawned');
-  r.port.unconfirmed.set(pid, undefined);
-  r.confirm(pid);
-  assert.equal(r.state('w'), 'start/running');
+  r.settle();
+  assert.equal(r.state('w'), 'stop/waiting');
+  assert.match(r.jobEvents('w').at(-1)!, /^stopped RESULT=failed PROCESS=main SPAWN_ERROR=main process: /);
+});
+
+test('a snapshot taken while an exec is unconfirmed and no outcome is queued: the new image takes the process as exec\'d (its outcome went with the old image)', () => {
+  const h = pending().add(jobClass('v', { exec: '/bin/v' }));
+  void h.engine.start('v', [], false);
+  h.settle();
+  const pid = h.pid('v');
+  const r = h.restored();
+  r.settle();
+  assert.equal(r.state('v'), 'start/running');
+  // Had its exec failed, its exit 127 is what the new image hears: the job ends as a main that exited 127.
+  r.exit(pid, 127);
+  assert.equal(r.state('v'), 'stop/waiting');
 });

@@ -2,10 +2,10 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { existsSync, readFileSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, UPSTART, startDaemon, waitForFile, waitUntil, type DaemonHandle } from './harness.ts';
+import { ROOT, UPSTART, startDaemon, waitForFile, waitUntil, type DaemonHandle, freePort } from './harness.ts';
 
 const SERVER = `import os, socket
 assert os.environ["LISTEN_FDS"] == "1"
@@ -24,15 +24,6 @@ const bridges: Record<'file' | 'socket', { proc: ChildProcess; err: string }> = 
 let w = '';
 let py = '';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function ask(port: number): Promise<string> {
   return new Promise((resolve, reject) => {

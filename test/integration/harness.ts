@@ -2,6 +2,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -247,4 +248,16 @@ export function waitForFile(path: string, timeoutMs = 20_000): Promise<string> {
       return '';
     }
   }, timeoutMs);
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the kernel's pick for port 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
+    });
+  });
 }

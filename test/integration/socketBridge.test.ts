@@ -2,10 +2,10 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startDaemon, waitUntil, jobStatus, type DaemonHandle } from './harness.ts';
+import { ROOT, startDaemon, waitUntil, jobStatus, type DaemonHandle, freePort } from './harness.ts';
 
 /** A daemon written for systemd socket activation: it never binds, it checks LISTEN_PID and LISTEN_FDS and accepts on fd 3. */
 const SERVER = `import os, socket, sys
@@ -26,15 +26,6 @@ let bridgeErr = '';
 let port = 0;
 let sockPath = '';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** Connects and reads the first line the server says. */
 function ask(target: { port: number; host: string } | { path: string }): Promise<string> {

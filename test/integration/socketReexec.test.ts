@@ -2,10 +2,10 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startDaemon, waitForFile, waitUntil, jobStatus, type DaemonHandle } from './harness.ts';
+import { ROOT, startDaemon, waitForFile, waitUntil, jobStatus, type DaemonHandle, freePort } from './harness.ts';
 
 /** Accepts only on fd 3 from LISTEN_FDS (systemd socket activation) and says its pid. */
 const SERVER = `import os, socket
@@ -23,15 +23,6 @@ let bridge: ChildProcess | undefined;
 let bridgeErr = '';
 let port = 0;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function ask(): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -2,12 +2,11 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sessionCgroupBase } from '../../../src/daemon/jobCgroups.ts';
 import { findOwnCgroup } from '../../../src/process/cgroupTree.ts';
-import { alive, killIfAlive, startDaemon, waitUntil, type DaemonHandle } from '../../integration/harness.ts';
+import { alive, killIfAlive, startDaemon, waitUntil, type DaemonHandle, freePort } from '../../integration/harness.ts';
 import { cgroupsUsable } from '../../integration/cgroupHelpers.ts';
 
 const why = cgroupsUsable() || (existsSync('/usr/bin/python3') ? '' : 'needs /usr/bin/python3');
@@ -25,16 +24,6 @@ const forking = (n: number): string => `exec sh -c 'setsid sleep ${n} & echo $! 
 let d: DaemonHandle;
 const strays: number[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
-}
 
 /** The session id of a process (field 6 of /proc/PID/stat), or undefined when it is gone. */
 function sessionOf(pid: number): number | undefined {

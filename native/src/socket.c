@@ -1,4 +1,4 @@
-/* Unix socket calls: SO_PEERCRED on a connected socket, a bound AF_UNIX datagram socket with a receive callback, and stream sockets with exact abstract names. */
+/* Unix socket calls: SO_PEERCRED on a connected socket, a bound AF_UNIX datagram socket with a receive callback (or a connected stream read the same way, fds and all), and stream sockets with exact abstract names. */
 #include "common.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +40,9 @@ typedef struct dgram {
   bool handle_gone; /* uv_close finished */
   bool js_gone;     /* the JS close function was collected */
   bool netlink;     /* an AF_NETLINK socket (send goes to the kernel) */
+  bool stream;      /* a connected stream: 0 bytes or an error is its end, said once with a null buffer */
+  bool ended;       /* stream: the end was said; the poll is stopped */
+  bool held;        /* stream: not read while held */
   char buf[DGRAM_MAX];
 } dgram;
 
@@ -76,8 +79,31 @@ static void read_all(dgram *d, bool sync) {
     struct sockaddr_storage from;
     memset(&from, 0, sizeof from);
     struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl, .msg_controllen = sizeof ctl };
+    if (d->stream && (d->ended || d->held)) break;
     ssize_t n = recvmsg(d->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-    if (n < 0) break; /* EAGAIN: drained */
+    if (n < 0 && d->stream && errno == EINTR) continue;
+    if (n < 0 && !(d->stream && errno != EAGAIN && errno != EWOULDBLOCK)) break; /* EAGAIN: drained */
+    if (d->stream && n <= 0) {
+      /* The peer closed (or the connection failed): said once, with null; nothing more is read. */
+      d->ended = true;
+      uv_poll_stop(&d->poll);
+      napi_handle_scope scope;
+      napi_open_handle_scope(env, &scope);
+      napi_value argv[2], cb, recv, result;
+      napi_get_null(env, &argv[0]);
+      napi_create_object(env, &argv[1]);
+      if (n < 0) set_int(env, argv[1], "errno", errno);
+      napi_get_reference_value(env, d->callback, &cb);
+      napi_get_global(env, &recv);
+      napi_status rc = sync ? napi_call_function(env, recv, cb, 2, argv, &result) : napi_make_callback(env, d->async, recv, cb, 2, argv, &result);
+      if (!sync && rc == napi_pending_exception) {
+        napi_value err;
+        napi_get_and_clear_last_exception(env, &err);
+        napi_fatal_exception(env, err);
+      }
+      napi_close_handle_scope(env, scope);
+      break;
+    }
     int64_t pid = -1, uid = -1, gid = -1;
     int fds[DGRAM_MAX_FDS];
     int nfds = 0;
@@ -107,6 +133,8 @@ static void read_all(dgram *d, bool sync) {
     set_int(env, argv[1], "pid", pid);
     set_int(env, argv[1], "uid", uid);
     set_int(env, argv[1], "gid", gid);
+    /* fds the sender passed that did not fit were closed by the kernel: the caller cannot match fds to messages any more. */
+    if (msg.msg_flags & MSG_CTRUNC) set_int(env, argv[1], "truncated", 1);
     if (nfds > 0) {
       napi_value arr;
       napi_create_array_with_length(env, (size_t)nfds, &arr);
@@ -178,8 +206,30 @@ static napi_value dgram_ref(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* hold(on): a stream is not read while held (its sender waits in its own socket buffer); hold(false) reads again. */
+static napi_value dgram_hold(napi_env env, napi_callback_info info) {
+  void *data;
+  size_t argc = 1;
+  napi_value v;
+  bool on = false;
+  napi_get_cb_info(env, info, &argc, &v, NULL, &data);
+  dgram *d = data;
+  if (argc < 1 || !arg_bool(env, v, &on)) return NULL;
+  if (d->closing || d->ended || d->held == on) return NULL;
+  d->held = on;
+  if (on) uv_poll_stop(&d->poll);
+  else uv_poll_start(&d->poll, UV_READABLE, on_readable);
+  return NULL;
+}
+
+static napi_value dgram_wrap_as(napi_env env, int fd, napi_value cb, bool netlink, bool stream);
+
 /* Wraps a bound socket: its datagrams go to `cb`; the object has fd, close(), ref(on), drain() and send(buffer). */
 static napi_value dgram_wrap(napi_env env, int fd, napi_value cb, bool netlink) {
+  return dgram_wrap_as(env, fd, cb, netlink, false);
+}
+
+static napi_value dgram_wrap_as(napi_env env, int fd, napi_value cb, bool netlink, bool stream) {
   dgram *d = calloc(1, sizeof *d);
   if (!d) { close(fd); return throw_syscall(env, "calloc", ENOMEM); }
   d->env = env;
@@ -191,6 +241,7 @@ static napi_value dgram_wrap(napi_env env, int fd, napi_value cb, bool netlink) 
   d->poll.data = d;
   napi_create_reference(env, cb, 1, &d->callback);
   d->netlink = netlink;
+  d->stream = stream;
   napi_value name;
   napi_create_string_utf8(env, "upstart:dgram", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &d->async);
@@ -207,8 +258,34 @@ static napi_value dgram_wrap(napi_env env, int fd, napi_value cb, bool netlink) 
   napi_create_function(env, "send", NAPI_AUTO_LENGTH, dgram_send, d, &send_fn);
   napi_set_named_property(env, obj, "drain", drain_fn);
   napi_set_named_property(env, obj, "send", send_fn);
+  if (stream) {
+    napi_value hold_fn;
+    napi_create_function(env, "hold", NAPI_AUTO_LENGTH, dgram_hold, d, &hold_fn);
+    napi_set_named_property(env, obj, "hold", hold_fn);
+  }
   napi_add_finalizer(env, obj, d, dgram_finalize, NULL, NULL);
   return obj;
+}
+
+/*
+ * readStream(fd, callback(data | null, {fds?, truncated?, errno?})) -> { fd, close(), ref(on), drain(), send(buffer), hold(on) }:
+ * reads a connected stream socket with recvmsg from a close-on-exec dup of fd (fd stays the caller's; the
+ * dup is closed by close()), so fds passed with its bytes (SCM_RIGHTS) reach the callback, which owns them.
+ * The caller must have stopped every other reader of the socket first. null: the peer closed or the read failed.
+ */
+static napi_value read_stream(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2) return throw_type(env, "readStream(fd, callback)");
+  int32_t given;
+  if (!arg_int32(env, argv[0], "fd", &given)) return NULL;
+  napi_valuetype t;
+  napi_typeof(env, argv[1], &t);
+  if (t != napi_function) return throw_type(env, "callback must be a function");
+  int fd = fcntl(given, F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) return throw_syscall(env, "fcntl", errno);
+  return dgram_wrap_as(env, fd, argv[1], false, true);
 }
 
 
@@ -319,4 +396,5 @@ void register_socket(napi_env env, napi_value exports) {
   set_fn(env, exports, "unixStream", unix_stream);
   set_fn(env, exports, "peerCred", peer_cred);
   set_fn(env, exports, "openDgramSocket", open_dgram);
+  set_fn(env, exports, "readStream", read_stream);
 }

@@ -65,6 +65,12 @@ export interface DaemonHooks {
   actions?: ActionHooks;
   /** emit --dry-run and reload-configuration --dry-run (docs/actions.md); without it they are refused. */
   dryRun?: DryRunHooks;
+  /**
+   * D-Bus EmitEventWithFile: keep(fd) holds the fd (the daemon's now) in the fd store and returns its
+   * name there, for the event's LISTEN_FDNAMES; forget(name) closes it; close(fd) closes one not kept.
+   * keep throws when the store is full (having closed the fd). Without it EmitEventWithFile is NotSupported.
+   */
+  eventFd?: { keep(fd: number): string; forget(name: string): void; close(fd: number): void };
 }
 
 export interface DryRunHooks {

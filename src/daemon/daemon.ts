@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadConfDirs, watchConfDirs, type ConfChange, type ConfWatcher, type LoadResult } from '../config/sources.ts';
 import { ControlServer } from '../control/server.ts';
-import { DbusBinding } from './dbusBinding.ts';
+import { DbusBinding, eventFdHooks } from './dbusBinding.ts';
 import type { DaemonHooks } from '../control/hooks.ts';
 import { SysvServices } from './sysvServices.ts';
 import { Engine, type EngineDeps } from '../job/engine.ts';
@@ -540,6 +540,7 @@ export class Daemon {
         void this.shutdown({ reason: 'EndSession', action: 'exit', event: { name: 'session-end', env: [] } });
       } } : {}),
       dryRun: dryRunHooks({ engine: () => this.engine, engineOptions: this.engineOpts, confdirs: this.ctx.paths.confdirs }),
+      eventFd: eventFdHooks(this.readiness.fdStore, (fd) => native.closeFd(fd)),
       actions: { run: (r) => this.actions.run(r), running: (job, instance) => this.actions.runningFor(job, instance) },
       sysv: { run: (r) => this.sysv.run(r), list: () => this.sysv.list(), status: (name, ask) => this.sysv.status(name, ask) },
       ...(this.runlevels === undefined ? {} : { runlevels: {

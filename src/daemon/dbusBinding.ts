@@ -4,6 +4,8 @@ import { ControlServer, type ControlServerOptions } from '../control/server.ts';
 import { SYSTEM_BUS_ADDRESS } from '../dbus/busClient.ts';
 import { DbusService, type DbusServiceOptions } from '../dbus/service.ts';
 import { unixStream } from '../sys/socket.ts';
+import type { DaemonHooks } from '../control/hooks.ts';
+import type { FdStore } from './fdStore.ts';
 
 /** Upstart's private address for the system init (dbus/upstart.h: DBUS_ADDRESS_UPSTART). */
 export const UPSTART_PRIVATE_ADDRESS = 'unix:abstract=/com/ubuntu/upstart';
@@ -25,6 +27,23 @@ export interface DbusBindingOptions extends DbusServiceOptions {
  * image's connection closed at execve, but the bus may not have noticed yet.
  */
 const REJOIN_WAIT_MS = 5000;
+
+/**
+ * EmitEventWithFile's fds (docs/dbus.md): each kept in the fd store as `dbus-event-N` while its
+ * event runs, so the jobs it starts get it as LISTEN_FDS/UPSTART_FDS (fd 3), as the socket bridge's.
+ */
+export function eventFdHooks(store: FdStore, closeFd: (fd: number) => void): NonNullable<DaemonHooks['eventFd']> {
+  let n = 0;
+  return {
+    keep: (fd) => {
+      const name = `dbus-event-${++n}`;
+      if (!store.deposit(name, fd)) throw new Error('the fd store is full');
+      return name;
+    },
+    forget: (name) => { store.remove(name); },
+    close: closeFd,
+  };
+}
 
 /** The D-Bus service plus the extra listener on the private address (system mode) and the bus connection. */
 export class DbusBinding {

@@ -25,8 +25,10 @@ export interface Message {
   /** '' for no body. */
   signature: string;
   body: DbusValue[];
-  /** UNIX_FDS: how many fds the sender says came with the message (this server takes none). */
+  /** UNIX_FDS: how many fds the sender says came with the message. */
   unixFds?: number;
+  /** The fds that came with it (a connection that agreed to fd passing), in order: an `h` is an index here. Whoever holds the message owns them. */
+  fds?: number[];
 }
 
 /** The most bytes one message may have here (the specification allows 128 MiB; Upstart's calls are small). */

@@ -20,6 +20,8 @@ export interface CallIn {
   member: string;
   signature: string;
   body: DbusValue[];
+  /** fds that came with the call (EmitEventWithFile's `h` indexes them); the call owns them: every one is kept or closed. */
+  fds?: number[];
 }
 
 export interface CallOut {
@@ -54,7 +56,7 @@ export class UpstartObjects {
       return await this.dispatch(m, caller);
     } catch (err) {
       if (err instanceof DbusFault) throw err;
-      if (err instanceof EngineError) throw upstartText(faultOf(err, m.member === 'EmitEvent'), m.member, err);
+      if (err instanceof EngineError) throw upstartText(faultOf(err, m.member === 'EmitEvent' || m.member === 'EmitEventWithFile'), m.member === 'EmitEventWithFile' ? 'EmitEvent' : m.member, err);
       throw new DbusFault(DBUS_ERROR.failed, `internal error: ${(err as Error)?.message ?? String(err)}`);
     }
   }
@@ -90,7 +92,9 @@ export class UpstartObjects {
     if (m.signature !== want) {
       throw new DbusFault(DBUS_ERROR.invalidArgs, `${iface.name}.${method.name} takes signature '${want}', not '${m.signature}'`);
     }
-    const body = await this.method(t, iface.name, method.name, m.body, caller);
+    const body = iface.name === IFACE_MANAGER && method.name === 'EmitEventWithFile'
+      ? await this.emitWithFile(m.body, m.fds ?? [], caller)
+      : await this.method(t, iface.name, method.name, m.body, caller);
     return { signature: outSignature(method), body };
   }
 
@@ -206,13 +210,39 @@ export class UpstartObjects {
         this.o.hooks.endSession();
         return [];
       }
-      case 'EmitEventWithFile':
-        // Never reached from libdbus or GDBus: the handshake refuses NEGOTIATE_UNIX_FD, so they
-        // refuse to send an `h` themselves (docs/dbus.md).
-        throw new DbusFault(DBUS_ERROR.notSupported, 'EmitEventWithFile: this init takes no file descriptors over D-Bus; use EmitEvent');
       default:
         throw new DbusFault(DBUS_ERROR.unknownMethod, `No such method '${member}' in interface '${IFACE_MANAGER}'`);
     }
+  }
+
+  /**
+   * EmitEventWithFile(name, env, wait, file): the event as EmitEvent, and the fd goes to the jobs it
+   * starts as UPSTART_FDS (and LISTEN_FDS) through the daemon's fd store, under a name the event
+   * carries in LISTEN_FDNAMES; the daemon closes its copy once the event has finished. The one fd
+   * kept is spliced out of `fds`; the caller closes what is left there.
+   */
+  private async emitWithFile(a: Body, fds: number[], caller: Caller): Promise<Body> {
+    const keep = this.o.hooks.eventFd;
+    const index = a[3] as number;
+    if (fds.length === 0) throw new DbusFault(DBUS_ERROR.invalidArgs, 'EmitEventWithFile: no file descriptor came with the call');
+    if (index >= fds.length) throw new DbusFault(DBUS_ERROR.invalidArgs, `EmitEventWithFile: fd index ${index}, but ${fds.length} came with the call`);
+    authorise({ type: 'emit', id: 0, name: str(a[0]), env: strs(a[1]), wait: false }, caller, this.o);
+    if (keep === undefined) throw new DbusFault(DBUS_ERROR.notSupported, 'EmitEventWithFile: this init cannot pass file descriptors to jobs; use EmitEvent');
+    // Taken out of the call's fds before anything can fail: the caller closes the others.
+    const [fd] = fds.splice(index, 1);
+    let stored: string;
+    try {
+      stored = keep.keep(fd!);
+    } catch (err) {
+      throw new DbusFault(DBUS_ERROR.failed, `EmitEventWithFile: ${(err as Error).message}`);
+    }
+    // The event names this fd, and only this one, for the jobs it starts.
+    const env = [...strs(a[1]).filter((e) => !e.startsWith('LISTEN_FDNAMES=')), `LISTEN_FDNAMES=${stored}`];
+    const done = this.request({ type: 'emit', id: 0, name: str(a[0]), env, wait: true } as Typed, caller)
+      .finally(() => keep.forget(stored));
+    if (a[2] === true) await done;
+    else done.catch(() => undefined);
+    return [];
   }
 
   /** job_details: [] → the global table; [JOB] or [JOB, INSTANCE] → that instance's own. */

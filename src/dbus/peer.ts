@@ -6,6 +6,8 @@ import { encodeMessage, MessageType, type Message } from './message.ts';
 import type { UpstartObjects } from './objects.ts';
 import type { OutSignal } from './signals.ts';
 import { DbusStream } from './stream.ts';
+import { closeFd } from '../sys/fds.ts';
+import { readStream } from '../sys/socket.ts';
 
 export interface PeerLimits {
   /** Calls of one connection answered at once; past it the socket is not read (a flood waits in its own buffers). */
@@ -33,6 +35,8 @@ export interface PeerOptions {
   /** SO_PEERCRED's uid (undefined: unknown; the client cannot authenticate). */
   uid: number | undefined;
   limits: PeerLimits;
+  /** Whether the client may pass fds (NEGOTIATE_UNIX_FD agreed to). */
+  fdPassing?: boolean;
   initial?: Buffer;
   log?: (level: 'debug' | 'warn' | 'error', message: string) => void;
   onClose(): void;
@@ -48,7 +52,9 @@ export class DbusPeer {
     this.caller = { uid: o.uid };
     this.stream = new DbusStream(socket, {
       role: { kind: 'server', uid: o.uid },
-      ...(o.initial !== undefined ? { initial: o.initial } : {}),
+      // Root and the session's owner may pass fds (EmitEventWithFile, which only they may call): the
+      // connection is then read with recvmsg. Others are refused fd passing in the handshake.
+      ...(o.fdPassing === true ? { fdPassing: { readStream, closeFd } } : {}),
       onMessage: (m) => this.onMessage(m),
       onBadMessage: (err) => {
         this.o.log?.('debug', `dbus: a bad message from uid ${o.uid ?? 'unknown'}: ${err.message}`);
@@ -63,6 +69,8 @@ export class DbusPeer {
       },
     });
     socket.on('drain', () => this.flow());
+    // Fed only now that this.stream is set: a first chunk may hold a whole handshake and calls.
+    if (o.initial !== undefined) this.stream.feed(o.initial);
   }
 
   /** A call is being answered. */
@@ -120,13 +128,16 @@ export class DbusPeer {
     if (m.interface === 'org.freedesktop.DBus' && this.busLike(m)) return;
     this.pending++;
     this.flow();
-    this.o.objects.call({ path: m.path!, ...(m.interface !== undefined ? { interface: m.interface } : {}), member: m.member!, signature: m.signature, body: m.body }, this.caller)
+    // The call owns the fds that came with it (the stream closes what is left in m.fds when this returns).
+    const fds = m.fds !== undefined && m.fds.length > 0 ? { fds: m.fds.splice(0) } : {};
+    this.o.objects.call({ path: m.path!, ...(m.interface !== undefined ? { interface: m.interface } : {}), member: m.member!, signature: m.signature, body: m.body, ...fds }, this.caller)
       .then((out) => this.stream.reply(m, out.signature, out.body))
       .catch((err: unknown) => {
         const f = err instanceof DbusFault ? err : new DbusFault(DBUS_ERROR.failed, String(err));
         this.stream.replyError(m, f.errorName, f.message);
       })
       .finally(() => {
+        for (const f of fds.fds?.splice(0) ?? []) closeFd(f);
         this.pending--;
         this.checkUnread();
         this.flow();

@@ -8,6 +8,8 @@ export interface SaslStep {
   begin?: boolean;
   /** The client is to be disconnected (too many attempts, or a line that makes no sense). */
   close?: string;
+  /** AGREE_UNIX_FD was said: from now on the connection must be read with recvmsg (fds come with the bytes). */
+  unixFds?: boolean;
 }
 
 const MAX_ATTEMPTS = 8;
@@ -25,7 +27,8 @@ export class SaslServer {
   readonly guid = randomBytes(16).toString('hex');
 
   /** uid: the peer's, from SO_PEERCRED (undefined when it could not be read: nobody authenticates). */
-  constructor(private readonly uid: number | undefined) {}
+  /** fds: the connection can be read with recvmsg, so NEGOTIATE_UNIX_FD is agreed to. */
+  constructor(private readonly uid: number | undefined, private readonly fds = false) {}
 
   step(line: string): SaslStep {
     const sp = line.indexOf(' ');
@@ -54,6 +57,7 @@ export class SaslServer {
         return { reply: 'REJECTED EXTERNAL' };
       case 'NEGOTIATE_UNIX_FD':
         if (this.state !== 'begin') return { reply: 'ERROR not authenticated yet' };
+        if (this.fds) return { reply: 'AGREE_UNIX_FD', unixFds: true };
         return { reply: 'ERROR this server does not take Unix file descriptors' };
       case 'BEGIN':
         if (this.state !== 'begin') return { close: 'BEGIN before authentication' };

@@ -54,6 +54,7 @@ export class DbusService {
       objects: this.objects,
       uid,
       limits: privileged ? PRIVILEGED_LIMITS : STRANGER_LIMITS,
+      fdPassing: privileged,
       initial: first,
       ...(this.o.log !== undefined ? { log: this.o.log } : {}),
       onClose: () => {

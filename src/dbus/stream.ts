@@ -1,5 +1,6 @@
 // One D-Bus connection over a stream socket: authentication, then framed messages in and out, with serials and replies.
 import type { Socket } from 'node:net';
+import type { StreamCallback, StreamReader } from '../sys/socket.ts';
 import { decodeMessage, encodeMessage, frameLength, MessageError, MessageType, type Message } from './message.ts';
 import { SaslClient, SaslServer } from './sasl.ts';
 import { WireError, type DbusValue } from './wire.ts';
@@ -22,12 +23,19 @@ export interface DbusStreamOptions {
   onClose(why: string | undefined): void;
   /** Bytes already read from the socket (the sniffed first chunk). */
   initial?: Buffer;
+  /**
+   * Server: fd passing. NEGOTIATE_UNIX_FD is agreed to, and from then on the socket is read by
+   * readStream (recvmsg on a dup of its fd) instead of the net.Socket, which only writes.
+   */
+  fdPassing?: { readStream(fd: number, cb: StreamCallback): StreamReader; closeFd(fd: number): void };
 }
 
 const MAX_SASL_LINE = 16 * 1024;
 /** Authentication must be done within this long after connecting. */
 const SASL_TIMEOUT_MS = 10_000;
 const CALL_TIMEOUT_MS = 25_000;
+/** fds received ahead of the messages that claim them (a message's come with its first bytes): past this, the connection is dropped. */
+const MAX_QUEUED_FDS = 64;
 
 /**
  * Messages are handed to onMessage one at a time; the socket is paused while `hold()` says so
@@ -44,6 +52,11 @@ export class DbusStream {
   private saslTimer: NodeJS.Timeout | undefined;
   private held = false;
   private corked = false;
+  /** Reading the socket with recvmsg (after AGREE_UNIX_FD); the net.Socket no longer reads. */
+  private reader: StreamReader | undefined;
+  /** fds received and not yet matched to a message (a message's come with its bytes). */
+  private fdQueue: number[] = [];
+  private readonly onSocketData = (chunk: Buffer): void => this.onData(chunk);
   private readyResolve!: () => void;
   private readyReject!: (e: Error) => void;
   /** Resolves once authentication is done (both roles). */
@@ -51,9 +64,9 @@ export class DbusStream {
 
   constructor(readonly socket: Socket, private readonly o: DbusStreamOptions) {
     this.ready.catch(() => undefined);
-    if (o.role.kind === 'server') this.server = new SaslServer(o.role.uid);
+    if (o.role.kind === 'server') this.server = new SaslServer(o.role.uid, o.fdPassing !== undefined);
     else this.client = new SaslClient(o.role.uid);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', this.onSocketData);
     socket.on('error', (err) => this.close(err.message));
     socket.on('close', () => this.close(undefined));
     socket.on('end', () => this.close(undefined));
@@ -77,6 +90,11 @@ export class DbusStream {
     return this.socket.destroyed ? 0 : this.socket.writableLength;
   }
 
+  /** Bytes read elsewhere (the listener's sniffed first chunk), taken as if read here. */
+  feed(chunk: Buffer): void {
+    this.onData(chunk);
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
@@ -87,14 +105,63 @@ export class DbusStream {
   hold(): void {
     if (this.held) return;
     this.held = true;
-    this.socket.pause();
+    if (this.reader !== undefined) this.reader.hold(true);
+    else this.socket.pause();
   }
 
   release(): void {
     if (!this.held) return;
     this.held = false;
-    this.socket.resume();
+    if (this.reader !== undefined) this.reader.hold(false);
+    else this.socket.resume();
     setImmediate(() => this.drain());
+  }
+
+  /**
+   * After AGREE_UNIX_FD (decided while the client waits for that answer, so it has sent nothing
+   * since): the net.Socket stops reading, synchronously, before the event loop could read again;
+   * what it had read and not handed out yet joins our buffer after what we hold (same order as on
+   * the wire), and readStream reads the rest with recvmsg, so bytes that carry fds are never read
+   * by a plain read() (which would drop the fds). The net.Socket goes on writing. False when the
+   * socket has no fd to read (then fd passing is refused).
+   */
+  private readWithRecvmsg(): boolean {
+    const fp = this.o.fdPassing;
+    const handle = (this.socket as unknown as { _handle?: { fd?: number; reading?: boolean; readStop?: () => number } })._handle;
+    if (fp === undefined || handle === undefined || typeof handle.fd !== 'number' || handle.fd < 0 || typeof handle.readStop !== 'function') return false;
+    this.socket.off('data', this.onSocketData);
+    // Node would start reading again whenever its stream wants data: it must not, ever.
+    (this.socket as unknown as { _read: () => void })._read = () => undefined;
+    handle.readStop();
+    handle.reading = false;
+    const had: Buffer[] = [];
+    for (let c: Buffer | null; this.socket.readableLength > 0 && (c = this.socket.read() as Buffer | null) !== null;) had.push(c);
+    if (had.length > 0) this.buf = Buffer.concat([this.buf, ...had]);
+    try {
+      this.reader = fp.readStream(handle.fd, (data, info) => this.onRecv(data, info));
+    } catch (err) {
+      this.close(`cannot read the connection with recvmsg: ${(err as Error).message}`);
+      return true;
+    }
+    if (this.held) this.reader.hold(true);
+    return true;
+  }
+
+  private onRecv(data: Buffer | null, info: { fds?: number[]; truncated?: number; errno?: number }): void {
+    if (info.fds !== undefined) {
+      if (this.closed) for (const f of info.fds) this.o.fdPassing?.closeFd(f);
+      else this.fdQueue.push(...info.fds);
+    }
+    if (this.closed) return;
+    if (this.fdQueue.length > MAX_QUEUED_FDS) return this.close(`more than ${MAX_QUEUED_FDS} file descriptors not claimed by a message`);
+    if (info.truncated !== undefined) return this.close('file descriptors were lost (more than 16 with one message)');
+    if (data === null) return this.close(info.errno !== undefined ? `read failed (errno ${info.errno})` : undefined);
+    this.onData(data);
+  }
+
+  private closeFds(fds: number[] | undefined): void {
+    if (fds === undefined) return;
+    for (const f of fds.splice(0)) this.o.fdPassing?.closeFd(f);
   }
 
   private drain(): void {
@@ -124,17 +191,38 @@ export class DbusStream {
       try {
         m = decodeMessage(frame);
       } catch (err) {
-        if (err instanceof MessageError) this.o.onBadMessage?.(err);
-        else this.close(`undecodable message: ${(err as Error).message}`);
+        if (err instanceof MessageError) {
+          // Which fds were its own cannot be told when its header did not say: the rest would be misread.
+          if (err.partial.unixFds === undefined && this.fdQueue.length > 0) return this.close('a malformed message came with file descriptors');
+          if (!this.takeFds(err.partial)) return;
+          this.closeFds(err.partial.fds);
+          this.o.onBadMessage?.(err);
+        } else this.close(`undecodable message: ${(err as Error).message}`);
         continue;
       }
+      if (!this.takeFds(m)) return;
       this.dispatch(m);
+      // fds the handler did not take (splice them out of m.fds to keep them) are closed here.
+      this.closeFds(m.fds);
     }
+  }
+
+  /** Gives a message the fds its UNIX_FDS says came with it; false (connection closed) when fewer came. */
+  private takeFds(m: Partial<Message>): boolean {
+    const n = m.unixFds ?? 0;
+    if (n === 0) return true;
+    if (this.reader === undefined || this.fdQueue.length < n) {
+      this.close(`a message says ${n} file descriptors came with it, ${this.reader === undefined ? 'but fd passing was not agreed' : `but ${this.fdQueue.length} did`}`);
+      return false;
+    }
+    m.fds = this.fdQueue.splice(0, n);
+    return true;
   }
 
   private saslLine(line: string): void {
     if (this.server !== undefined) {
-      const s = this.server.step(line);
+      let s = this.server.step(line);
+      if (s.unixFds === true && !this.readWithRecvmsg()) s = { reply: 'ERROR this connection cannot take Unix file descriptors' };
       if (s.reply !== undefined) this.socket.write(`${s.reply}\r\n`);
       if (s.close !== undefined) return this.close(s.close);
       if (s.begin === true) this.authenticated();
@@ -238,6 +326,8 @@ export class DbusStream {
     for (const c of this.calls.values()) c.reject(err);
     this.calls.clear();
     this.readyReject(err);
+    this.reader?.close();
+    this.closeFds(this.fdQueue);
     if (!this.socket.destroyed) this.socket.destroy();
     this.o.onClose(why);
   }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { RLimitName } from '../model/jobClass.ts';
 import { signalNumber } from '../model/signals.ts';
 import type { ChildStatus } from './reaper.ts';
-import type { DgramCallback, DgramSocket, FdWatch, PeerCred } from './socket.ts';
+import type { DgramCallback, DgramSocket, FdWatch, PeerCred, StreamCallback, StreamReader } from './socket.ts';
 import type { Pty } from './pty.ts';
 import type { PumpEvent, PumpHandle, PumpStatus } from './pump.ts';
 import type { RawSpawnSpec, SpawnOutcome } from './spawn.ts';
@@ -45,6 +45,7 @@ export interface NativeAddon {
   ptraceGetEventMsg(pid: number): number;
   peerCred(fd: number): PeerCred;
   openDgramSocket(path: string | number, cb: DgramCallback): DgramSocket;
+  readStream(fd: number, cb: StreamCallback): StreamReader;
   openNetlinkSocket(protocol: number, groups: number, cb: DgramCallback): DgramSocket;
   listenSocket(family: 'inet' | 'inet6' | 'unix', address: string, port: number, backlog: number): number;
   watchReadable(fd: number, cb: (error: boolean) => void): FdWatch;

@@ -23,6 +23,15 @@ export interface DgramSocket {
 export type DgramSender = PeerCred & { fds?: number[] };
 export type DgramCallback = (data: Buffer, sender: DgramSender) => void;
 
+/** A connected stream socket read with recvmsg (readStream): its bytes, and the fds passed with them. */
+export interface StreamReader extends DgramSocket {
+  /** Not read while held (the peer waits in its own socket buffer). */
+  hold(on: boolean): void;
+}
+
+/** data null: the peer closed (or the read failed: errno). fds: passed with these bytes, now the callback's to close; truncated: some were lost. */
+export type StreamCallback = (data: Buffer | null, info: { fds?: number[]; truncated?: number; errno?: number }) => void;
+
 /** A readability watch on an fd the caller keeps. */
 export interface FdWatch {
   close(): void;
@@ -38,6 +47,16 @@ export function openDgramSocket(path: string | number, cb: DgramCallback): Dgram
   else if (typeof path !== 'string' || path.length === 0) fail('path must be a non-empty string');
   if (typeof cb !== 'function') fail('openDgramSocket needs a callback');
   return addon.openDgramSocket(path, cb);
+}
+
+/**
+ * Reads the connected stream socket `f` with recvmsg, from a dup of it (close() closes the dup; `f`
+ * stays the caller's, for writing). Nothing else may read `f` meanwhile (a net.Socket must have
+ * stopped reading first), or bytes and their fds would be split between the two readers.
+ */
+export function readStream(f: number, cb: StreamCallback): StreamReader {
+  if (typeof cb !== 'function') fail('readStream needs a callback');
+  return addon.readStream(fd(f), cb);
 }
 
 /** An AF_NETLINK socket (protocol: NETLINK_ROUTE = 0, ...) bound to the multicast `groups`. */

@@ -1,11 +1,10 @@
 // GetState, Restart (re-exec), EndSession and EmitEventWithFile on com.ubuntu.Upstart0_6, by gdbus and python3-dbus.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { alive, startDaemon, waitUntil, type DaemonHandle } from './harness.ts';
-import { gdbusCall, missingClients, python, pythonDbusMissing } from './dbusClients.ts';
+import { alive, run, startDaemon, waitUntil, type DaemonHandle } from './harness.ts';
+import { gdbusCall, missingClients, PYTHON, python, pythonDbusMissing } from './dbusClients.ts';
 import { STATE_FORMAT } from '../../src/state/envelope.ts';
 
 const skip = missingClients();
@@ -78,36 +77,122 @@ test('EndSession: a session init emits session-end, stops its jobs and exits 0',
   assert.equal(readFileSync(seen, 'utf8'), 'session-end\n');
 });
 
-test('EmitEventWithFile: the handshake refuses fd passing, so python3-dbus fails before sending', { skip }, async (t) => {
+/** A session daemon with a task that the `go` event starts: it writes what it got and what it reads on fd 3. */
+async function withFileJob(): Promise<{ d: DaemonHandle; address: string; seen: string }> {
+  const d = await startDaemon({});
+  daemons.push(d);
+  const seen = join(d.dir, 'seen');
+  d.writeJob('catch', `start on go\ntask\nexec sh -c 'echo "UPSTART_FDS=$UPSTART_FDS LISTEN_FDS=$LISTEN_FDS A=$A" > ${seen}; cat <&3 >> ${seen}'\n`);
+  await waitUntil('the job to load', async () => (await d.initctl(['status', 'catch'])).code === 0);
+  return { d, address: `unix:path=${d.socket}`, seen };
+}
+
+/** The pipes (by inode) the daemon holds an fd of. */
+const pipesOf = (pid: number): Set<string> =>
+  new Set(readdirSync(`/proc/${pid}/fd`).map((f) => { try { return readlinkSync(`/proc/${pid}/fd/${f}`); } catch { return ''; } }).filter((l) => l.startsWith('pipe:')));
+
+test('EmitEventWithFile: python3-dbus passes a pipe; the job the event starts reads it as UPSTART_FDS, and the daemon keeps no copy', { skip }, async (t) => {
   const noPy = await pythonDbusMissing();
   if (noPy !== undefined) return t.skip(noPy);
-  const { d, address } = await daemon();
+  const { d, address, seen } = await withFileJob();
   const r = await python(`
 import dbus, os
 c = dbus.connection.Connection(${JSON.stringify(address)})
+call = lambda m, sig, args: c.call_blocking('com.ubuntu.Upstart', '/com/ubuntu/Upstart', 'com.ubuntu.Upstart0_6', m, sig, args)
+# libdbus decides whether it may send an fd only once the handshake is done: a first call finishes it.
+call('GetAllJobs', '', [])
 r, w = os.pipe()
+os.write(w, b'through the fd\\n')
+os.close(w)
+print('pipe:[%d]' % os.fstat(r).st_ino)
+call('EmitEventWithFile', 'sasbh', ['go', ['A=1'], True, dbus.types.UnixFd(r)])
+os.close(r)
+# An fd with a call that takes none (a wrong signature): refused, and not kept either.
+r2, w2 = os.pipe()
+print('pipe:[%d]' % os.fstat(r2).st_ino)
 try:
-    c.call_blocking('com.ubuntu.Upstart', '/com/ubuntu/Upstart', 'com.ubuntu.Upstart0_6', 'EmitEventWithFile', 'sasbh', ['go', [], True, dbus.types.UnixFd(r)])
-    print('sent')
+    call('EmitEvent', 'sasbh', ['go', [], True, dbus.types.UnixFd(r2)])
 except dbus.exceptions.DBusException as e:
-    print(e.get_dbus_name(), e.get_dbus_message())
-print(len(c.call_blocking('com.ubuntu.Upstart', '/com/ubuntu/Upstart', 'com.ubuntu.Upstart0_6', 'GetAllJobs', '', [])))
+    print(e.get_dbus_name())
+print(len(call('GetAllJobs', '', [])))
 `);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, 'org.freedesktop.DBus.Error.Failed Cannot send file descriptors on this connection.\n1\n');
-  // The server's side of it: NEGOTIATE_UNIX_FD gets ERROR, as a server without fd passing answers.
-  const sock = connect(d.socket);
-  let got = '';
-  sock.setEncoding('latin1').on('data', (s: string) => { got += s; });
-  await new Promise<void>((res) => sock.once('connect', () => res()));
-  sock.write(`\0AUTH EXTERNAL ${Buffer.from(String(process.getuid!())).toString('hex')}\r\n`);
-  await waitUntil('OK', () => got.includes('\r\n'));
-  assert.match(got, /^OK [0-9a-f]{32}\r\n$/);
-  got = '';
-  sock.write('NEGOTIATE_UNIX_FD\r\n');
-  await waitUntil('the answer', () => got.includes('\r\n'));
-  assert.match(got, /^ERROR /);
-  sock.destroy();
+  const [p1, p2, err, jobs] = r.stdout.trim().split('\n');
+  assert.equal(err, 'org.freedesktop.DBus.Error.InvalidArgs');
+  assert.equal(jobs, '1');
+  // wait: the reply came once the event had finished, so the task has run.
+  assert.equal(readFileSync(seen, 'utf8'), 'UPSTART_FDS=3 LISTEN_FDS=1 A=1\nthrough the fd\n');
+  await waitUntil('the daemon to hold neither pipe', () => { const held = pipesOf(d.proc.pid!); return !held.has(p1!) && !held.has(p2!); });
+});
+
+test('fd passing: a handshake and a call sent before any answer are all read once the server reads with recvmsg; then an fd by sendmsg', { skip }, async (t) => {
+  const gi = await python('from gi.repository import Gio');
+  if (gi.code !== 0) return t.skip('python3-gi is not installed (Debian package python3-gi)');
+  const { address, seen } = await withFileJob();
+  // Python's own socket and GDBus's marshalling, so the bytes are exactly these: AUTH, NEGOTIATE_UNIX_FD,
+  // BEGIN and a GetAllJobs call in one write (the server has read them all with plain reads before it
+  // agrees to fd passing), then EmitEventWithFile with the fd as SCM_RIGHTS.
+  const r = await python(`
+import array, os, socket
+from gi.repository import Gio, GLib
+CAP = Gio.DBusCapabilityFlags.UNIX_FD_PASSING
+def blob(member, sig, args, serial, fds=()):
+    m = Gio.DBusMessage.new_method_call('com.ubuntu.Upstart', '/com/ubuntu/Upstart', 'com.ubuntu.Upstart0_6', member)
+    if sig: m.set_body(GLib.Variant(sig, args))
+    m.set_serial(serial)
+    if fds:
+        l = Gio.UnixFDList()
+        for f in fds: l.append(f)
+        m.set_unix_fd_list(l)
+    return m.to_blob(CAP)
+def reply(s, serial):
+    buf = b''
+    while True:
+        got = s.recv(65536)
+        if not got: raise SystemExit('closed')
+        buf += got
+        while len(buf) >= 16 and len(buf) >= Gio.DBusMessage.bytes_needed(buf[:16]):
+            k = Gio.DBusMessage.bytes_needed(buf[:16])
+            m = Gio.DBusMessage.new_from_blob(buf[:k], CAP)
+            buf = buf[k:]
+            if m.get_reply_serial() == serial:
+                return m.get_message_type().value_nick + ' ' + (m.get_body().print_(False) if m.get_body() else '()')
+s = socket.socket(socket.AF_UNIX)
+s.connect(${JSON.stringify(address.slice('unix:path='.length))})
+s.sendall(b'\\0AUTH EXTERNAL ' + str(os.getuid()).encode().hex().encode() + b'\\r\\nNEGOTIATE_UNIX_FD\\r\\nBEGIN\\r\\n' + blob('GetAllJobs', None, None, 1))
+lines = b''
+while lines.count(b'\\r\\n') < 2:
+    lines += s.recv(1)
+print(lines.decode().split('\\r\\n')[1])
+print(reply(s, 1))
+r, w = os.pipe()
+os.write(w, b'by sendmsg\\n')
+os.close(w)
+s.sendmsg([blob('EmitEventWithFile', '(sasbh)', ('go', ['A=raw'], True, 0), 2, [r])], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [r]))])
+os.close(r)
+print(reply(s, 2))
+`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "AGREE_UNIX_FD\nmethod-return (['/com/ubuntu/Upstart/jobs/catch'],)\nmethod-return ()\n");
+  assert.equal(readFileSync(seen, 'utf8'), 'UPSTART_FDS=3 LISTEN_FDS=1 A=raw\nby sendmsg\n');
+});
+
+test('fd passing is refused in the handshake to a client that may not emit (another uid)', { skip: skip ?? (process.getuid?.() === 0 && existsSync('/usr/bin/setpriv') ? undefined : 'needs root and setpriv to connect as another uid') }, async () => {
+  const { d } = await withFileJob();
+  chmodSync(d.dir, 0o755);
+  chmodSync(d.socket, 0o666);
+  const r = await run('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', PYTHON, '-c', `
+import os, socket
+s = socket.socket(socket.AF_UNIX)
+s.connect(${JSON.stringify(d.socket)})
+s.sendall(b'\\0AUTH EXTERNAL ' + str(os.getuid()).encode().hex().encode() + b'\\r\\nNEGOTIATE_UNIX_FD\\r\\n')
+lines = b''
+while lines.count(b'\\r\\n') < 2:
+    lines += s.recv(1)
+print(lines.decode().split('\\r\\n')[1])
+`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^ERROR /);
 });
 
 test('an unknown method of the manager is UnknownMethod', { skip }, async () => {

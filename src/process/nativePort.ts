@@ -224,9 +224,11 @@ export class NativeProcessPort implements ProcessPort {
         }
         spec.cgroups = [cg, ...tree.limit(req.job, req.instance, plan)];
       }
-      // Not for traced children (the follower must see them from their first stop) nor expect exit
-      // (an orphan of a fast main must find the job waiting for its exits, not for the exec).
-      const later = !SYNC_SPAWN && req.execLater === true && this.events !== undefined && this.sys.spawnStart !== undefined && !spec.traceMe && req.expect.kind !== 'exit';
+      // Not for traced children (the follower must see them from their first stop), nor expect exit
+      // (an orphan of a fast main must find the job waiting for its exits, not for the exec), nor
+      // expect CONDITION (notification fd, READY=1, an event main emits): the condition is armed once
+      // the exec is confirmed, and an event that came first would be missed until the ready timeout.
+      const later = !SYNC_SPAWN && req.execLater === true && this.events !== undefined && this.sys.spawnStart !== undefined && !spec.traceMe && req.expect.kind !== 'exit' && req.expect.kind !== 'event';
       let pid: number;
       if (later) {
         // The child reads these until its exec: the spawner closes them then (sys/spawn.ts spawnStart).

@@ -6,6 +6,7 @@ import * as native from '../../../src/sys/index.ts';
 import { NativeProcessPort } from '../../../src/process/nativePort.ts';
 import type { ExitInfo, SpawnFailure, SpawnRequest } from '../../../src/process/port.ts';
 import { readAll, SH_ENV } from './helpers/reap.ts';
+import { OWN_READY } from '../../../src/config/resourceStanzas.ts';
 
 /** A sink that keeps each job's output in memory; `attach` resolves at EOF like the real one. */
 class MemorySink implements OutputSink {
@@ -171,5 +172,12 @@ test('execLater: a missing binary is a pending spawn whose execed carries the fa
 
 test('execLater is not used for expect fork/daemon/exit (synchronous as before)', () => {
   const res = port.spawn(req('later-exit', { execLater: true, argv: ['/usr/bin/no-such-daemon'], expect: { kind: 'exit', count: 1 } }));
+  assert.equal(res.ok, false);
+});
+
+test('execLater is not used for expect CONDITION: its readiness event may come before an exec confirmation would', () => {
+  // notification fd N and READY=1 are conditions on the `ready` event; one seen while the job waited
+  // for its exec was lost, and the start waited for its ready timeout (CI, readinessMore.test.ts).
+  const res = port.spawn(req('later-event', { execLater: true, argv: ['/usr/bin/no-such-daemon'], expect: { kind: 'event', condition: OWN_READY } }));
   assert.equal(res.ok, false);
 });

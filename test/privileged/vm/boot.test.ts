@@ -65,7 +65,6 @@ test('a VM boots with upstart-ts as PID 1, runs the example machine, and powers 
   });
 
   await t.test('startup, then the filesystem jobs, then runlevel 2, then the services', async () => {
-    const log = await daemonLog(v);
     // Chains of steps that must come in order; steps of different chains may interleave.
     const chains: RegExp[][] = [
       [/^event startup$/, /^mountall start\/running$/, /^event virtual-filesystems$/, /^event local-filesystems$/, /^event filesystem$/,
@@ -75,6 +74,13 @@ test('a VM boots with upstart-ts as PID 1, runs the example machine, and powers 
       [/^event startup$/, /^hostname start\/running$/, /^hostname stop\/waiting$/],
       [/^event runlevel RUNLEVEL=2 PREVLEVEL=N$/, /^flaky start\/running$/],
     ];
+    // The console shell is up at runlevel 2; a job started by another's `started` (ticker, after
+    // httpd) may come a moment later: wait for every line, then check the order.
+    await guestUntil(v, 'dmesg | grep " upstart: "', (x) => {
+      const lines = x.out.split('\n').map((l) => l.replace(/^\[\s*[0-9.]+\]\s*upstart: /, ''));
+      return chains.flat().every((re) => lines.some((l) => re.test(l)));
+    }, 30_000);
+    const log = await daemonLog(v);
     for (const chain of chains) {
       const at = chain.map((re) => indexOf(log, re));
       assert.deepEqual(at, [...at].sort((a, b) => a - b), `in this order: ${chain.map(String).join(' < ')}`);

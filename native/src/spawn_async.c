@@ -1,12 +1,12 @@
-/* spawnStart(spec, handoff): the clone runs on a spawner thread (up to 8); the JS thread learns the pid at once, exec's outcome later. */
+/* spawnStart(spec, handoff): queues the spawn for a spawner thread (up to 8) and returns a ticket at once; pid and exec's outcome come later. */
 #include "spawn.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -17,9 +17,11 @@
  * Why a thread: clone(CLONE_VM|CLONE_VFORK) suspends the calling thread until the child has exec'd
  * (or exited). Done on the JS thread, the event loop waited for every child's setup and execve.
  * On a spawner thread only that thread waits; the child shares its TLS (errno) while it is
- * suspended, as glibc's posix_spawn relies on. The child's first act is to publish its pid and wake
- * the JS thread (a futex), so spawnStart still returns the pid synchronously. The outcome (exec'd,
- * or {stage, errno} from the close-on-exec pipe) is posted back through a uv_async. Threads are
+ * suspended, as glibc's posix_spawn relies on. spawnStart does not wait for the child: it returns a
+ * ticket, and the outcome ({ticket, pid} once exec'd, or {stage, errno} from the close-on-exec pipe,
+ * or a failed clone without a pid) is posted back through a uv_async. The child's first act is to
+ * store its pid in the job's word, so spawnPids() can say which pending tickets have a process already
+ * (a status reaped for a pid is then known to be a pending spawn's, or no spawn's). Threads are
  * made on demand while all are busy, up to MAX_SPAWNERS: a burst of spawns (a fan-out) then has that
  * many children in their setup and exec at once; measured against 2, the pid came back in half the
  * time (docs/performance.md).
@@ -30,15 +32,17 @@
 
 typedef struct spawn_job {
   spawn_spec spec;
-  _Atomic int pid_word;   /* 0 until the child published its pid; -errno when clone failed */
-  _Atomic int refs;       /* the JS thread's and the spawner's */
+  _Atomic int pid_word;   /* 0 until the child stored its pid (its first act) */
+  uint32_t ticket;        /* what spawnStart returned */
   int errp[2];
   int nhandoff; int handoff[HANDOFF_MAX]; /* fds closed by the spawner once the child has exec'd */
   /* The outcome, filled by the spawner. */
   pid_t pid;
   int stage, err, note_err;
+  int clone_err;          /* the clone (or the child stack) failed: no process */
   char *subject;
   struct spawn_job *next;
+  struct spawn_job *pnext, *pprev; /* JS thread only: the pending list (started, outcome not yet delivered) */
 } spawn_job;
 
 typedef struct spawner_pool {
@@ -53,37 +57,46 @@ typedef struct spawner_pool {
   napi_env env;
   napi_ref callback;
   napi_async_context actx;
-  int pending; /* JS thread only: started, outcome not yet delivered */
+  /* JS thread only: started, outcome not yet delivered (a job is freed once its outcome is). */
+  int pending;
+  spawn_job *plist;
+  uint32_t next_ticket;
 } spawner_pool;
 
-static void job_release(spawn_job *j) {
-  if (atomic_fetch_sub(&j->refs, 1) != 1) return;
+static void job_free(spawn_job *j) {
   spawn_spec_free(&j->spec);
   free(j->subject);
   free(j);
 }
 
-static void publish(spawn_job *j, int v) {
-  atomic_store(&j->pid_word, v);
-  syscall(SYS_futex, &j->pid_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-}
-
-/* The child: says its pid first (raw syscalls; it runs on the spawner thread's TLS), then spawn_child_main. */
+/* The child: stores its pid first (a raw syscall; it runs on the spawner thread's TLS), then spawn_child_main. */
 static int async_child(void *arg) {
   spawn_job *j = arg;
-  publish(j, (int)syscall(SYS_getpid));
+  atomic_store(&j->pid_word, (int)syscall(SYS_getpid));
   return spawn_child_main(&j->spec);
+}
+
+/* The spawner is done with j (caller holds no lock): it goes to the JS thread's outcomes. */
+static void post_outcome(spawner_pool *p, spawn_job *j) {
+  pthread_mutex_lock(&p->mu);
+  j->next = NULL;
+  if (p->done_tail) p->done_tail->next = j; else p->done = j;
+  p->done_tail = j;
+  pthread_mutex_unlock(&p->mu);
+  uv_async_send(&p->async);
+}
+
+/* No process: the spec's fds the child would have closed are closed here (spawnStart returned long ago). */
+static void no_process(spawner_pool *p, spawn_job *j, int err) {
+  close(j->errp[0]); close(j->errp[1]);
+  for (int i = 0; i < j->nhandoff; i++) close(j->handoff[i]);
+  j->clone_err = err;
+  post_outcome(p, j);
 }
 
 static void run_job(spawner_pool *p, spawn_job *j, void *stack) {
   pid_t pid = clone(async_child, (char *)stack + CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, j);
-  if (pid < 0) {
-    int e = errno;
-    close(j->errp[0]); close(j->errp[1]);
-    publish(j, -e);
-    job_release(j); /* the handoff fds stay the caller's: spawnStart throws */
-    return;
-  }
+  if (pid < 0) { no_process(p, j, errno); return; }
   close(j->errp[1]);
   /* Resumed: the child exec'd or exited. Messages until EOF: notes, then at most one failure. */
   int msg[2];
@@ -102,12 +115,7 @@ static void run_job(spawner_pool *p, spawn_job *j, void *stack) {
     const char *subject = j->stage == ST_CHROOT ? s->chroot_dir : j->stage == ST_CHDIR && s->cwd ? s->cwd : s->file;
     j->subject = strdup(subject ? subject : "");
   }
-  pthread_mutex_lock(&p->mu);
-  if (p->done_tail) p->done_tail->next = j; else p->done = j;
-  p->done_tail = j;
-  j->next = NULL;
-  pthread_mutex_unlock(&p->mu);
-  uv_async_send(&p->async);
+  post_outcome(p, j);
 }
 
 static void *spawner_main(void *arg) {
@@ -123,9 +131,7 @@ static void *spawner_main(void *arg) {
     p->idle--;
     pthread_mutex_unlock(&p->mu);
     if (stack == MAP_FAILED) {
-      close(j->errp[0]); close(j->errp[1]);
-      publish(j, -ENOMEM);
-      job_release(j);
+      no_process(p, j, ENOMEM);
     } else {
       run_job(p, j, stack);
     }
@@ -137,7 +143,7 @@ static void *spawner_main(void *arg) {
   return NULL;
 }
 
-/* On the JS thread: each outcome as {pid, error?, cgroupErrno?} to the callback, in the order the children ended their setup. */
+/* On the JS thread: each outcome as {ticket, pid, error?, cgroupErrno?} to the callback, in the order the children ended their setup (pid 0: no process). */
 static void on_outcomes(uv_async_t *h) {
   spawner_pool *p = h->data;
   pthread_mutex_lock(&p->mu);
@@ -156,8 +162,13 @@ static void on_outcomes(uv_async_t *h) {
     list = j->next;
     napi_value o;
     napi_create_object(env, &o);
-    set_int(env, o, "pid", j->pid);
-    if (j->stage) {
+    set_int(env, o, "ticket", (int32_t)j->ticket);
+    set_int(env, o, "pid", j->clone_err ? 0 : j->pid);
+    if (j->clone_err) {
+      napi_value e = make_spawn_error(env, "clone", j->clone_err, j->spec.file ? j->spec.file : "");
+      if (e) napi_set_named_property(env, o, "error", e);
+      else { napi_value ignored; napi_get_and_clear_last_exception(env, &ignored); }
+    } else if (j->stage) {
       const char *stage = j->stage > 0 && j->stage < ST_COUNT ? spawn_stage_names[j->stage] : "unknown";
       napi_value e = make_spawn_error(env, stage, j->err, j->subject ? j->subject : "");
       if (e) napi_set_named_property(env, o, "error", e);
@@ -165,7 +176,9 @@ static void on_outcomes(uv_async_t *h) {
     }
     if (j->note_err) set_int(env, o, "cgroupErrno", j->note_err);
     napi_set_element(env, arr, n++, o);
-    job_release(j);
+    if (j->pprev) j->pprev->pnext = j->pnext; else p->plist = j->pnext;
+    if (j->pnext) j->pnext->pprev = j->pprev;
+    job_free(j);
     p->pending--;
   }
   if (p->pending <= 0) { p->pending = 0; uv_unref((uv_handle_t *)&p->async); }
@@ -216,7 +229,7 @@ void spawner_pool_free(spawner_pool *p) {
   pthread_cond_broadcast(&p->cv);
   pthread_mutex_unlock(&p->mu);
   for (int i = 0; i < p->nthreads; i++) pthread_join(p->threads[i], NULL);
-  while (p->done) { spawn_job *j = p->done; p->done = j->next; job_release(j); }
+  while (p->done) { spawn_job *j = p->done; p->done = j->next; job_free(j); }
   uv_close((uv_handle_t *)&p->async, pool_closed);
 }
 
@@ -269,7 +282,8 @@ static napi_value js_spawn_start(napi_env env, napi_callback_info info) {
   }
   if (pipe2(j->errp, O_CLOEXEC) < 0) { int e = errno; spawn_spec_free(&j->spec); free(j); return throw_syscall(env, "pipe2", e); }
   j->spec.err_fd = j->errp[1];
-  atomic_store(&j->refs, 2);
+  if (++p->next_ticket > INT32_MAX) p->next_ticket = 1;
+  j->ticket = p->next_ticket;
 
   pthread_mutex_lock(&p->mu);
   if (p->idle == 0 && p->nthreads < MAX_SPAWNERS) add_thread(p);
@@ -278,18 +292,35 @@ static napi_value js_spawn_start(napi_env env, napi_callback_info info) {
     close(j->errp[0]); close(j->errp[1]); spawn_spec_free(&j->spec); free(j);
     return throw_syscall(env, "pthread_create", EAGAIN);
   }
+  /* On the pending list before the spawner can see it: from here on only on_outcomes frees it. */
+  j->pprev = NULL;
+  j->pnext = p->plist;
+  if (p->plist) p->plist->pprev = j;
+  p->plist = j;
+  if (p->pending++ == 0) uv_ref((uv_handle_t *)&p->async);
   j->next = NULL;
   if (p->queue_tail) p->queue_tail->next = j; else p->queue = j;
   p->queue_tail = j;
   pthread_cond_signal(&p->cv);
   pthread_mutex_unlock(&p->mu);
+  return make_int(env, (int32_t)j->ticket);
+}
 
-  int v;
-  while ((v = atomic_load(&j->pid_word)) == 0) syscall(SYS_futex, &j->pid_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
-  job_release(j);
-  if (v < 0) return throw_syscall(env, "clone", -v);
-  if (p->pending++ == 0) uv_ref((uv_handle_t *)&p->async);
-  return make_int(env, v);
+/* spawnPids(): [ticket, pid, ...] of the pending spawns whose child exists (it stored its pid first thing). */
+static napi_value js_spawn_pids(napi_env env, napi_callback_info info) {
+  (void)info;
+  spawner_pool *p = pool_of(env);
+  napi_value arr;
+  napi_create_array(env, &arr);
+  if (!p) return arr;
+  uint32_t n = 0;
+  for (spawn_job *j = p->plist; j; j = j->pnext) {
+    int pid = atomic_load(&j->pid_word);
+    if (pid <= 0) continue;
+    napi_set_element(env, arr, n++, make_int(env, (int32_t)j->ticket));
+    napi_set_element(env, arr, n++, make_int(env, pid));
+  }
+  return arr;
 }
 
 /* spawnResults(callback | null): where spawnStart's outcomes go (one callback per addon instance). */
@@ -310,4 +341,5 @@ static napi_value js_spawn_results(napi_env env, napi_callback_info info) {
 void register_spawn_async(napi_env env, napi_value exports) {
   set_fn(env, exports, "spawnStart", js_spawn_start);
   set_fn(env, exports, "spawnResults", js_spawn_results);
+  set_fn(env, exports, "spawnPids", js_spawn_pids);
 }

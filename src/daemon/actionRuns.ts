@@ -96,7 +96,7 @@ export class ActionRuns {
           if (this.runs.has(info.pid)) this.ended(info);
           else events.exited(info);
         },
-        execed: (pid, failure) => events.execed(pid, failure),
+        execed: (id, pid, failure) => events.execed(id, pid, failure),
         ready: (spawnedPid, pid) => events.ready(spawnedPid, pid),
         adopted: (a) => (this.runs.has(a.pid) ? false : events.adopted(a)),
       }),

@@ -31,6 +31,8 @@ export interface SpawnPolicy {
  */
 export function adjustSpawns(port: ProcessPort, policy: SpawnPolicy): ProcessPort {
   const { noLog, nofile, notifySocket, gone, hooks } = policy;
+  /** Spawns known by a provisional id: their hooks hear the pid with execed (and the fds they close stay open until the child exists). */
+  const unresolved = new Map<number, (pid: number | undefined) => void>();
   return {
     spawn: (req) => {
       let r = req;
@@ -50,14 +52,22 @@ export function adjustSpawns(port: ProcessPort, policy: SpawnPolicy): ProcessPor
         prepared.done(undefined);
         throw err;
       }
-      prepared.done(result.ok ? result.pid : undefined);
+      if (result.ok && result.pending === true && result.pid <= 0) unresolved.set(result.pid, prepared.done);
+      else prepared.done(result.ok ? result.pid : undefined);
       return result;
     },
     signal: (inst, target, signal, pids) => port.signal(inst, target, signal, pids),
     resume: (pid) => port.resume(pid),
     setEvents: (events) => port.setEvents(hooks === undefined ? events : {
       exited: (info) => { hooks.exited(info.pid); events.exited(info); },
-      execed: (pid, failure) => events.execed(pid, failure),
+      execed: (id, pid, failure) => {
+        const done = unresolved.get(id);
+        if (done !== undefined) {
+          unresolved.delete(id);
+          done(failure === undefined && pid > 0 ? pid : undefined);
+        }
+        events.execed(id, pid, failure);
+      },
       ready: (spawnedPid, pid) => { hooks.moved(spawnedPid, pid); events.ready(spawnedPid, pid); },
       adopted: (a) => events.adopted(a),
     }),

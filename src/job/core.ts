@@ -107,7 +107,12 @@ export class EngineCore implements CommandHost {
     this.machine = new JobMachine(host);
     this.port.setEvents({
       exited: (info) => this.enqueue({ kind: 'exit', info }),
-      execed: (pid, failure) => this.enqueue(failure === undefined ? { kind: 'exec', pid } : { kind: 'exec', pid, failure }),
+      execed: (id, pid, failure) => {
+        // A provisional id becomes the pid at once (status, the journal's spawn entry and a re-exec's
+        // state never see it); how the exec went is handled in order with the rest.
+        const key = this.machine.procs.resolve(id, pid);
+        this.enqueue(failure === undefined ? { kind: 'exec', pid: key } : { kind: 'exec', pid: key, failure });
+      },
       ready: (spawnedPid, pid) => this.enqueue({ kind: 'ready', spawnedPid, pid }),
       adopted: (a) => adoptProcess(this.machine, this.table.instance(a.job, a.instance), a.pid),
     });
@@ -126,7 +131,8 @@ export class EngineCore implements CommandHost {
 
   statusOf(j: JobRecord): InstanceStatus {
     const processes = [];
-    for (const p of PROCESS_NAMES) for (const pid of j.pids[p] ?? []) processes.push({ process: p, pid });
+    // Not a pending spawn's provisional id (<= 0): its pid is not known yet.
+    for (const p of PROCESS_NAMES) for (const pid of j.pids[p] ?? []) if (pid > 0) processes.push({ process: p, pid });
     return { job: j.name, instance: j.instance, goal: goalText(j.goal), state: j.state, processes };
   }
 

@@ -137,7 +137,7 @@ export class JobMachine {
         return;
       case 'kill-main': {
         const pids = job.pids.main ?? [];
-        for (const pid of pids) this.host.log('warn', `${jobLabel(job)} main process (${pid}) killed by KILL signal after kill timeout`);
+        for (const pid of pids) if (pid > 0) this.host.log('warn', `${jobLabel(job)} main process (${pid}) killed by KILL signal after kill timeout`);
         // process: only main; cgroup and mixed: the whole job.
         this.host.port.signal(instanceOf(job), killModeOf(this.host.specOf(job)) === 'process' ? 'main' : 'cgroup', 'KILL', pids);
         return;

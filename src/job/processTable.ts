@@ -75,7 +75,7 @@ export class ProcessTable {
    * `pending`: the exec is not confirmed yet (the port's execed follows: execFailed if it failed).
    */
   spawn(req: JobSpawnRequest, job: JobRecord): { ok: true; pending: boolean } | { ok: false; detail: string } {
-    const { port, clock: c } = this.d;
+    const { port } = this.d;
     const p = req.process;
     let r: SpawnResult;
     try {
@@ -86,11 +86,32 @@ export class ProcessTable {
     if (r.ok) {
       job.pids[p] = [r.pid];
       this.pidIndex.set(r.pid, { job, process: p });
-      this.d.journal({ ...stamp(c), kind: 'spawn', job: job.name, instance: job.instance, process: p, pid: r.pid });
-      this.d.log('debug', `${jobLabel(job)} ${p} process (${r.pid})`);
+      // A provisional id (a pending spawn's, <= 0) is journalled as the pid once known: resolve().
+      if (r.pid > 0) this.spawned(job, p, r.pid);
       return { ok: true, pending: r.pending === true };
     }
     return { ok: false, detail: this.spawnFailed(job, p, r) };
+  }
+
+  private spawned(job: JobRecord, p: ProcessName, pid: number): void {
+    this.d.journal({ ...stamp(this.d.clock), kind: 'spawn', job: job.name, instance: job.instance, process: p, pid });
+    this.d.log('debug', `${jobLabel(job)} ${p} process (${pid})`);
+  }
+
+  /**
+   * A pending spawn's outcome names its pid: a provisional `id` is replaced by it in its slot (and
+   * journalled now). Returns the key the process has from now on (`id` when there is no process).
+   */
+  resolve(id: number, pid: number): number {
+    if (id === pid || !(pid > 0)) return id;
+    const owner = this.pidIndex.get(id);
+    if (owner === undefined) return pid;
+    this.pidIndex.delete(id);
+    this.pidIndex.set(pid, owner);
+    const { job, process: p } = owner;
+    job.pids[p] = (job.pids[p] ?? []).map((x) => (x === id ? pid : x));
+    this.spawned(job, p, pid);
+    return pid;
   }
 
   /** A pending spawn's exec failed: its pid leaves its slot (its exit, still to come, is no one's); the reason and owner for the job's failure. */

@@ -63,12 +63,18 @@ const SIGSTOP = 19;
 /** UPSTART_TS_SYNC_SPAWN=1: every spawn waits for its exec on the event loop, as before #22 (for measuring the difference: docs/performance.md). */
 const SYNC_SPAWN = process.env.UPSTART_TS_SYNC_SPAWN === '1';
 
-/** A spawn whose exec is not confirmed yet: its statuses wait here, so that execed comes before any other event of the pid. */
+/**
+ * A spawnStart whose outcome has not come: the engine knows it by a provisional id (minus the
+ * ticket, never a pid), the pid comes with the outcome. Its statuses wait here, so that execed
+ * comes before any other event of the pid; signals for it wait too, until the pid is known.
+ */
 interface PendingExec {
   job: string;
   /** The instance cgroup it may have failed to join (then it runs without one, as spawnIn's retry does). */
   cgroup: string | undefined;
   held: ChildStatus[];
+  /** Signals asked for meanwhile, each given the pid once known (undefined: no live process by that pid). */
+  signals: Array<(pid: number | undefined) => void>;
 }
 
 /** How a reaped status ended, as the engine wants it. */
@@ -107,8 +113,10 @@ export class NativeProcessPort implements ProcessPort {
   private readonly helpers = new HelperRuns((pid) => this.kill(pid, 'KILL'));
   /** Jobs already told their oom score cannot be applied. */
   private readonly oomWarned = new Set<string>();
-  /** Spawns started with sys.spawnStart whose outcome has not come (pids, also in `owned`). */
+  /** Spawns started with sys.spawnStart whose outcome has not come, by provisional id (also the key in `owned` until then). */
   private readonly pending = new Map<number, PendingExec>();
+  /** Pids of pending spawns whose child exists (sys.spawnPids), to their provisional ids. */
+  private readonly pendingPids = new Map<number, number>();
 
   constructor(private readonly opts: NativeProcessPortOptions) {
     this.log = opts.logger ?? (() => {});
@@ -228,14 +236,15 @@ export class NativeProcessPort implements ProcessPort {
       // (an orphan of a fast main must find the job waiting for its exits, not for the exec), nor
       // expect CONDITION (notification fd, READY=1, an event main emits): the condition is armed once
       // the exec is confirmed, and an event that came first would be missed until the ready timeout.
-      const later = !SYNC_SPAWN && req.execLater === true && this.events !== undefined && this.sys.spawnStart !== undefined && !spec.traceMe && req.expect.kind !== 'exit' && req.expect.kind !== 'event';
+      const later = !SYNC_SPAWN && req.execLater === true && this.events !== undefined && this.sys.spawnStart !== undefined && this.sys.spawnPids !== undefined && !spec.traceMe && req.expect.kind !== 'exit' && req.expect.kind !== 'event';
       let pid: number;
       if (later) {
         // The child reads these until its exec: the spawner closes them then (sys/spawn.ts spawnStart).
         const handoff = [...(pty ? [pty.slave] : []), ...(script ? [script.readFd] : [])];
         if (cg !== undefined && !confined) spec.optionalCgroup = true;
-        pid = this.spawnIn(spec, cg, req, confined, (s) => this.sys.spawnStart!(s, handoff));
-        this.pending.set(pid, { job: req.job, cgroup: cg, held: [] });
+        // A ticket, not a pid: the engine holds the provisional id until execed gives the pid.
+        pid = -this.spawnIn(spec, cg, req, confined, (s) => this.sys.spawnStart!(s, handoff));
+        this.pending.set(pid, { job: req.job, cgroup: cg, held: [], signals: [] });
       } else {
         pid = this.spawnIn(spec, cg, req, confined);
       }
@@ -275,6 +284,17 @@ export class NativeProcessPort implements ProcessPort {
   }
 
   signal(inst: InstanceRef, target: KillTarget, signal: string, pids: readonly number[]): void {
+    const waiting = pids.find((p) => this.pending.has(p));
+    if (waiting !== undefined) {
+      // Its pid is not known yet, and the child may not be in the cgroup yet: the whole signal is
+      // sent once the outcome says the pid (the child has then exec'd, or is dying), without the pid
+      // if that process is gone already.
+      this.pending.get(waiting)!.signals.push((pid) => {
+        const now = pids.flatMap((p) => (p !== waiting ? [p] : pid !== undefined ? [pid] : []));
+        if (now.length > 0 || target === 'cgroup') this.signal(inst, target, signal, now);
+      });
+      return;
+    }
     if (target === 'cgroup') {
       const tree = this.cgroups();
       // The cgroup holds the job when its main process joined it (or when only the cgroup is asked for).
@@ -291,6 +311,14 @@ export class NativeProcessPort implements ProcessPort {
 
   /** Signals one process (group: its process group). Missing processes are ignored. */
   kill(pid: number, signal: string, group = false): void {
+    if (!(pid > 0)) {
+      // Never to kill(2) with a provisional id (kill(-N) signals a process group): a pending spawn's
+      // signal waits for its pid; anything else is no process of ours.
+      const p = this.pending.get(pid);
+      if (p !== undefined) p.signals.push((real) => { if (real !== undefined) this.kill(real, signal, group); });
+      else this.log('debug', `not sending ${signal} to ${pid}: not a process id`);
+      return;
+    }
     // Not ready yet (expect fork/daemon): the spawned pid may have forked and gone; signal its successor.
     pid = this.follower.standIn(pid) ?? pid;
     try {
@@ -364,6 +392,7 @@ export class NativeProcessPort implements ProcessPort {
   }
 
   retrack(from: number, to: number): boolean {
+    if (!(from > 0) || !(to > 0)) return false;
     const owned = this.owned.get(from);
     if (owned === undefined || this.owned.has(to) || this.follower.has(from)) return false;
     this.owned.delete(from);
@@ -412,18 +441,29 @@ export class NativeProcessPort implements ProcessPort {
     }
   }
 
-  /** Outcomes of spawnStart: execed first, then what the reaper held of that pid meanwhile. */
+  /**
+   * Outcomes of spawnStart: the provisional id becomes the pid (or leaves: a failed clone), execed
+   * first, then the signals asked for meanwhile, then what the reaper held of that pid.
+   */
   private onOutcomes(outcomes: SpawnOutcome[]): void {
     for (const o of outcomes) {
-      const p = this.pending.get(o.pid);
+      const id = -o.ticket;
+      const p = this.pending.get(id);
       if (p === undefined) continue;
-      this.pending.delete(o.pid);
+      this.pending.delete(id);
+      this.pendingPids.delete(o.pid);
+      const owned = this.owned.get(id);
+      this.owned.delete(id);
+      if (owned !== undefined && o.pid > 0) this.owned.set(o.pid, owned);
       try {
         if (o.cgroupErrno !== undefined && p.cgroup !== undefined) {
           this.log('warn', `${p.job}: cannot join its cgroup (${new SpawnError('cgroup', o.cgroupErrno, p.cgroup).message}); running it without one`);
         }
-        if (o.error === undefined) this.events?.execed(o.pid);
-        else this.events?.execed(o.pid, { stage: o.error.stage, errno: o.error.errno, code: o.error.code, message: o.error.message });
+        if (o.error === undefined) this.events?.execed(id, o.pid);
+        else this.events?.execed(id, o.pid, { stage: o.error.stage, errno: o.error.errno, code: o.error.code, message: o.error.message });
+        // A reaped pid is not signalled by number (it may be reused); a cgroup still is.
+        const gone = o.pid <= 0 || p.held.some((s) => toExitInfo(s) !== undefined);
+        for (const send of p.signals) send(gone ? undefined : o.pid);
         for (const s of p.held) this.onStatus(s);
       } catch (err) {
         this.log('error', `spawn outcome: ${(err as Error).stack ?? String(err)}`);
@@ -444,7 +484,7 @@ export class NativeProcessPort implements ProcessPort {
   }
 
   private onStatus(s: ChildStatus): void {
-    const pending = this.pending.get(s.pid);
+    const pending = this.pending.size > 0 && !this.owned.has(s.pid) ? this.pendingOf(s.pid) : undefined;
     if (pending !== undefined) {
       pending.held.push(s);
       return;
@@ -494,6 +534,20 @@ export class NativeProcessPort implements ProcessPort {
       return;
     }
     this.opts.onUnowned?.(s.pid, info);
+  }
+
+  /**
+   * The pending spawn whose child has this pid, if any. A child stores its pid before anything else,
+   * so a status reaped for a pid no pending spawn lists is no pending spawn's (an orphan's, a helper's).
+   */
+  private pendingOf(pid: number): PendingExec | undefined {
+    let id = this.pendingPids.get(pid);
+    if (id === undefined) {
+      const flat = this.sys.spawnPids?.() ?? [];
+      for (let i = 0; i + 1 < flat.length; i += 2) this.pendingPids.set(flat[i + 1]!, -flat[i]!);
+      id = this.pendingPids.get(pid);
+    }
+    return id === undefined ? undefined : this.pending.get(id);
   }
 
   /** Reports an exit once the process's output is flushed (or the deadline passed). */

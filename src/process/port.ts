@@ -50,7 +50,11 @@ export interface SpawnFailure {
 
 /** A process started; `pid` is what the adapter tracks first (for expect fork/daemon, the forks follow). */
 export type SpawnResult =
-  /** pending: the exec's outcome comes through ProcessEvents.execed (only for requests with execLater). */
+  /**
+   * pending: the exec's outcome comes through ProcessEvents.execed (only for requests with execLater);
+   * `pid` may then be a provisional id (<= 0, never a process id: not to show, journal or hand over)
+   * that names the process to the port until execed gives the pid.
+   */
   | { ok: true; pid: number; pending?: boolean }
   | ({ ok: false } & SpawnFailure);
 
@@ -65,9 +69,11 @@ export interface ProcessEvents {
   exited(info: ExitInfo): void;
   /**
    * A pending spawn (execLater) exec'd, or could not (`failure`; the child then exits 127, and that
-   * exit is still reported). Comes before any other event of that pid.
+   * exit is still reported). `id` is what spawn returned, `pid` the process's (the same unless id was
+   * provisional; 0 when no process was made: a failed clone). Comes before any other event of that
+   * pid; from here on the port knows the process by `pid` only.
    */
-  execed(pid: number, failure?: SpawnFailure): void;
+  execed(id: number, pid: number, failure?: SpawnFailure): void;
   /**
    * expect stop/fork/daemon: the process reached the expected point; `pid` is the pid to track
    * from now on (the daemon's own pid for fork/daemon), which may differ from the spawned pid.
@@ -95,12 +101,13 @@ export interface InstanceRef {
 export type KillTarget = 'main' | 'group' | 'cgroup';
 
 export interface ProcessPort {
-  /** Returns the pid, or why the child could not exec (stage and errno); with execLater, maybe before the exec (pending). */
+  /** Returns the pid, or why the child could not exec (stage and errno); with execLater, maybe before the exec (pending, maybe a provisional id). */
   spawn(req: SpawnRequest): SpawnResult;
   /**
    * Sends `signal` to the instance's processes named by `target`; `pids` are its main pids (for
    * `cgroup`, only the fallback: with none given, only the cgroup is reached). Each process is
-   * signalled once; missing processes are ignored.
+   * signalled once; missing processes are ignored. A provisional id's signal is sent once its pid
+   * is known.
    */
   signal(inst: InstanceRef, target: KillTarget, signal: string, pids: readonly number[]): void;
   /** For expect stop: continue a stopped process. */

@@ -16,6 +16,7 @@ export interface NativeAddon {
   spawn(spec: RawSpawnSpec): number;
   spawnStart(spec: RawSpawnSpec, handoff?: number[]): number;
   spawnResults(cb: ((outcomes: SpawnOutcome[]) => void) | null): void;
+  spawnPids(): number[];
   startReaper(cb: (statuses: ChildStatus[]) => void): void;
   stopReaper(): void;
   reaperRef(on: boolean): void;

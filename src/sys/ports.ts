@@ -19,6 +19,8 @@ export interface ProcessSys extends Ptrace {
   /** Without them (fakes), every spawn is synchronous. */
   spawnStart?(spec: SpawnSpec, handoff?: number[]): number;
   onSpawnOutcomes?(cb: ((outcomes: SpawnOutcome[]) => void) | null): void;
+  /** [ticket, pid, ...] of the spawnStart tickets whose child exists, outcome not yet delivered. */
+  spawnPids?(): number[];
   startReaper(cb: (statuses: ChildStatus[]) => void): void;
   stopReaper(): void;
   reaperRef(on: boolean): void;

@@ -66,8 +66,13 @@ export interface RawSpawnSpec {
   optionalCgroup?: boolean;
 }
 
-/** How a spawnStart child's setup ended: exec'd (no error), or the SpawnError it hit (the child then exits 127). */
+/**
+ * How a spawnStart ended: exec'd (no error), or the SpawnError it hit (the child then exits 127), or
+ * a clone that failed (pid 0, error stage 'clone': there is no process).
+ */
 export interface SpawnOutcome {
+  /** What spawnStart returned. */
+  ticket: number;
   pid: number;
   error?: SpawnError;
   /** optionalCgroup: the errno of the failed join of cgroups[0] (the child runs without it). */
@@ -137,11 +142,13 @@ export function spawn(spec: SpawnSpec): number {
 }
 
 /**
- * Starts a process without waiting for its exec (native/src/spawn_async.c): returns the pid once the
- * child exists; how its setup ended comes later to the onSpawnOutcomes callback. Throws (synchronously)
- * for a bad spec, what fails before the clone (user lookup, opening a cgroup) and a failed clone;
- * then the `handoff` fds are still the caller's. Once it returns, they are closed after the child's
- * exec (or exit): the caller must not close them (pty slaves, script pipes the child reads).
+ * Starts a process without waiting for it (native/src/spawn_async.c): returns a ticket (a positive
+ * number, not a pid) at once; the pid and how the setup ended come later to the onSpawnOutcomes
+ * callback, as {ticket, pid, error?}. Throws (synchronously) for a bad spec and what fails before the
+ * clone is queued (user lookup, opening a cgroup); then the `handoff` fds are still the caller's. Once
+ * it returns, they are closed after the child's exec (or exit, or a failed clone): the caller must not
+ * close them (pty slaves, script pipes the child reads), nor any other fd of the spec before the
+ * outcome (the clone may not have happened yet).
  */
 export function spawnStart(spec: SpawnSpec, handoff: number[] = []): number {
   if (handoff.some((fd) => !isInt(fd, 0))) fail('handoff must be file descriptors');
@@ -151,6 +158,11 @@ export function spawnStart(spec: SpawnSpec, handoff: number[] = []): number {
 /** Where spawnStart's outcomes go (null: dropped); one callback for the process, called on the event loop. */
 export function onSpawnOutcomes(cb: ((outcomes: SpawnOutcome[]) => void) | null): void {
   addon.spawnResults(cb);
+}
+
+/** [ticket, pid, ...] of spawnStart's tickets whose child exists (it stores its pid first thing) and whose outcome has not been delivered. */
+export function spawnPids(): number[] {
+  return addon.spawnPids();
 }
 
 /** Replaces the daemon image; fds with close-on-exec cleared survive. Returns only by throwing. */

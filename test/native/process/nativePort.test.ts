@@ -1,4 +1,4 @@
-// NativeProcessPort with real processes: console modes, held exits, big scripts, expect stop/fork/daemon, orphans.
+// NativeProcessPort with real processes: console modes, held exits, big scripts, expect stop/fork/daemon, orphans, spawns known by a provisional id.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OutputSink, OutputSource } from '../../../src/log/port.ts';
@@ -19,20 +19,30 @@ class MemorySink implements OutputSink {
 type Event =
   | { kind: 'exited'; info: ExitInfo; logsAtExit: Map<string, string> }
   | { kind: 'ready'; spawned: number; pid: number }
-  | { kind: 'execed'; pid: number; failure?: SpawnFailure };
+  | { kind: 'execed'; id: number; pid: number; failure?: SpawnFailure };
 const sink = new MemorySink();
 const events: Event[] = [];
 const unowned: Array<{ pid: number; info: ExitInfo }> = [];
 let wake: () => void = () => {};
 native.setChildSubreaper(true);
-const port = new NativeProcessPort({ sink, flushDeadlineMs: 500, onUnowned: (pid, info) => { unowned.push({ pid, info }); wake(); } });
+/** Every kill(2) the port made: none may name a pid <= 0 (kill(0) and kill(-N) signal process groups). */
+const kills: Array<{ pid: number; signal: string | number; group: boolean }> = [];
+const sys = {
+  ...native,
+  kill: (pid: number, signal: string | number) => { kills.push({ pid, signal, group: false }); if (pid > 0) native.kill(pid, signal); },
+  killGroup: (pgid: number, signal: string | number) => { kills.push({ pid: pgid, signal, group: true }); if (pgid > 0) native.killGroup(pgid, signal); },
+};
+const port = new NativeProcessPort({ sink, sys, flushDeadlineMs: 500, onUnowned: (pid, info) => { unowned.push({ pid, info }); wake(); } });
 port.setEvents({
   exited: (info) => { events.push({ kind: 'exited', info, logsAtExit: new Map(sink.text) }); wake(); },
   ready: (spawned, pid) => { events.push({ kind: 'ready', spawned, pid }); wake(); },
-  execed: (pid, failure) => { events.push(failure === undefined ? { kind: 'execed', pid } : { kind: 'execed', pid, failure }); wake(); },
+  execed: (id, pid, failure) => { events.push(failure === undefined ? { kind: 'execed', id, pid } : { kind: 'execed', id, pid, failure }); wake(); },
   adopted: () => false,
 });
-after(() => port.close());
+after(() => {
+  port.close();
+  assert.deepEqual(kills.filter((k) => !(k.pid > 0)), [], 'never a kill(2) of a pid <= 0');
+});
 
 /** Waits (with a deadline) until `pred` finds an event. */
 async function until<T>(pred: () => T | undefined, ms = 15000): Promise<T> {
@@ -138,36 +148,94 @@ test('runHelper: a helper program for the daemon itself; output and status colle
   assert.deepEqual(mine, []);
 });
 
-const execedOf = (pid: number) => () => events.find((e): e is Extract<Event, { kind: 'execed' }> => e.kind === 'execed' && e.pid === pid);
+/** The execed of a spawn by the id spawn returned (provisional for execLater). */
+const execedOf = (id: number) => () => events.find((e): e is Extract<Event, { kind: 'execed' }> => e.kind === 'execed' && e.id === id);
 
-test('execLater: the pid comes before the exec; execed precedes every other event of the pid; output and script still reach the child', async () => {
-  const pids: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const res = port.spawn(req(`later-${i}`, { execLater: true, console: i % 2 === 0 ? 'log' : 'none', script: `echo "run ${i}"\nexit ${i % 3}\n` }));
-    assert.ok(res.ok && res.pending === true, JSON.stringify(res));
-    pids.push(res.pid);
-  }
+/** An execLater spawn: its provisional id (never a pid). */
+function spawnLater(r: SpawnRequest): number {
+  const res = port.spawn({ ...r, execLater: true });
+  assert.ok(res.ok && res.pending === true, JSON.stringify(res));
+  assert.ok(res.pid <= 0, `a provisional id, not a pid: ${res.pid}`);
+  return res.pid;
+}
+
+test('execLater: a provisional id at once, the pid with execed, which precedes every other event of the pid; output and script still reach the child', async () => {
+  const ids: number[] = [];
+  for (let i = 0; i < 20; i++) ids.push(spawnLater(req(`later-${i}`, { console: i % 2 === 0 ? 'log' : 'none', script: `echo "run ${i}"\nexit ${i % 3}\n` })));
+  assert.equal(new Set(ids).size, ids.length);
   assert.match(port.busy() ?? '', /not yet exec'd/);
-  for (const [i, pid] of pids.entries()) {
-    const e = await until(exitOf(pid));
-    assert.deepEqual(e.info, { pid, kind: 'exited', status: i % 3 });
-    const x = events.findIndex((ev) => ev.kind === 'execed' && ev.pid === pid);
-    assert.ok(x >= 0 && x < events.indexOf(e), 'execed came first');
-    assert.equal(execedOf(pid)()?.failure, undefined);
+  for (const [i, id] of ids.entries()) {
+    const x = await until(execedOf(id));
+    assert.ok(x.pid > 0);
+    assert.equal(x.failure, undefined);
+    const e = await until(exitOf(x.pid));
+    assert.deepEqual(e.info, { pid: x.pid, kind: 'exited', status: i % 3 });
+    assert.ok(events.indexOf(x) < events.indexOf(e), 'execed came first');
     if (i % 2 === 0) assert.equal(sink.text.get(`later-${i}`), `run ${i}\n`);
   }
   assert.doesNotMatch(port.busy() ?? '', /exec'd/);
 });
 
 test('execLater: a missing binary is a pending spawn whose execed carries the failure; its exit 127 follows', async () => {
-  const res = port.spawn(req('later-missing', { execLater: true, argv: ['/usr/bin/no-such-daemon'], console: 'log' }));
-  assert.ok(res.ok && res.pending === true);
-  const x = await until(execedOf(res.pid));
+  const id = spawnLater(req('later-missing', { argv: ['/usr/bin/no-such-daemon'], console: 'log' }));
+  const x = await until(execedOf(id));
   assert.deepEqual([x.failure?.stage, x.failure?.code], ['exec', 'ENOENT']);
   assert.match(x.failure?.message ?? '', /no-such-daemon/);
-  const e = await until(exitOf(res.pid));
-  assert.deepEqual(e.info, { pid: res.pid, kind: 'exited', status: 127 });
+  const e = await until(exitOf(x.pid));
+  assert.deepEqual(e.info, { pid: x.pid, kind: 'exited', status: 127 });
   assert.ok(events.indexOf(x) < events.indexOf(e));
+});
+
+test('execLater: 500 `exec true` and missing binaries at once; each id one execed, then its own exit; none reported as unowned', async () => {
+  const before = unowned.length;
+  const ids: number[] = [];
+  for (let i = 0; i < 500; i++) ids.push(spawnLater(req(`burst-${i}`, { argv: i % 10 === 0 ? ['/usr/bin/no-such-daemon'] : ['true'] })));
+  const pids = new Set<number>();
+  for (const [i, id] of ids.entries()) {
+    const x = await until(execedOf(id));
+    assert.equal(x.failure?.code, i % 10 === 0 ? 'ENOENT' : undefined);
+    const e = await until(exitOf(x.pid));
+    assert.deepEqual(e.info, { pid: x.pid, kind: 'exited', status: i % 10 === 0 ? 127 : 0 });
+    assert.ok(events.indexOf(x) < events.indexOf(e), `execed of ${x.pid} before its exit`);
+    pids.add(x.pid);
+  }
+  assert.equal(pids.size, ids.length);
+  assert.deepEqual(unowned.slice(before).filter((u) => pids.has(u.pid)), []);
+  assert.doesNotMatch(port.busy() ?? '', /exec'd/);
+});
+
+test('execLater: stopped at once, before the pid is known, many times: each gets its signal; nothing is left running', async () => {
+  const targets = ['main', 'group', 'cgroup'] as const;
+  const ids: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const inst = { job: `stopnow-${i}`, instance: '' };
+    const id = spawnLater(req(inst.job, { script: 'exec sleep 30\n', console: i % 2 === 0 ? 'log' : 'none' }));
+    port.signal(inst, targets[i % 3]!, 'TERM', [id]);
+    ids.push(id);
+  }
+  // A kill by the id itself (resume, or the port's kill) waits for the pid too.
+  const last = spawnLater(req('stopnow-kill', { script: 'exec sleep 30\n' }));
+  port.kill(last, 'KILL');
+  ids.push(last);
+  const pids: number[] = [];
+  for (const id of ids) {
+    const x = await until(execedOf(id));
+    const e = await until(exitOf(x.pid));
+    assert.deepEqual(e.info, { pid: x.pid, kind: 'killed', signal: id === last ? 'KILL' : 'TERM', core: false });
+    pids.push(x.pid);
+  }
+  for (const pid of pids) assert.throws(() => native.kill(pid, 0), /ESRCH/, `${pid} is gone`);
+});
+
+test('kill never passes a non-positive number to kill(2): a provisional id that is no pending spawn is ignored', () => {
+  const n = kills.length;
+  for (const pid of [0, -1, -2, -process.pid, Number.NaN]) {
+    port.kill(pid, 'TERM');
+    port.kill(pid, 'TERM', true);
+    port.signal({ job: 'none', instance: '' }, 'group', 'TERM', [pid]);
+    port.resume(pid);
+  }
+  assert.deepEqual(kills.slice(n), []);
 });
 
 test('execLater is not used for expect fork/daemon/exit (synchronous as before)', () => {

@@ -19,20 +19,22 @@ const tree = CgroupTree.create('upstart', () => {}, OWN, fs.sys(process.pid));
 assert.ok(tree instanceof CgroupTree);
 const logs: string[] = [];
 const exits: ExitInfo[] = [];
-const execed: Array<{ pid: number; failure?: SpawnFailure }> = [];
+const execed: Array<{ id: number; pid: number; failure?: SpawnFailure }> = [];
 let wake: () => void = () => {};
 const port = new NativeProcessPort({ sink: { attach: () => Promise.resolve() }, logger: (level, msg) => logs.push(`${level}: ${msg}`), cgroups: () => tree });
 port.setEvents({
   exited: (info) => { exits.push(info); wake(); },
-  execed: (pid, failure) => { execed.push(failure === undefined ? { pid } : { pid, failure }); wake(); },
+  execed: (id, pid, failure) => { execed.push(failure === undefined ? { id, pid } : { id, pid, failure }); wake(); },
   ready: () => {},
   adopted: () => false,
 });
 after(() => { port.close(); rmSync(mount, { recursive: true, force: true }); });
 
-async function exitOf(pid: number, ms = 10000): Promise<ExitInfo> {
+/** The exit of the process a spawn's (provisional) id turned out to be, once execed said its pid. */
+async function exitOf(id: number, ms = 10000): Promise<ExitInfo> {
   const deadline = Date.now() + ms;
   for (;;) {
+    const pid = execed.find((x) => x.id === id)?.pid;
     const e = exits.find((x) => x.pid === pid);
     if (e) return e;
     if (Date.now() > deadline) throw new Error(`no exit of ${pid}`);
@@ -47,8 +49,10 @@ function req(job: string): SpawnRequest {
 test('cgroup.procs cannot be opened: warned, the process runs without the cgroup', async () => {
   const r = port.spawn(req('nodir'));
   assert.ok(r.ok && r.pending, JSON.stringify(r));
-  assert.deepEqual(await exitOf(r.pid), { pid: r.pid, kind: 'exited', status: 0 });
-  assert.deepEqual(execed.find((x) => x.pid === r.pid), { pid: r.pid });
+  const e = await exitOf(r.pid);
+  assert.deepEqual(e, { pid: e.pid, kind: 'exited', status: 0 });
+  assert.ok(e.pid > 0);
+  assert.deepEqual(execed.find((x) => x.id === r.pid), { id: r.pid, pid: e.pid });
   assert.ok(logs.some((l) => l.startsWith('warn: nodir: cannot join its cgroup (unable to join cgroup') && l.endsWith('running it without one')), logs.join('\n'));
 });
 
@@ -57,8 +61,10 @@ test('the join fails in the child: the same warning, the process runs', async ()
   symlinkSync('/dev/full', join(BASE, 'full', 'cgroup.procs'));
   const r = port.spawn(req('full'));
   assert.ok(r.ok && r.pending, JSON.stringify(r));
-  assert.deepEqual(await exitOf(r.pid), { pid: r.pid, kind: 'exited', status: 0 });
-  assert.deepEqual(execed.find((x) => x.pid === r.pid), { pid: r.pid });
+  const e = await exitOf(r.pid);
+  assert.deepEqual(e, { pid: e.pid, kind: 'exited', status: 0 });
+  assert.ok(e.pid > 0);
+  assert.deepEqual(execed.find((x) => x.id === r.pid), { id: r.pid, pid: e.pid });
   assert.ok(logs.some((l) => l.startsWith('warn: full: cannot join its cgroup (unable to join cgroup') && l.includes('ENOSPC')), logs.join('\n'));
 });
 
@@ -68,7 +74,7 @@ test('a job with cgroup stanzas does not run unconfined: a failed join fails its
   if (r.ok) {
     assert.ok(r.pending);
     await exitOf(r.pid);
-    assert.equal(execed.find((x) => x.pid === r.pid)?.failure?.stage, 'cgroup');
+    assert.equal(execed.find((x) => x.id === r.pid)?.failure?.stage, 'cgroup');
   } else {
     assert.equal(r.stage, 'cgroup');
   }

@@ -160,3 +160,81 @@ test('a snapshot taken while an exec is unconfirmed and no outcome is queued: th
   r.exit(pid, 127);
   assert.equal(r.state('v'), 'stop/waiting');
 });
+
+/** A port that names pending spawns by a provisional id (<= 0) until execed gives the pid, as the native port does. */
+function provisional(): Harness {
+  const h = pending();
+  h.port.provisionalIds = true;
+  return h;
+}
+
+test('provisional id: status, the journal\'s spawn entry and the debug log show the pid only once execed gives it', async () => {
+  const h = provisional().add(jobClass('p', { exec: '/bin/p', pre: '/bin/pre' }));
+  const p = h.engine.start('p', [], true);
+  h.settle();
+  const pre = h.pid('p', 'pre-start');
+  assert.equal(h.state('p'), 'start/pre-start');
+  assert.deepEqual(h.engine.status('p')[0]!.processes, [], 'no provisional id in the status');
+  assert.equal(h.journal.filter((e) => e.kind === 'spawn').length, 0);
+  h.confirm(pre);
+  assert.deepEqual(h.engine.status('p')[0]!.processes, [{ process: 'pre-start', pid: pre }]);
+  h.exit(pre, 0);
+  const main = h.pid('p');
+  assert.equal(h.state('p'), 'start/spawned');
+  assert.deepEqual(h.engine.status('p')[0]!.processes, []);
+  h.confirm(main);
+  assert.equal((await p).state, 'running');
+  assert.deepEqual(h.engine.status('p')[0]!.processes, [{ process: 'main', pid: main }]);
+  assert.deepEqual(h.journal.flatMap((e) => (e.kind === 'spawn' ? [[e.process, e.pid]] : [])), [['pre-start', pre], ['main', main]]);
+  assert.deepEqual(h.logs.filter((l) => /\(-\d+\)|\(0\)/.test(l)), [], 'no log line names a provisional id');
+});
+
+test('provisional id: stop before the pid is known signals the id (the port sends it once the pid is known); the exit of the pid then ends the job', async () => {
+  const h = provisional().add(jobClass('q', { exec: '/bin/q' }));
+  void h.engine.start('q', [], false);
+  h.settle();
+  const pid = h.pid('q');
+  const id = h.port.spawns.find((s) => s.pid === pid)!.id;
+  assert.ok(id < 0);
+  const stopped = h.engine.stop('q', [], true);
+  h.settle();
+  assert.equal(h.state('q'), 'stop/killed');
+  assert.deepEqual(h.port.kills.map((k) => [k.pid, k.signal]), [[id, 'TERM']]);
+  h.confirm(pid);
+  assert.equal(h.state('q'), 'stop/killed');
+  h.signal(pid, 'TERM');
+  await stopped;
+  assert.equal(h.state('q'), 'stop/waiting');
+});
+
+test('provisional id: the exec fails (its exit 127 follows, no one\'s) or the clone fails (no pid at all): the start fails with the spawn error', async () => {
+  for (const cloneFailed of [false, true]) {
+    const h = provisional().add(jobClass('f', { exec: '/usr/sbin/foo' }));
+    h.port.failures.set('/usr/sbin/foo', ENOENT);
+    const p = h.engine.start('f', [], true);
+    h.settle();
+    const pid = h.pid('f');
+    h.confirm(pid, { cloneFailed });
+    await assert.rejects(p, (e: EngineError) => e.code === 'failed' && e.message === `Job failed to start: main process: ${ENOENT.message}`);
+    assert.equal(h.state('f'), 'stop/waiting');
+    assert.deepEqual(h.journal.flatMap((e) => (e.kind === 'spawn' ? [e.pid] : [])), cloneFailed ? [] : [pid]);
+    if (!cloneFailed) {
+      h.exit(pid, 127);
+      assert.equal(h.state('f'), 'stop/waiting');
+    }
+  }
+});
+
+test('provisional id: an outcome queued but not yet handled when the state is taken carries the pid, never the id', () => {
+  const h = provisional().add(jobClass('s', { exec: '/bin/s' }));
+  void h.engine.start('s', [], false);
+  h.settle();
+  const pid = h.pid('s');
+  h.port.confirm(pid);
+  const r = h.restored();
+  assert.deepEqual(r.engine.status('s')[0]!.processes, [{ process: 'main', pid }]);
+  r.settle();
+  assert.equal(r.state('s'), 'start/running');
+  r.exit(pid, 0);
+  assert.equal(r.state('s'), 'stop/waiting');
+});

@@ -10,6 +10,8 @@ import type { InstanceRef, KillTarget, ProcessEvents, ProcessPort, SpawnFailure,
 export interface Spawned {
   req: SpawnRequest;
   pid: number;
+  /** What spawn returned: the pid, or a provisional id (provisionalIds) until confirmed. */
+  id: number;
   alive: boolean;
 }
 
@@ -30,6 +32,8 @@ export class FakeProcessPort implements ProcessPort {
 
   /** Like the native port's spawnStart path: requests with execLater return pending; the test confirms each with confirm(). */
   pendingExec = false;
+  /** With pendingExec: spawn returns a provisional id (minus the pid, as the native port's tickets), confirm() gives the pid. */
+  provisionalIds = false;
   /** Pending spawns: pid → the failure the exec will report (undefined: it exec'd). */
   readonly unconfirmed = new Map<number, SpawnFailure | undefined>();
 
@@ -38,22 +42,21 @@ export class FakeProcessPort implements ProcessPort {
     const later = this.pendingExec && req.execLater === true;
     if (f && !later) return { ok: false, ...f };
     const pid = this.nextPid++;
-    this.spawns.push({ req, pid, alive: true });
+    const id = later && this.provisionalIds ? -pid : pid;
+    this.spawns.push({ req, pid, id, alive: true });
     if (!later) return { ok: true, pid };
     this.unconfirmed.set(pid, f);
-    return { ok: true, pid, pending: true };
+    return { ok: true, pid: id, pending: true };
   }
 
   /** The outcome of a pending spawn, as the native port reports it (before any other event of the pid). */
-  confirm(pid: number): void {
+  confirm(pid: number, how: { cloneFailed?: boolean } = {}): void {
     if (!this.unconfirmed.has(pid)) throw new Error(`pid ${pid} has no pending exec`);
     const f = this.unconfirmed.get(pid);
     this.unconfirmed.delete(pid);
-    if (f !== undefined) {
-      const s = this.spawns.find((x) => x.pid === pid);
-      if (s) s.alive = false;
-    }
-    this.events!.execed(pid, f);
+    const s = this.spawns.find((x) => x.pid === pid)!;
+    if (f !== undefined) s.alive = false;
+    this.events!.execed(s.id, how.cloneFailed === true ? 0 : pid, f);
   }
   /** Every signal() call as asked; `kills` has one entry per pid (group: true for group and cgroup). */
   signals: Array<{ inst: InstanceRef; target: KillTarget; signal: string; pids: number[] }> = [];
@@ -173,8 +176,8 @@ export class Harness {
   }
 
   /** Delivers a pending spawn's outcome and drains. */
-  confirm(pid: number): void {
-    this.port.confirm(pid);
+  confirm(pid: number, how: { cloneFailed?: boolean } = {}): void {
+    this.port.confirm(pid, how);
     this.settle();
   }
 

@@ -116,8 +116,11 @@ test('expect daemon: a program that only forks once never becomes running and ca
 test('expect stop: running only after the process stops itself; then it is continued', async () => {
   const r = await d.initctl(['start', '--no-wait', 'stopper']);
   assert.equal(r.code, 0, r.stderr);
-  const before = await waitForStatus(d, 'stopper', 'start/spawned');
-  assert.ok(before.pid !== undefined, before.line);
+  // Status shows the process once its pid is known (an asynchronous spawn's comes a moment after the state).
+  const before = await waitUntil('stopper to be start/spawned with its pid', async () => {
+    const st = await jobStatus(d, 'stopper');
+    return `${st.goal}/${st.state}` === 'start/spawned' && st.pid !== undefined ? { ...st, pid: st.pid } : undefined;
+  });
   assert.notEqual(procState(before.pid), 'T');
   writeFileSync(join(d.dir, 'gate'), '');
   const s = await waitForStatus(d, 'stopper', 'start/running');

@@ -98,17 +98,20 @@ export async function chain(ctx: Ctx, n = 200): Promise<Figure> {
 
 export async function tasks(ctx: Ctx, n = 500): Promise<Figure> {
   const jobs = Object.fromEntries(range(n).map((i) => [`t${i}`, 'task\nstart on go\nexec true\n']));
-  const ours = await rounds(ctx, async (r) => {
-    const d = await startDaemon(jobs, { nodeArgs: r === 0 ? nodeArgs(ctx, 'tasks') : undefined });
+  const run = (args: string[]): Promise<number> => rounds(ctx, async (r) => {
+    const d = await startDaemon(jobs, { args, nodeArgs: r === 0 && args.length === 0 ? nodeArgs(ctx, 'tasks') : undefined });
     try {
       return (await d.initctl(['emit', 'go'])).ms;
     } finally {
       await d.stop();
     }
   });
+  const ours = await run([]);
+  // Each task's cgroup is made and removed (as root): the same run without them shows what that costs.
+  const noCgroups = await run(['--no-cgroups']);
   const baseline = median(range(ctx.rounds).map(() => cMs(ctx, ['tasks', String(n)])));
   const withPty = median(range(ctx.rounds).map(() => cMs(ctx, ['tasks', String(n), 'pty'])));
-  return { name: `tasks: ${n} \`exec true\` on one event, until \`initctl emit\` returns`, unit: 'ms', ours, baseline, baselineName: 'C fork+exec+wait', also: { 'C with a pty each': withPty } };
+  return { name: `tasks: ${n} \`exec true\` on one event, until \`initctl emit\` returns`, unit: 'ms', ours, baseline, baselineName: 'C fork+exec+wait', also: { 'C with a pty each': withPty, 'ours with --no-cgroups': noCgroups } };
 }
 
 export async function respawn(ctx: Ctx, n = 20): Promise<Figure> {

@@ -6,6 +6,7 @@ static napi_value init(napi_env env, napi_value exports) {
   register_errors(env, exports);
   register_spawn(env, exports);
   register_spawn_async(env, exports);
+  register_cgroup_remove(env, exports);
   register_reaper(env, exports);
   register_pty(env, exports);
   register_fds(env, exports);

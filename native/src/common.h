@@ -18,6 +18,7 @@ typedef struct addon_state {
   void *child_stack;           /* spawn's clone stack, mapped once and reused (spawn is synchronous) */
   bool reaper_cgroups;         /* reaperCgroups(true): exit records carry the child's cgroup v2 path */
   struct pump_pool *pumps;     /* the log pumps' thread pool (logpump_pool.c), NULL until the first pump */
+  struct cgroup_remover *removers; /* cgroupRemove's thread (cgroup_remove.c), NULL until first used */
 } addon_state;
 
 #define CHILD_STACK_SIZE (256 * 1024)
@@ -66,5 +67,9 @@ void register_logpump(napi_env env, napi_value exports);
 void reaper_free(struct reaper *r);
 void register_spawn_async(napi_env env, napi_value exports);
 void spawner_pool_free(struct spawner_pool *p);
+void register_cgroup_remove(napi_env env, napi_value exports);
+void cgroup_remover_free(struct cgroup_remover *r);
+/* Blocks while a removal of PATH (or of a directory under it) is queued or running (R may be NULL: none ever was); any thread. */
+void cgroup_removal_wait(struct cgroup_remover *r, const char *path);
 
 #endif

@@ -19,6 +19,13 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
 
   spawn_spec spec;
   if (!spawn_spec_parse(env, opts, &spec)) { spawn_spec_free(&spec); return NULL; }
+  int failed = 0, note = 0;
+  int cg_err = spawn_spec_open_cgroups(&spec, state_of(env)->removers, &failed, &note);
+  if (cg_err) {
+    napi_value r = throw_spawn(env, "cgroup", cg_err, spec.cgroup_dirs[failed]);
+    spawn_spec_free(&spec);
+    return r;
+  }
 
   int errp[2];
   if (pipe2(errp, O_CLOEXEC) < 0) { int e = errno; spawn_spec_free(&spec); return throw_syscall(env, "pipe2", e); }

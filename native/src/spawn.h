@@ -42,8 +42,11 @@ typedef struct spawn_spec {
   bool controlling_tty;
   int stdio[3];
   int devnull_fd;
-  int ncgroups; int cgroup_fds[SPAWN_MAX_CGROUPS];
-  bool cgroup0_optional; /* optionalCgroup: failing to join cgroups[0] is a note on the pipe, not a failure */
+  /* cgroups: their directories, and each cgroup.procs opened by spawn_spec_open_cgroups (-1 before, or skipped). */
+  int ncgroups; char *cgroup_dirs[SPAWN_MAX_CGROUPS]; char *cgroup_procs[SPAWN_MAX_CGROUPS]; int cgroup_fds[SPAWN_MAX_CGROUPS];
+  bool cgroups_in_child; /* spawnStart: the child makes cgroups[0] and opens each cgroup.procs itself, after saying its pid */
+  bool cgroup0_optional; /* optionalCgroup: failing to join cgroups[0] is a note, not a failure */
+  bool cgroup0_create;   /* cgroupCreate: cgroups[0] is made (mkdir) if missing, after any removal of it in flight */
   bool trace_me;
   int nkeep; int keep_fds[SPAWN_MAX_KEEP];
   /* fdMap: the daemon's fd src[i] becomes the child's fd dst[i] (socket activation, notification fd). */
@@ -56,6 +59,12 @@ typedef struct spawn_spec {
 /* Fills `spec` from the JS options object; false with an exception pending. */
 bool spawn_spec_parse(napi_env env, napi_value opts, spawn_spec *spec);
 void spawn_spec_free(spawn_spec *spec);
+/*
+ * Makes cgroups[0] (cgroupCreate) and opens each cgroup.procs before the clone (spawn, on the JS
+ * thread). 0, or the errno of the first that failed, its index in *failed. An optional first cgroup
+ * that fails is skipped (fd -1, the child does not join it) with its errno in *note.
+ */
+int spawn_spec_open_cgroups(spawn_spec *spec, struct cgroup_remover *removers, int *failed, int *note);
 /* Runs in the child (CLONE_VM|CLONE_VFORK): async-signal-safe calls only. Never returns on success. */
 int spawn_child_main(void *arg);
 

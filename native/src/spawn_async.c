@@ -42,6 +42,7 @@ typedef struct spawn_job {
   int clone_err;          /* no process: the error pipe, the child stack or the clone failed */
   const char *clone_stage; /* which: "pipe2", "mmap", "clone" */
   char *subject;
+  struct cgroup_remover *removers; /* the addon's: a removal of the job cgroup in flight comes first */
   struct spawn_job *next;
   struct spawn_job *pnext, *pprev; /* JS thread only: the pending list (started, outcome not yet delivered) */
 } spawn_job;
@@ -104,6 +105,9 @@ static void no_process(spawner_pool *p, spawn_job *j, const char *stage, int err
 static void run_job(spawner_pool *p, spawn_job *j, void *stack) {
   if (pipe2(j->errp, O_CLOEXEC) < 0) { int e = errno; j->errp[0] = j->errp[1] = -1; no_process(p, j, "pipe2", e); return; }
   j->spec.err_fd = j->errp[1];
+  /* The child makes and joins its job cgroup after saying its pid (spawn_child.c): off the JS thread. */
+  if (j->spec.ncgroups > 0 && j->spec.cgroup0_create) cgroup_removal_wait(j->removers, j->spec.cgroup_dirs[0]);
+  j->spec.cgroups_in_child = true;
   pid_t pid = clone(async_child, (char *)stack + CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, j);
   if (pid < 0) { no_process(p, j, "clone", errno); return; }
   close(j->errp[1]);
@@ -121,7 +125,8 @@ static void run_job(spawner_pool *p, spawn_job *j, void *stack) {
   j->pid = pid;
   if (j->stage) {
     const spawn_spec *s = &j->spec;
-    const char *subject = j->stage == ST_CHROOT ? s->chroot_dir : j->stage == ST_CHDIR && s->cwd ? s->cwd : s->file;
+    const char *subject = j->stage == ST_CHROOT ? s->chroot_dir : j->stage == ST_CHDIR && s->cwd ? s->cwd
+                        : j->stage == ST_CGROUP && s->ncgroups > 0 ? s->cgroup_dirs[0] : s->file;
     j->subject = strdup(subject ? subject : "");
   }
   post_outcome(p, j);
@@ -293,6 +298,7 @@ static napi_value js_spawn_start(napi_env env, napi_callback_info info) {
   j->errp[0] = j->errp[1] = -1;
   if (++p->next_ticket > INT32_MAX) p->next_ticket = 1;
   j->ticket = p->next_ticket;
+  j->removers = state_of(env)->removers;
 
   pthread_mutex_lock(&p->mu);
   if (p->idle == 0 && p->nthreads < MAX_SPAWNERS) add_thread(p);

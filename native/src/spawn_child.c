@@ -117,7 +117,15 @@ int spawn_child_main(void *arg) {
   for (int i = 0; i < s->nrlimits; i++)
     if (setrlimit(s->rlimits[i].resource, &s->rlimits[i].lim) < 0) fail(s, ST_RLIMIT, errno);
   for (int i = 0; i < s->ncgroups; i++) {
-    if (write(s->cgroup_fds[i], "0\n", 2) >= 0) continue;
+    int fd = s->cgroup_fds[i];
+    if (s->cgroups_in_child) {
+      /* spawnStart: made and opened here, off the JS thread (the fd is the child's alone, close-on-exec). */
+      if (i == 0 && s->cgroup0_create && mkdir(s->cgroup_dirs[0], 0755) < 0 && errno != EEXIST) fd = -1;
+      else fd = open(s->cgroup_procs[i], O_WRONLY | O_CLOEXEC);
+    } else if (fd < 0) {
+      continue; /* an optional first cgroup that could not be made or opened: noted already */
+    }
+    if (fd >= 0 && write(fd, "0\n", 2) >= 0) continue;
     if (i > 0 || !s->cgroup0_optional) fail(s, ST_CGROUP, errno);
     note(s, ST_NOTE_CGROUP, errno);
   }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -110,6 +111,7 @@ bool spawn_spec_parse(napi_env env, napi_value o, spawn_spec *s) {
   napi_value v;
   memset(s, 0, sizeof *s);
   s->devnull_fd = -1; s->err_fd = -1;
+  for (int i = 0; i < SPAWN_MAX_CGROUPS; i++) s->cgroup_fds[i] = -1;
   for (int i = 0; i < 3; i++) s->stdio[i] = STDIO_INHERIT;
 
   v = get_prop(env, o, "file", &has);
@@ -180,6 +182,7 @@ bool spawn_spec_parse(napi_env env, napi_value o, spawn_spec *s) {
   if (!arg_bool(env, get_prop(env, o, "controllingTty", &has), &s->controlling_tty)) return false;
   if (!arg_bool(env, get_prop(env, o, "traceMe", &has), &s->trace_me)) return false;
   if (!arg_bool(env, get_prop(env, o, "optionalCgroup", &has), &s->cgroup0_optional)) return false;
+  if (!arg_bool(env, get_prop(env, o, "cgroupCreate", &has), &s->cgroup0_create)) return false;
 
   v = get_prop(env, o, "stdio", &has);
   if (has) {
@@ -244,17 +247,40 @@ bool spawn_spec_parse(napi_env env, napi_value o, spawn_spec *s) {
   if (has) {
     char **cg = arg_string_array(env, v, "cgroups");
     if (!cg) return false;
-    for (char **p = cg; *p; p++) {
-      if (s->ncgroups == SPAWN_MAX_CGROUPS) { free_string_array(cg); throw_type(env, "too many cgroups"); return false; }
-      char path[4096];
-      snprintf(path, sizeof path, "%s/cgroup.procs", *p);
-      int fd = open(path, O_WRONLY | O_CLOEXEC);
-      if (fd < 0) { int e = errno; throw_spawn(env, "cgroup", e, *p); free_string_array(cg); return false; }
-      s->cgroup_fds[s->ncgroups++] = fd;
+    int n = 0;
+    while (cg[n]) n++;
+    if (n > SPAWN_MAX_CGROUPS) { free_string_array(cg); throw_type(env, "too many cgroups"); return false; }
+    for (int i = 0; i < n; i++) s->cgroup_dirs[i] = cg[i];
+    s->ncgroups = n;
+    free(cg); /* the strings are the spec's now */
+    for (int i = 0; i < n; i++) {
+      size_t len = strlen(s->cgroup_dirs[i]) + sizeof "/cgroup.procs";
+      if (!(s->cgroup_procs[i] = malloc(len))) { throw_syscall(env, "malloc", ENOMEM); return false; }
+      snprintf(s->cgroup_procs[i], len, "%s/cgroup.procs", s->cgroup_dirs[i]);
     }
-    free_string_array(cg);
   }
   return true;
+}
+
+int spawn_spec_open_cgroups(spawn_spec *s, struct cgroup_remover *removers, int *failed, int *note) {
+  for (int i = 0; i < s->ncgroups; i++) {
+    const char *dir = s->cgroup_dirs[i];
+    int e = 0;
+    if (i == 0 && s->cgroup0_create) {
+      /* The instance's directory may be going (its previous run's end): that rmdir comes first. */
+      cgroup_removal_wait(removers, dir);
+      if (mkdir(dir, 0755) < 0 && errno != EEXIST) e = errno;
+    }
+    if (!e) {
+      s->cgroup_fds[i] = open(s->cgroup_procs[i], O_WRONLY | O_CLOEXEC);
+      if (s->cgroup_fds[i] < 0) e = errno;
+    }
+    if (!e) continue;
+    if (i == 0 && s->cgroup0_optional) { *note = e; continue; }
+    *failed = i;
+    return e;
+  }
+  return 0;
 }
 
 void spawn_spec_free(spawn_spec *s) {
@@ -266,5 +292,9 @@ void spawn_spec_free(spawn_spec *s) {
   free(s->chroot_dir);
   free(s->groups);
   if (s->devnull_fd >= 0) close(s->devnull_fd);
-  for (int i = 0; i < s->ncgroups; i++) close(s->cgroup_fds[i]);
+  for (int i = 0; i < s->ncgroups; i++) {
+    free(s->cgroup_dirs[i]);
+    free(s->cgroup_procs[i]);
+    if (s->cgroup_fds[i] >= 0) close(s->cgroup_fds[i]);
+  }
 }

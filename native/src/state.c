@@ -10,6 +10,7 @@ static void state_finalize(napi_env env, void *data, void *hint) {
   if (st->reaper) reaper_free(st->reaper);
   if (st->pumps) pool_release(st->pumps);
   if (st->spawners) spawner_pool_free(st->spawners);
+  if (st->removers) cgroup_remover_free(st->removers);
   if (st->child_stack) munmap(st->child_stack, CHILD_STACK_SIZE);
   if (st->syscall_error_ctor) napi_delete_reference(env, st->syscall_error_ctor);
   if (st->spawn_error_ctor) napi_delete_reference(env, st->spawn_error_ctor);

@@ -1,21 +1,26 @@
 // Job cgroups (DESIGN §3.5): one cgroup v2 directory per job instance, under the daemon's own cgroup, when it can make them.
+import { constants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { cgroupName, instanceLabel } from '../model/instanceRef.ts';
+import { cgroupName, instanceLabel, parseCgroupName } from '../model/instanceRef.ts';
 import { CgroupControllers, type CgroupUsage } from './cgroupControllers.ts';
 import type { CgroupPlan } from './cgroupLimits.ts';
 import type { LogFn } from '../model/log.ts';
 import type { CgroupsWire } from './cgroupState.ts';
 import { errCode, realFs, type Fs } from '../sys/fs.ts';
+import { nativeCgroupDirs, type CgroupDirs } from '../sys/cgroupDirs.ts';
 
 /** What the tree asks of the system: its files, a way to signal a pid, and the daemon's own pid (never signalled). */
 export interface CgroupSys {
   fs: Fs;
   kill(pid: number, signal: string): void;
   ownPid: number;
+  /** Removal off the JS thread (the real tree); without it (fakes) release removes at once. */
+  dirs?: CgroupDirs;
 }
 
 export const realCgroupSys: CgroupSys = {
   fs: realFs,
+  dirs: nativeCgroupDirs,
   kill: (pid, signal) => process.kill(pid, `SIG${signal}` as NodeJS.Signals),
   ownPid: process.pid,
 };
@@ -74,6 +79,8 @@ export class CgroupTree {
   /** Instances the OOM killer reached, recorded when their cgroup went (status --json says so afterwards). */
   private readonly oomGone = new Map<string, number>();
   private readonly controllers: CgroupControllers;
+  /** Whether this tree receives the failed queued removals (registered at the first). */
+  private watching = false;
 
   private constructor(
     /** Absolute directory of the base, e.g. /sys/fs/cgroup/upstart-ts.1234. */
@@ -112,8 +119,9 @@ export class CgroupTree {
     return tree;
   }
 
-  /** The tree's part of the re-exec state. */
+  /** The tree's part of the re-exec state (removals still queued are done first: the thread ends with the image). */
   toWire(): CgroupsWire {
+    this.sys.dirs?.settle(this.dir);
     return { dir: this.dir, path: this.path, names: [...this.names].map(([name, o]) => [name, o.job, o.instance]) };
   }
 
@@ -156,6 +164,17 @@ export class CgroupTree {
     }
   }
 
+  /**
+   * The instance's directory, recorded as its own but not made here: the spawn makes it (the native
+   * layer's cgroupCreate, on the spawner thread for spawnStart), after any removal of it in flight.
+   */
+  pathFor(job: string, instance: string): string {
+    const name = cgroupName(job, instance);
+    if (!this.names.has(name)) this.names.set(name, { job, instance });
+    this.oomGone.delete(name);
+    return join(this.dir, name);
+  }
+
   /** The instance's directory, made if needed; undefined (logged) if it cannot be made. */
   dirFor(job: string, instance: string): string | undefined {
     const name = cgroupName(job, instance);
@@ -165,6 +184,8 @@ export class CgroupTree {
       this.oomGone.delete(name);
       return dir;
     }
+    // Its previous run's directory may still be going (release): that rmdir comes first.
+    this.sys.dirs?.settle(dir);
     try {
       this.sys.fs.mkdir(dir);
     } catch (err) {
@@ -247,9 +268,23 @@ export class CgroupTree {
     return n;
   }
 
-  /** Removes the instance's directory; false if processes are still in it (it stays, and is reused). */
-  release(job: string, instance: string): boolean {
+  /**
+   * Removes the instance's directory; false if processes are still in it (it stays, and is reused).
+   * Without `cgroup` stanzas (and not NOW) the rmdir is queued off the JS thread and true returned; if
+   * it fails (EBUSY) the directory is the instance's again when that is reported (removeFailed).
+   */
+  release(job: string, instance: string, now = false): boolean {
     const name = cgroupName(job, instance);
+    const dirs = this.sys.dirs;
+    if (dirs !== undefined && !now && !this.limited.has(name)) {
+      if (!this.watching) {
+        this.watching = true;
+        dirs.onFailures((failures) => this.removeFailed(failures));
+      }
+      dirs.remove(join(this.dir, name));
+      this.names.delete(name);
+      return true;
+    }
     if (this.limited.has(name)) {
       const oom = this.controllers.usage(name, join(this.dir, name)).oomKills ?? 0;
       if (oom > 0) {
@@ -269,10 +304,24 @@ export class CgroupTree {
     return true;
   }
 
+  /** Queued removals that failed: processes are still in the directory, so it stays the instance's (reused by its next spawn). */
+  private removeFailed(failures: Array<[string, number]>): void {
+    for (const [dir, errno] of failures) {
+      if (dirname(dir) !== this.dir) continue;
+      const name = basename(dir);
+      const owner = parseCgroupName(name);
+      if (owner === undefined) continue;
+      if (errno !== constants.errno.EBUSY) this.log('debug', `cannot remove the cgroup of ${owner.job}: errno ${errno}`);
+      else if (!this.names.has(name)) this.names.set(name, owner);
+    }
+  }
+
   /** Removes every empty directory made here and the base (processes still in one keep it). */
   close(): void {
-    for (const { job, instance } of [...this.names.values()]) this.release(job, instance);
+    for (const { job, instance } of [...this.names.values()]) this.release(job, instance, true);
     this.controllers.close();
+    // Removals queued before (instances that ended) first: the base cannot go while a directory is in it.
+    this.sys.dirs?.settle(this.dir);
     try {
       this.sys.fs.rmdir(this.dir);
     } catch (err) {

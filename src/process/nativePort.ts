@@ -220,11 +220,13 @@ export class NativeProcessPort implements ProcessPort {
         spec.keepFds = [script.readFd];
       }
       const tree = this.cgroups();
-      const cg = tree?.dirFor(req.job, req.instance);
-      if (cg !== undefined) spec.cgroups = [cg];
       // The `cgroup` stanzas are written before the first process of the instance execs; one that
       // cannot be applied fails the spawn (the job never runs without the limits it asked for).
       const confined = req.cgroups.length > 0;
+      // Without stanzas the directory is made by the native layer (spawnStart: on the spawner thread).
+      const cg = confined ? tree?.dirFor(req.job, req.instance) : tree?.pathFor(req.job, req.instance);
+      if (cg !== undefined) spec.cgroups = [cg];
+      if (cg !== undefined && !confined) spec.cgroupCreate = true;
       if (confined) {
         const plan = planCgroupLimits(req.cgroups);
         if (tree === undefined || cg === undefined) {
@@ -375,6 +377,7 @@ export class NativeProcessPort implements ProcessPort {
       this.log('warn', `${req.job}: cannot join its cgroup (${err.message}); running it without one`);
       spec.cgroups = spec.cgroups?.filter((d) => d !== cg);
       delete spec.optionalCgroup;
+      delete spec.cgroupCreate;
       return start(spec);
     }
   }

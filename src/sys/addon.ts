@@ -17,6 +17,9 @@ export interface NativeAddon {
   spawnStart(spec: RawSpawnSpec, handoff?: number[]): number;
   spawnResults(cb: ((outcomes: SpawnOutcome[]) => void) | null): void;
   spawnPids(): number[];
+  cgroupRemove(dir: string): boolean;
+  cgroupSettle(dir: string): void;
+  cgroupRemoveFailures(cb: ((failures: Array<[string, number]>) => void) | null): void;
   startReaper(cb: (statuses: ChildStatus[]) => void): void;
   stopReaper(): void;
   reaperRef(on: boolean): void;

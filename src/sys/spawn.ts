@@ -40,6 +40,8 @@ export interface SpawnSpec {
   pidEnv?: string[];
   /** spawnStart only: when the child cannot join cgroups[0], it goes on without it (the outcome says so). */
   optionalCgroup?: boolean;
+  /** cgroups[0] is made if missing, in the native layer (spawnStart: by the child, off the JS thread). */
+  cgroupCreate?: boolean;
 }
 
 /** The spec as native/src/spawn_spec.c reads it. */
@@ -64,6 +66,7 @@ export interface RawSpawnSpec {
   fdMap?: number[];
   pidEnv?: string[];
   optionalCgroup?: boolean;
+  cgroupCreate?: boolean;
 }
 
 /**
@@ -116,6 +119,7 @@ export function toRawSpec(spec: SpawnSpec): RawSpawnSpec {
   if (spec.controllingTty) raw.controllingTty = true;
   if (spec.traceMe) raw.traceMe = true;
   if (spec.optionalCgroup) raw.optionalCgroup = true;
+  if (spec.cgroupCreate) raw.cgroupCreate = true;
   if (spec.cgroups !== undefined && spec.cgroups.length > 0) raw.cgroups = strings(spec.cgroups, 'cgroups');
   if (spec.keepFds !== undefined && spec.keepFds.length > 0) {
     if (spec.keepFds.some((fd) => !isInt(fd, 3))) fail('keepFds must be file descriptors >= 3');
@@ -145,10 +149,12 @@ export function spawn(spec: SpawnSpec): number {
  * Starts a process without waiting for it (native/src/spawn_async.c): returns a ticket (a positive
  * number, not a pid) at once; the pid and how the setup ended come later to the onSpawnOutcomes
  * callback, as {ticket, pid, error?}. Throws (synchronously) for a bad spec and what fails before the
- * clone is queued (user lookup, opening a cgroup); then the `handoff` fds are still the caller's. Once
- * it returns, they are closed after the child's exec (or exit, or a failed clone): the caller must not
- * close them (pty slaves, script pipes the child reads), nor any other fd of the spec before the
- * outcome (the clone may not have happened yet).
+ * clone is queued (a user lookup); then the `handoff` fds are still the caller's. The job cgroup is
+ * made (cgroupCreate) and joined by the child, so a failure there is the outcome's (stage 'cgroup';
+ * with optionalCgroup, for cgroups[0], a note and the child goes on). Once it returns, the handoff fds
+ * are closed after the child's exec (or exit, or a failed clone): the caller must not close them (pty
+ * slaves, script pipes the child reads), nor any other fd of the spec before the outcome (the clone
+ * may not have happened yet).
  */
 export function spawnStart(spec: SpawnSpec, handoff: number[] = []): number {
   if (handoff.some((fd) => !isInt(fd, 0))) fail('handoff must be file descriptors');

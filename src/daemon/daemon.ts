@@ -298,6 +298,8 @@ export class Daemon {
     });
     this.engine.subscribe((entry) => {
       this.journal.append(entry);
+      // Formatted only when debug is on: this runs for every event and state change.
+      if (!this.log.enabled('debug')) return;
       if (entry.kind === 'event') this.log.debug(`event ${entry.name}${entry.env.length ? ' ' + entry.env.join(' ') : ''}`);
       else if (entry.kind === 'state') this.log.debug(`${instanceLabel(entry.job, entry.instance)} ${entry.goal}/${entry.state}`);
     });

@@ -26,9 +26,17 @@ export function envGet(env: readonly string[], key: string): string | undefined 
  * a new key is appended (Upstart's environ_add with replace). Returns a new list.
  */
 export function envMerge(base: readonly string[], ...layers: ReadonlyArray<readonly string[]>): string[] {
-  const out = [...base];
+  const out = base.slice();
+  let added = 0;
+  for (const layer of layers) added += layer.length;
+  if (added === 0) return out;
+  // Small merges (the usual: a job's env and a few entries) search the list; big ones index it.
+  if (out.length * added <= SEARCH_MERGE_MAX) {
+    for (const layer of layers) for (const e of layer) setInPlace(out, e);
+    return out;
+  }
   const index = new Map<string, number>();
-  out.forEach((e, i) => index.set(envKey(e), i));
+  for (let i = 0; i < out.length; i++) index.set(envKey(out[i]!), i);
   for (const layer of layers) {
     for (const e of layer) {
       const k = envKey(e);
@@ -42,6 +50,24 @@ export function envMerge(base: readonly string[], ...layers: ReadonlyArray<reado
     }
   }
   return out;
+}
+
+/** Past this many (entries × new entries) envMerge builds an index instead of searching. */
+const SEARCH_MERGE_MAX = 512;
+
+/** Replaces the last entry with e's key in place, else appends e (what the index in envMerge does). */
+function setInPlace(out: string[], e: string): void {
+  const key = envKey(e);
+  const klen = key.length;
+  for (let i = out.length - 1; i >= 0; i--) {
+    const o = out[i]!;
+    // o's key is e's: o starts with it and ends or has '=' right after it (a key holds no '=').
+    if (o.length >= klen && (o.length === klen || o.charCodeAt(klen) === 61) && o.startsWith(key)) {
+      out[i] = e;
+      return;
+    }
+  }
+  out.push(e);
 }
 
 /** A lookup function over a list, for $VAR expansion. */

@@ -9,7 +9,7 @@ import { setPhase, type Registry } from '../events/lifecycle.ts';
 import { EngineError, type InstanceStatus, type JournalEntry } from '../model/engineApi.ts';
 import { PROCESS_NAMES, type ConsoleMode, type JobClassSpec } from '../model/jobClass.ts';
 import { goalText } from '../model/state.ts';
-import { stamp, type Clock } from '../platform/clock.ts';
+import { type Clock } from '../platform/clock.ts';
 import type { ExitInfo, ProcessPort, SpawnFailure } from '../process/port.ts';
 import { runCommand, type CommandHost, type CommandWork, type Waiter } from './commands.ts';
 import { classDefaults, DEFAULT_PATH, instanceName, type EnvContext } from './environment.ts';
@@ -309,7 +309,7 @@ export class EngineCore implements CommandHost {
 
   private handleEvent(ev: EventRecord): void {
     ev.progress = 'handling';
-    this.journal({ ...stamp(this.clock), kind: 'event', name: ev.name, env: ev.env });
+    this.journal({ t: this.clock.now(), wall: this.clock.wallNow(), kind: 'event', name: ev.name, env: ev.env });
     this.log('debug', `Handling ${ev.name} event`);
     if (ev.job !== undefined) {
       setPhase(this.registry, { job: ev.job.name, instance: ev.job.instance, phase: ev.name as 'started', env: ev.env, task: ev.job.task, at: ev.at });

@@ -4,7 +4,7 @@ import { envMerge } from '../events/envList.ts';
 import type { JournalEntry } from '../model/engineApi.ts';
 import { DEFAULT_READY_TIMEOUT, type ConsoleMode, type JobClassSpec, type KillMode, type ProcessName } from '../model/jobClass.ts';
 import { goalText, type Goal, type JobState } from '../model/state.ts';
-import { stamp, type Clock, type TimerHandle } from '../platform/clock.ts';
+import { type Clock, type TimerHandle } from '../platform/clock.ts';
 import type { InstanceRef, ProcessPort } from '../process/port.ts';
 import { buildJobEnv, exportedEnv, resultEnv, type EnvContext } from './environment.ts';
 import { NO_WAIT, type JobRecord, type ProcessExit, type StepProcess, type Wait } from './job.ts';
@@ -246,7 +246,8 @@ export class JobMachine {
 
   journalState(job: JobRecord): void {
     const c = this.host.clock;
-    this.host.journal({ ...stamp(c), kind: 'state', job: job.name, instance: job.instance, goal: goalText(job.goal), state: job.state });
+    // A literal of one shape (no spread): this runs for every state change of every job.
+    this.host.journal({ t: c.now(), wall: c.wallNow(), kind: 'state', job: job.name, instance: job.instance, goal: goalText(job.goal), state: job.state });
   }
 
   /** Effects of entering job.state; returns the next state, or undefined to wait for something. */

@@ -2,7 +2,7 @@
 import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JournalEntry } from '../model/engineApi.ts';
-import { realClock, stamp, type Clock } from '../platform/clock.ts';
+import { realClock, type Clock } from '../platform/clock.ts';
 import { LogFile } from './logFile.ts';
 import { JOURNAL_CARRIED, type JournalWire } from './journalState.ts';
 import { JOURNAL_FILE_NAME } from './logName.ts';
@@ -55,6 +55,10 @@ export class Journal {
   /** Bytes in the file (as far as we know: its size at start plus what we appended since). */
   private fileBytes = 0;
   private readonly logger: DiagnosticLogger | undefined;
+  /** JSON lines not yet handed to the file: one Buffer per tick, not one per entry (see flushLines). */
+  private lines: string[] = [];
+  private flushQueued = false;
+  private readonly flushNow = (): void => this.flushLines();
 
   constructor(opts: JournalOptions = {}) {
     this.maxFileBytes = opts.maxFileBytes ?? DEFAULT_JOURNAL_FILE_BYTES;
@@ -88,7 +92,7 @@ export class Journal {
 
   /** Stamps a record with the clock's monotonic and wall time and appends it. */
   record(rec: JournalRecord): JournalEntry {
-    const entry = { ...rec, ...stamp(this.clock) } as JournalEntry;
+    const entry = { ...rec, t: this.clock.now(), wall: this.clock.wallNow() } as JournalEntry;
     this.append(entry);
     return entry;
   }
@@ -101,6 +105,7 @@ export class Journal {
 
   /** For a re-exec, right before execve: the newest entries and the lines queued for the file (a line being written at that moment is not among them). */
   handOverNow(): JournalWire {
+    this.flushLines();
     const pending = this.file ? this.file.takeQueuedNow() : Buffer.alloc(0);
     return { entries: this.entries().slice(-JOURNAL_CARRIED), appended: this.appended, pending: pending.toString('base64') };
   }
@@ -115,10 +120,11 @@ export class Journal {
     this.push(entry);
     this.appended++;
     if (this.file) {
-      const line = Buffer.from(`${JSON.stringify(entry)}\n`);
-      this.file.append(line);
-      this.fileBytes += line.length;
-      if (this.fileBytes > this.maxFileBytes) this.rotateFile(this.file.path);
+      this.lines.push(JSON.stringify(entry));
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        queueMicrotask(this.flushNow);
+      }
     }
     for (const fn of this.listeners) {
       try {
@@ -127,6 +133,18 @@ export class Journal {
         this.listenerErrors++;
       }
     }
+  }
+
+  /** Hands the lines appended since the last flush to the file as one Buffer (in order), then rotates if it is big enough. */
+  private flushLines(): void {
+    this.flushQueued = false;
+    if (this.file === null || this.lines.length === 0) return;
+    this.lines.push('');
+    const chunk = Buffer.from(this.lines.join('\n'));
+    this.lines = [];
+    this.file.append(chunk);
+    this.fileBytes += chunk.length;
+    if (this.fileBytes > this.maxFileBytes) this.rotateFile(this.file.path);
   }
 
   /**
@@ -163,10 +181,12 @@ export class Journal {
 
   /** Resolves once every line appended so far is written (or held because the file cannot be written). */
   settled(): Promise<void> {
+    this.flushLines();
     return this.file?.settled() ?? Promise.resolve();
   }
 
   stats(): JournalStats {
+    this.flushLines();
     const s: JournalStats = { entries: this.count, capacity: this.capacity, appended: this.appended, listenerErrors: this.listenerErrors };
     if (this.file) s.file = { path: this.file.path, ...this.file.stats() };
     return s;
@@ -175,6 +195,7 @@ export class Journal {
   /** Writes every line appended so far, fdatasyncs the file and closes it (the daemon does this last). */
   async close(): Promise<void> {
     this.listeners.clear();
+    this.flushLines();
     if (this.file) {
       this.file.release();
       await this.file.close({ sync: true });

@@ -1,6 +1,7 @@
 // glob matching, $VAR expansion, env lists and event argument matching, table-driven.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { globMatch } from '../../../src/events/glob.ts';
 import { expandVars } from '../../../src/events/expand.ts';
 import { envMerge, envGet } from '../../../src/events/envList.ts';
@@ -34,6 +35,34 @@ test('expandVars handles $VAR, ${VAR}, defaults and missing variables', () => {
 test('envMerge replaces keys in place and appends new ones', () => {
   assert.deepEqual(envMerge(['A=1', 'B=2'], ['B=3', 'C=4'], ['A=5']), ['A=5', 'B=3', 'C=4']);
   assert.equal(envGet(['A=1', 'A=2'], 'A'), '2');
+});
+
+test('envMerge, small (searched) and big (indexed), keeps the rule: the last entry with the key is replaced in place, a new key is appended', () => {
+  // The rule written out plainly: one key → position table over the result as it grows.
+  const byRule = (base: string[], layers: string[][]): string[] => {
+    const out = [...base];
+    const at = new Map<string, number>();
+    out.forEach((e, i) => at.set(e.split('=')[0]!, i));
+    for (const e of layers.flat()) {
+      const k = e.split('=')[0]!;
+      const i = at.get(k);
+      if (i === undefined) at.set(k, out.push(e) - 1);
+      else out[i] = e;
+    }
+    return out;
+  };
+  // Keys that prefix one another (A, AB), entries without '=', values holding '=', duplicates in the base.
+  const entry = fc.tuple(fc.constantFrom('A', 'AB', 'B', 'ABC', 'K1', 'K2', 'X_Y'), fc.option(fc.constantFrom('', '1', 'x=y', '=', 'AB=2'), { nil: undefined }))
+    .map(([k, v]) => (v === undefined ? k : `${k}=${v}`));
+  for (const size of [6, 40]) {
+    fc.assert(fc.property(fc.array(entry, { maxLength: size }), fc.array(fc.array(entry, { maxLength: size }), { maxLength: 3 }), (base, layers) => {
+      assert.deepEqual(envMerge(base, ...layers), byRule(base, layers));
+    }), { numRuns: 300 });
+  }
+  const big = Array.from({ length: 100 }, (_, i) => `V${i}=${i}`);
+  assert.deepEqual(envMerge(big, big.map((e) => `${e}x`), ['NEW=1']), [...big.map((e) => `${e}x`), 'NEW=1']);
+  const base = ['A=1'];
+  assert.notEqual(envMerge(base), base, 'a new list even with nothing to merge');
 });
 
 test('matchArgs: positional, keyed, negated, globbed', () => {

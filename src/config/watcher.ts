@@ -111,6 +111,19 @@ export function watchConfDirs(dirs: string[], onChange: (change: ConfChange) => 
     return want;
   };
 
+  /** The configured directories that exist now. */
+  const existing = async (ds: string[]): Promise<Set<string>> => {
+    const out = new Set<string>();
+    for (const d of ds) {
+      try {
+        if ((await fsp.stat(d)).isDirectory()) out.add(resolve(d));
+      } catch {
+        // not there (yet): targets() watches its parent after the scan
+      }
+    }
+    return out;
+  };
+
   const run = async (initial: boolean): Promise<void> => {
     if (running) {
       again = true;
@@ -119,11 +132,14 @@ export function watchConfDirs(dirs: string[], onChange: (change: ConfChange) => 
     running = true;
     let change: ConfChange | undefined;
     try {
+      // The configured directories are watched before the first scan, so a file written into one during it is
+      // noticed; only directories the scan finds (subdirectories, parents of missing ones) need the look again.
+      if (initial) syncWatchers(await existing(dirs));
       const r = await loadConfDirsDetailed(dirs);
       if (closed) return;
       if (initial) first = { classes: r.classes, errors: r.errors };
       // New directories may have received files before their watcher existed: look again.
-      if (syncWatchers(await targets(r.dirs)) && !initial) again = true;
+      if (syncWatchers(await targets(r.dirs))) again = true;
       const next = new Map<string, string>();
       // A digest of each class as JSON, not the JSON itself (about 1 KiB a class kept for nothing else).
       for (const [name, spec] of r.classes) next.set(name, createHash('sha256').update(JSON.stringify(jobToJson(spec))).digest('base64'));
@@ -143,12 +159,10 @@ export function watchConfDirs(dirs: string[], onChange: (change: ConfChange) => 
       prevErrors = errKeys;
     } finally {
       running = false;
-      if (initial) {
-        resolveReady(first);
-        // Catch anything written between the first scan and the watchers being in place
-        // (after the quiet time, so it does not compete with the start-up it just enabled).
-        if (!closed) schedule();
-      } else if (again && !closed) {
+      if (initial) resolveReady(first);
+      // Catch anything written between the scan and the watchers being in place (after the quiet time, so
+      // a first look does not compete with the start-up it just enabled).
+      if (again && !closed) {
         again = false;
         schedule();
       }

@@ -104,10 +104,12 @@ static napi_value js_pump_start(napi_env env, napi_callback_info info) {
   napi_create_external(env, p, on_finalize, NULL, &handle);
   int err = 0;
   p->pool = pool_get(env, &err);
+  /* Registered here, the master needs no wake-up of the loop thread (a context switch per pty in a fan-out);
+   * if that fails (a registration left by an earlier pump on it, say), the pool's first step sees to it. */
+  bool registered = p->pool && pool_register(p);
   pthread_mutex_lock(&p->mu);
   if (p->pool) {
-    /* The pool registers the master and waits for it. */
-    pump_wake(p);
+    if (!registered) pump_wake(p);
   } else {
     /* Report it as a pump that ended at once with the error; JS falls back to reading itself. */
     p->done = true;

@@ -102,6 +102,9 @@ struct pump_pool *pool_get(napi_env env, int *err);
 void pool_release(struct pump_pool *pool);
 /* Has the pool look at the pump's state again (caller holds mu); a no-op once the pump is done. */
 void pump_wake(pump *p);
+/* From pumpStart, before the pool knows the pump: adds the master to the epoll set (armed) from the calling
+ * thread, so the loop thread need not be woken for it. False if it cannot be (the pool's own step then tries). */
+bool pool_register(pump *p);
 /* From pumpAbandon (caller holds readmu, `abandoned` set): removes the master from the epoll set. */
 void pool_forget(pump *p);
 /* The pool's side of the step (logpump_step.c). */

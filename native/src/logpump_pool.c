@@ -193,6 +193,17 @@ static int start_loop(pump_pool *pool, unsigned gen) {
 }
 
 /* A retired thread's pump goes back to the serving thread, which looks at its state again. */
+bool pool_register(pump *p) {
+  pthread_mutex_lock(&p->readmu);
+  /* Set first: the loop thread may see the master readable before epoll_ctl returns. */
+  p->registered = p->armed = true;
+  struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = p };
+  bool ok = epoll_ctl(p->pool->epfd, EPOLL_CTL_ADD, p->master, &ev) == 0;
+  if (!ok) p->registered = p->armed = false;
+  pthread_mutex_unlock(&p->readmu);
+  return ok;
+}
+
 static void hand_back(pump_pool *pool, pump *p) {
   pthread_mutex_lock(&pool->mu);
   p->solo = false;

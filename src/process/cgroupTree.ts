@@ -81,6 +81,9 @@ export class CgroupTree {
   private readonly controllers: CgroupControllers;
   /** Whether this tree receives the failed queued removals (registered at the first). */
   private watching = false;
+  /** Directories whose queued removal failed with EBUSY: how often, while it is tried again. */
+  private readonly retries = new Map<string, number>();
+  private closed = false;
 
   private constructor(
     /** Absolute directory of the base, e.g. /sys/fs/cgroup/upstart-ts.1234. */
@@ -271,7 +274,8 @@ export class CgroupTree {
   /**
    * Removes the instance's directory; false if processes are still in it (it stays, and is reused).
    * Without `cgroup` stanzas (and not NOW) the rmdir is queued off the JS thread and true returned; if
-   * it fails (EBUSY) the directory is the instance's again when that is reported (removeFailed).
+   * it fails (EBUSY: a process of the job still exiting, or a leftover) it is tried again a few times
+   * while the instance is not back, then the directory is the instance's again (removeFailed).
    */
   release(job: string, instance: string, now = false): boolean {
     const name = cgroupName(job, instance);
@@ -283,6 +287,7 @@ export class CgroupTree {
       }
       dirs.remove(join(this.dir, name));
       this.names.delete(name);
+      this.retries.delete(name);
       return true;
     }
     if (this.limited.has(name)) {
@@ -304,21 +309,44 @@ export class CgroupTree {
     return true;
   }
 
-  /** Queued removals that failed: processes are still in the directory, so it stays the instance's (reused by its next spawn). */
+  /**
+   * Queued removals that failed. EBUSY: processes are still in the directory (one killed with the job
+   * may not be reaped yet): tried again after 50, 100, 200... ms while the instance is not back; after
+   * the last, it stays the instance's (reused by its next spawn, removed at close), as a synchronous
+   * release leaves it.
+   */
   private removeFailed(failures: Array<[string, number]>): void {
     for (const [dir, errno] of failures) {
       if (dirname(dir) !== this.dir) continue;
       const name = basename(dir);
       const owner = parseCgroupName(name);
-      if (owner === undefined) continue;
-      if (errno !== constants.errno.EBUSY) this.log('debug', `cannot remove the cgroup of ${owner.job}: errno ${errno}`);
-      else if (!this.names.has(name)) this.names.set(name, owner);
+      if (owner === undefined || this.names.has(name)) continue;
+      if (errno !== constants.errno.EBUSY) {
+        this.log('debug', `cannot remove the cgroup of ${owner.job}: errno ${errno}`);
+        continue;
+      }
+      const tries = this.retries.get(name) ?? 0;
+      if (tries >= REMOVE_RETRIES) {
+        this.retries.delete(name);
+        this.names.set(name, owner);
+        continue;
+      }
+      this.retries.set(name, tries + 1);
+      setTimeout(() => {
+        // Back meanwhile (its directory is in use again), or closed: not removed.
+        if (this.names.has(name) || this.retries.get(name) !== tries + 1 || this.closed) return;
+        this.sys.dirs?.remove(dir);
+      }, 50 * 2 ** tries).unref();
     }
   }
 
   /** Removes every empty directory made here and the base (processes still in one keep it). */
   close(): void {
+    this.closed = true;
     for (const { job, instance } of [...this.names.values()]) this.release(job, instance, true);
+    // Those whose queued removal is still being tried again.
+    for (const name of this.retries.keys()) this.removeIfEmpty(name);
+    this.retries.clear();
     this.controllers.close();
     // Removals queued before (instances that ended) first: the base cannot go while a directory is in it.
     this.sys.dirs?.settle(this.dir);
@@ -329,6 +357,9 @@ export class CgroupTree {
     }
   }
 }
+
+/** How often a queued removal that met EBUSY is tried again (50 ms doubling: 1.55 s in all). */
+const REMOVE_RETRIES = 5;
 
 /** An instance's cgroup for `initctl status --json`; `oomKilled` when the OOM killer reached it (after it went, too). */
 export interface CgroupStatsOf extends CgroupUsage {

@@ -132,9 +132,10 @@ static void run_job(spawner_pool *p, spawn_job *j, void *stack) {
   post_outcome(p, j);
 }
 
+static int add_thread(spawner_pool *p);
+
 static void *spawner_main(void *arg) {
   spawner_pool *p = arg;
-  if (getenv("XBATCH")) { struct sched_param sp = {0}; sched_setscheduler(0, SCHED_BATCH, &sp); }
   void *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   pthread_mutex_lock(&p->mu);
   for (;;) {
@@ -144,6 +145,9 @@ static void *spawner_main(void *arg) {
     p->queue = j->next;
     if (!p->queue) p->queue_tail = NULL;
     p->idle--;
+    /* More queued and no one idle: another thread, made here rather than by the JS thread (a clone
+     * waits while children move into cgroups: cgroup_threadgroup_rwsem). */
+    if (p->queue && p->idle == 0 && p->nthreads < MAX_SPAWNERS && !p->stopping) add_thread(p);
     pthread_mutex_unlock(&p->mu);
     if (stack == MAP_FAILED) {
       no_process(p, j, "mmap", ENOMEM);
@@ -248,7 +252,7 @@ void spawner_pool_free(spawner_pool *p) {
   uv_close((uv_handle_t *)&p->async, pool_closed);
 }
 
-/* A new spawner thread (caller holds mu), with every signal blocked: its children start so, and no handler runs in the vfork window. */
+/* A new spawner thread (caller holds mu; the JS thread for the first, then the spawners), with every signal blocked: its children start so, and no handler runs in the vfork window. */
 static int add_thread(spawner_pool *p) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -301,7 +305,8 @@ static napi_value js_spawn_start(napi_env env, napi_callback_info info) {
   j->removers = state_of(env)->removers;
 
   pthread_mutex_lock(&p->mu);
-  if (p->idle == 0 && p->nthreads < MAX_SPAWNERS) add_thread(p);
+  /* The first thread only: the others are made by the spawners (spawner_main). */
+  if (p->nthreads == 0) add_thread(p);
   if (p->nthreads == 0) {
     pthread_mutex_unlock(&p->mu);
     spawn_spec_free(&j->spec); free(j);

@@ -22,7 +22,8 @@
         "src/constants.c",
         "src/logpump.c",
         "src/logpump_pool.c",
-        "src/logpump_step.c"
+        "src/logpump_step.c",
+        "src/memory.c"
       ],
       "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"]
     },

@@ -7,6 +7,7 @@ import { ExitWithError, exitWithJobs } from './daemon/exitWith.ts';
 import { makeDevLinks, mountEarly, realLinkOps, realMountOps, type MountReport } from './daemon/earlyMounts.ts';
 import { DAEMON_HELP, parseDaemonOptions, UsageError } from './daemon/options.ts';
 import { resolvePaths } from './daemon/paths.ts';
+import { startQuietGc } from './daemon/quietGc.ts';
 import { loadState, type RestoreLog } from './daemon/restore.ts';
 import { VERSION } from './daemon/version.ts';
 import { msSince } from './state/envelope.ts';
@@ -79,6 +80,9 @@ export async function main(argv: string[]): Promise<void> {
   process.on('unhandledRejection', (err) => {
     daemon.log.error(`internal error (carrying on): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   });
+
+  // After each burst of work its garbage goes at once, and nothing runs while idle (docs/performance.md, #22).
+  if (process.env.UPSTART_TS_QUIET_GC !== '0' && process.env.UPSTART_TS_V8_DEFAULTS !== '0') startQuietGc();
 
   try {
     await daemon.start();

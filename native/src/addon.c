@@ -16,6 +16,7 @@ static napi_value init(napi_env env, napi_value exports) {
   register_listen(env, exports);
   register_constants(env, exports);
   register_logpump(env, exports);
+  register_memory(env, exports);
   return exports;
 }
 

@@ -63,6 +63,7 @@ void register_socket(napi_env env, napi_value exports);
 void register_listen(napi_env env, napi_value exports);
 void register_constants(napi_env env, napi_value exports);
 void register_logpump(napi_env env, napi_value exports);
+void register_memory(napi_env env, napi_value exports);
 
 void reaper_free(struct reaper *r);
 void register_spawn_async(napi_env env, napi_value exports);

@@ -63,6 +63,8 @@ export interface NativeAddon {
   pumpStatus(h: PumpHandle): PumpStatus;
   pumpStop(h: PumpHandle, timeoutMs: number): Buffer | null | false;
   memfdCreate(name: string): number;
+  mallocTrim(): boolean;
+  adjustExternalMemory(bytes: number): number;
   constants: {
     rlimit: Record<RLimitName, number>;
     ptraceOption: Record<'TRACESYSGOOD' | 'TRACEFORK' | 'TRACEVFORK' | 'TRACECLONE' | 'TRACEEXEC' | 'TRACEEXIT' | 'EXITKILL', number>;

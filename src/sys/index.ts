@@ -8,3 +8,4 @@ export * from './proc.ts';
 export * from './socket.ts';
 export { SyscallError } from './syscallError.ts';
 export { SpawnError } from './spawnError.ts';
+export * from './memory.ts';

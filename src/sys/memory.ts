@@ -1,0 +1,13 @@
+// Memory the daemon gives back after a burst of work (native/src/memory.c): glibc's malloc_trim and V8's external-memory count.
+import { addon, fail } from './addon.ts';
+
+/** malloc_trim(0): the free memory of every malloc arena (the main heap and each thread's) back to the kernel; true if any went. */
+export function mallocTrim(): boolean {
+  return addon.mallocTrim();
+}
+
+/** napi_adjust_external_memory: tells V8 that `bytes` more (or, negative, fewer) bytes outside its heap are held; returns its new total. */
+export function adjustExternalMemory(bytes: number): number {
+  if (!Number.isSafeInteger(bytes)) fail('bytes must be a safe integer');
+  return addon.adjustExternalMemory(bytes);
+}

@@ -57,8 +57,8 @@ export function watchExitWith(engine: EngineApi, jobs: readonly string[], onExit
 
 /**
  * A forced shutdown: SIGKILL to every process of every job instance (through the process layer:
- * the instance's cgroup when it has one, and each process's group). Returns how many instances
- * had a process to kill.
+ * the instance's cgroup when it has one, and each process's group; a spawn whose pid is not known
+ * yet once it is). Returns how many instances had a process to kill (counting each such spawn).
  */
 export function killEveryJob(engine: EngineApi, port: ProcessPort): number {
   let n = 0;
@@ -80,5 +80,6 @@ export function killEveryJob(engine: EngineApi, port: ProcessPort): number {
       }
     }
   }
-  return n;
+  // Spawns whose pid is not known yet (status does not show them): killed once it is.
+  return n + (port.signalPending?.('KILL') ?? 0);
 }

@@ -335,6 +335,11 @@ export class NativeProcessPort implements ProcessPort {
     }
   }
 
+  signalPending(signal: string): number {
+    for (const p of this.pending.values()) p.signals.push((pid) => { if (pid !== undefined) this.kill(pid, signal, true); });
+    return this.pending.size;
+  }
+
   resume(pid: number): void {
     this.kill(pid, 'CONT');
   }

@@ -116,6 +116,11 @@ export interface ProcessPort {
   setEvents(events: ProcessEvents): void;
   /** The instance reached waiting and is forgotten: its cgroup, if any, goes once empty (nothing is signalled). */
   instanceGone?(job: string, instance: string): void;
+  /**
+   * Sends `signal` to the process group of every spawn whose pid is not known yet (status does not
+   * list them), each once its pid is; returns how many. For a forced kill of everything.
+   */
+  signalPending?(signal: string): number;
   /** MAINPID=: track `to` as the process `from` was (reported to the engine as ready(from, to)); false if `from` is not tracked. */
   retrack?(from: number, to: number): boolean;
 }

@@ -227,6 +227,16 @@ test('execLater: stopped at once, before the pid is known, many times: each gets
   for (const pid of pids) assert.throws(() => native.kill(pid, 0), /ESRCH/, `${pid} is gone`);
 });
 
+test('signalPending: a forced kill reaches spawns whose pid is not known yet (status cannot list them)', async () => {
+  const ids = [spawnLater(req('forced-1', { script: 'exec sleep 30\n' })), spawnLater(req('forced-2', { script: 'exec sleep 30\n', console: 'log' }))];
+  assert.equal(port.signalPending('KILL'), 2);
+  for (const id of ids) {
+    const x = await until(execedOf(id));
+    assert.deepEqual((await until(exitOf(x.pid))).info, { pid: x.pid, kind: 'killed', signal: 'KILL', core: false });
+  }
+  assert.equal(port.signalPending('KILL'), 0);
+});
+
 test('kill never passes a non-positive number to kill(2): a provisional id that is no pending spawn is ignored', () => {
   const n = kills.length;
   for (const pid of [0, -1, -2, -process.pid, Number.NaN]) {

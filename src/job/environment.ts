@@ -18,9 +18,34 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 /** Keys the engine itself sets; never filtered by `import`. */
 const ENGINE_KEYS = new Set(['UPSTART_EVENTS', 'UPSTART_STOP_EVENTS']);
 
+/** The last KEY=VALUE list made of each job env table, with the pairs it was made of. */
+const joined = new WeakMap<ReadonlyMap<string, string>, { pairs: Array<[string, string]>; strings: readonly string[] }>();
+
+/**
+ * The table as KEY=VALUE strings, made again only when the table changed (initctl set-env changes it in place):
+ * in session mode it holds the whole environment the daemon started with, and a string per entry per instance
+ * was some 470 KiB of heap with 200 services (docs/performance.md). Callers only read it (envMerge copies).
+ */
+function tableStrings(table: ReadonlyMap<string, string>): readonly string[] {
+  const last = joined.get(table);
+  if (last !== undefined && last.pairs.length === table.size) {
+    let i = 0;
+    let same = true;
+    for (const [k, v] of table) {
+      const p = last.pairs[i++]!;
+      if (p[0] !== k || p[1] !== v) { same = false; break; }
+    }
+    if (same) return last.strings;
+  }
+  const pairs = [...table];
+  const strings = pairs.map(([k, v]) => `${k}=${v}`);
+  joined.set(table, { pairs, strings });
+  return strings;
+}
+
 /** The job env table followed by the class's env stanzas (defaults an event or command may override). */
 export function classDefaults(spec: JobClassSpec, ctx: EnvContext): string[] {
-  const base = [...ctx.jobEnv].map(([k, v]) => `${k}=${v}`);
+  const base = tableStrings(ctx.jobEnv);
   const stanzas: string[] = [];
   for (const e of spec.env) {
     if (e.value !== undefined) stanzas.push(`${e.key}=${e.value}`);

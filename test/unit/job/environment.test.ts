@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { commandFor } from '../../../src/job/command.ts';
+import { classDefaults } from '../../../src/job/environment.ts';
 import { Harness, jobClass } from './harness.ts';
 
 const envOf = (h: Harness, job: string, process: 'main' | 'pre-start' | 'pre-stop' | 'post-stop' = 'main', i = -1): string[] =>
@@ -124,4 +125,22 @@ test('exec lines: plain split, shell metacharacters through /bin/sh -e -c, scrip
   }
   const big = 'echo x\n'.repeat(200_000);
   assert.equal(commandFor({ kind: 'script', command: big, line: 1 }).script!.length, big.length);
+});
+
+test('classDefaults: the job env table, then env stanzas; a table changed in place is read again (its strings are cached)', () => {
+  const spec = jobClass('j', { env: [{ key: 'A', value: '1' }, { key: 'B' }] });
+  const ctx = { jobEnv: new Map([['PATH', '/bin'], ['TERM', 'linux'], ['X', 'y']]), inherited: { B: 'from-init' }, session: [] };
+  const first = classDefaults(spec, ctx);
+  const second = classDefaults(spec, ctx);
+  assert.deepEqual(first, ['PATH=/bin', 'TERM=linux', 'X=y', 'A=1', 'B=from-init']);
+  // Each call has its own array: callers may change it.
+  assert.notEqual(first, second);
+  assert.deepEqual(second, first);
+  ctx.jobEnv.set('X', 'z');
+  assert.deepEqual(classDefaults(spec, ctx), ['PATH=/bin', 'TERM=linux', 'X=z', 'A=1', 'B=from-init']);
+  ctx.jobEnv.delete('TERM');
+  ctx.jobEnv.set('Q', 'r');
+  assert.deepEqual(classDefaults(spec, ctx), ['PATH=/bin', 'X=z', 'Q=r', 'A=1', 'B=from-init']);
+  ctx.jobEnv.delete('Q');
+  assert.deepEqual(classDefaults(spec, ctx), ['PATH=/bin', 'X=z', 'A=1', 'B=from-init']);
 });

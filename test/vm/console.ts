@@ -14,7 +14,9 @@ export async function guestRun(vm: Vm, cmd: string, timeoutMs = 20_000): Promise
   const from = vm.lines.length;
   // Markers closed on both sides: a line cut short (or glued to a console message) cannot pass for one.
   vm.send(`echo "@@${n}<<"; { ${cmd}; } 2>&1; echo "@@${n}> $? <@@"`);
-  const begin = await vm.waitFor(new RegExp(`@@${n}<<$`), timeoutMs, from);
+  // Not after a quote: the tty's echo of the command line, caught while still partial (`echo "@@N<<`),
+  // ends the same way, and the output's own first line would then be read as output.
+  const begin = await vm.waitFor(new RegExp(`(?<!")@@${n}<<$`), timeoutMs, from);
   const end = await vm.waitFor(new RegExp(`@@${n}> (\\d+) <@@`), timeoutMs, begin.index + 1);
   const out = vm.lines.slice(begin.index + 1, end.index).map((l) => l.text).join('\n');
   return { status: Number(end.match[1]), out };

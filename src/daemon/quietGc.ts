@@ -56,7 +56,8 @@ export function startQuietGc(): QuietGc {
   const collect = reducingCollector();
   const incremental = !process.execArgv.includes('--no-incremental-marking');
   const heapUsed = (): number => getHeapStatistics().used_heap_size;
-  let base = heapUsed();
+  // 0: the first quiet moment after start-up collects whatever it grew (an empty daemon grows by less than GROWTH_BYTES).
+  let base = 0;
   let last = 0;
   let runs = 0;
   let timer: NodeJS.Timeout | undefined;

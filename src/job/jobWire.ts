@@ -48,6 +48,16 @@ export function jobToWire(j: JobRecord, table: StringTable): JobWire {
   const { wait, env, startEnv, stopEnv, ...rest } = j;
   const ref = (xs: string[]): number[] => xs.map((x) => table.ref(x));
   const w: JobWire = { ...rest, env: ref(env), startEnv: ref(startEnv), stopEnv: ref(stopEnv) };
+  // A pending spawn's provisional id (<= 0) is no pid: left out. A re-exec waits for every pending
+  // spawn (the port's busy()); the state view (GetState) and the dry run's copy can meet one.
+  if (Object.values(j.pids).some((xs) => xs.some((pid) => !(pid > 0)))) {
+    const pids: JobRecord['pids'] = {};
+    for (const [p, xs] of Object.entries(j.pids) as Array<[keyof JobRecord['pids'], number[]]>) {
+      const known = xs.filter((pid) => pid > 0);
+      if (known.length > 0) pids[p] = known;
+    }
+    w.pids = pids;
+  }
   switch (wait.kind) {
     case 'event':
       w.blocker = wait.event;

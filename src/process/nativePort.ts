@@ -148,6 +148,7 @@ export class NativeProcessPort implements ProcessPort {
   toWire(): ProcessWire {
     const owned: ProcessWire['owned'] = [];
     for (const [pid, o] of this.owned) {
+      if (!(pid > 0)) continue; // a pending spawn's provisional id (a re-exec waits for them: busy())
       const w: ProcessWire['owned'][number] = { pid, awaitingStop: o.awaitingStop };
       if (o.master !== undefined) w.master = o.master;
       if (o.inst !== undefined) w.inst = { ...o.inst };

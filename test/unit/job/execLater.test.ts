@@ -238,3 +238,15 @@ test('provisional id: an outcome queued but not yet handled when the state is ta
   r.exit(pid, 0);
   assert.equal(r.state('s'), 'stop/waiting');
 });
+
+test('provisional id: a state view taken while the pid is not known leaves the id out, and restores (the dry run\'s copy)', () => {
+  const h = provisional().add(jobClass('t', { exec: '/bin/t', pre: '/bin/pre' }));
+  void h.engine.start('t', [], false);
+  h.settle();
+  const snap = h.engine.snapshot();
+  const job = snap.jobs.find((j) => j.name === 't')!;
+  assert.deepEqual(job.pids, {});
+  assert.ok(h.port.spawns.some((s) => s.id < 0), 'the engine still holds the provisional id');
+  const r = h.restored();
+  assert.deepEqual(r.engine.status('t')[0]!.processes, []);
+});

@@ -164,22 +164,32 @@ void cgroup_remover_free(cgroup_remover *r) {
   uv_close((uv_handle_t *)&r->async, remover_closed);
 }
 
-/* cgroupRemove(dir): queued; true. Without a thread (none could be made) the rmdir is done here, and false. */
+/* cgroupRemove([dir, ...]): queued, in order, under one lock; true. Without a thread (none could be made) the rmdirs are done here, and false. */
 static napi_value js_cgroup_remove(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value arg;
   napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
-  if (argc < 1) return throw_type(env, "cgroupRemove takes a directory");
-  char *path = arg_string(env, arg, "dir");
-  if (!path) return NULL;
+  if (argc < 1) return throw_type(env, "cgroupRemove takes an array of directories");
+  char **paths = arg_string_array(env, arg, "dirs");
+  if (!paths) return NULL;
   cgroup_remover *r = remover_of(env);
-  size_t len = strlen(path);
-  removal *q = r ? malloc(sizeof *q + len + 1) : NULL;
-  if (!q) { free(path); return throw_syscall(env, "malloc", ENOMEM); }
-  memcpy(q->path, path, len + 1);
-  free(path);
-  q->next = NULL;
-  q->err = 0;
+  if (!r) { free_string_array(paths); return throw_syscall(env, "calloc", ENOMEM); }
+  removal *head = NULL, *tail = NULL;
+  for (char **p = paths; *p; p++) {
+    size_t len = strlen(*p);
+    removal *q = malloc(sizeof *q + len + 1);
+    if (!q) {
+      while (head) { removal *n = head->next; free(head); head = n; }
+      free_string_array(paths);
+      return throw_syscall(env, "malloc", ENOMEM);
+    }
+    memcpy(q->path, *p, len + 1);
+    q->next = NULL;
+    q->err = 0;
+    if (tail) tail->next = q; else head = q;
+    tail = q;
+  }
+  free_string_array(paths);
   napi_value out;
   pthread_mutex_lock(&r->mu);
   if (!r->started) {
@@ -194,16 +204,23 @@ static napi_value js_cgroup_remove(napi_env env, napi_callback_info info) {
     pthread_attr_destroy(&attr);
   }
   if (r->started) {
-    if (r->tail) r->tail->next = q; else r->queue = q;
-    r->tail = q;
-    pthread_cond_signal(&r->work);
+    if (head) {
+      if (r->tail) r->tail->next = head; else r->queue = head;
+      r->tail = tail;
+      pthread_cond_signal(&r->work);
+    }
     pthread_mutex_unlock(&r->mu);
     napi_get_boolean(env, true, &out);
     return out;
   }
   pthread_mutex_unlock(&r->mu);
-  int e = rmdir(q->path) == 0 || errno == ENOENT ? 0 : errno;
-  free(q);
+  int e = 0;
+  while (head) {
+    removal *n = head->next;
+    if (rmdir(head->path) < 0 && errno != ENOENT && !e) e = errno;
+    free(head);
+    head = n;
+  }
   if (e) return throw_syscall(env, "rmdir", e);
   napi_get_boolean(env, false, &out);
   return out;

@@ -84,6 +84,9 @@ export class CgroupTree {
   /** Directories whose queued removal failed with EBUSY: how often, while it is tried again. */
   private readonly retries = new Map<string, number>();
   private closed = false;
+  /** Released this tick, their rmdir not queued yet (one batch a tick: flushRemovals); a spawn of one first keeps its directory. */
+  private readonly toRemove = new Set<string>();
+  private flushing = false;
 
   private constructor(
     /** Absolute directory of the base, e.g. /sys/fs/cgroup/upstart-ts.1234. */
@@ -124,6 +127,7 @@ export class CgroupTree {
 
   /** The tree's part of the re-exec state (removals still queued are done first: the thread ends with the image). */
   toWire(): CgroupsWire {
+    this.flushRemovals();
     this.sys.dirs?.settle(this.dir);
     return { dir: this.dir, path: this.path, names: [...this.names].map(([name, o]) => [name, o.job, o.instance]) };
   }
@@ -173,6 +177,8 @@ export class CgroupTree {
    */
   pathFor(job: string, instance: string): string {
     const name = cgroupName(job, instance);
+    // Released this tick (a restart): its directory is still there, and stays.
+    this.toRemove.delete(name);
     if (!this.names.has(name)) this.names.set(name, { job, instance });
     this.oomGone.delete(name);
     return join(this.dir, name);
@@ -187,8 +193,8 @@ export class CgroupTree {
       this.oomGone.delete(name);
       return dir;
     }
-    // Its previous run's directory may still be going (release): that rmdir comes first.
-    this.sys.dirs?.settle(dir);
+    // Released this tick: still there, and kept. Queued or being removed: that rmdir comes first.
+    if (!this.toRemove.delete(name)) this.sys.dirs?.settle(dir);
     try {
       this.sys.fs.mkdir(dir);
     } catch (err) {
@@ -285,9 +291,9 @@ export class CgroupTree {
         this.watching = true;
         dirs.onFailures((failures) => this.removeFailed(failures));
       }
-      dirs.remove(join(this.dir, name));
       this.names.delete(name);
       this.retries.delete(name);
+      this.removeSoon(name);
       return true;
     }
     if (this.limited.has(name)) {
@@ -335,14 +341,31 @@ export class CgroupTree {
       setTimeout(() => {
         // Back meanwhile (its directory is in use again), or closed: not removed.
         if (this.names.has(name) || this.retries.get(name) !== tries + 1 || this.closed) return;
-        this.sys.dirs?.remove(dir);
+        this.removeSoon(name);
       }, 50 * 2 ** tries).unref();
     }
+  }
+
+  /** Queues NAME's rmdir with the others released this tick. */
+  private removeSoon(name: string): void {
+    this.toRemove.add(name);
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => this.flushRemovals());
+  }
+
+  private flushRemovals(): void {
+    this.flushing = false;
+    if (this.toRemove.size === 0) return;
+    const dirs = [...this.toRemove].map((n) => join(this.dir, n));
+    this.toRemove.clear();
+    this.sys.dirs?.remove(dirs);
   }
 
   /** Removes every empty directory made here and the base (processes still in one keep it). */
   close(): void {
     this.closed = true;
+    this.flushRemovals();
     for (const { job, instance } of [...this.names.values()]) this.release(job, instance, true);
     // Those whose queued removal is still being tried again.
     for (const name of this.retries.keys()) this.removeIfEmpty(name);

@@ -17,7 +17,7 @@ export interface NativeAddon {
   spawnStart(spec: RawSpawnSpec, handoff?: number[]): number;
   spawnResults(cb: ((outcomes: SpawnOutcome[]) => void) | null): void;
   spawnPids(): number[];
-  cgroupRemove(dir: string): boolean;
+  cgroupRemove(dirs: string[]): boolean;
   cgroupSettle(dir: string): void;
   cgroupRemoveFailures(cb: ((failures: Array<[string, number]>) => void) | null): void;
   startReaper(cb: (statuses: ChildStatus[]) => void): void;

@@ -3,8 +3,8 @@ import { addon, strings } from './addon.ts';
 
 /** What a CgroupTree asks for its directories beyond the Fs: removal on another thread, and waiting for it. */
 export interface CgroupDirs {
-  /** Queues DIR's rmdir on the remover thread; a failure (not ENOENT) comes to the onFailures callback later. */
-  remove(dir: string): void;
+  /** Queues the rmdirs of DIRS, in order, on the remover thread; a failure (not ENOENT) comes to the onFailures callback later. */
+  remove(dirs: string[]): void;
   /** Returns once no removal of DIR, or of a directory under it, is queued or running. */
   settle(dir: string): void;
   /** Where failed removals go, as [dir, errno] (null: dropped); one callback for the process. */
@@ -12,7 +12,7 @@ export interface CgroupDirs {
 }
 
 export const nativeCgroupDirs: CgroupDirs = {
-  remove: (dir) => { addon.cgroupRemove(strings([dir], 'dir')[0]!); },
+  remove: (dirs) => { addon.cgroupRemove(strings(dirs, 'dirs')); },
   settle: (dir) => addon.cgroupSettle(strings([dir], 'dir')[0]!),
   onFailures: (cb) => addon.cgroupRemoveFailures(cb),
 };

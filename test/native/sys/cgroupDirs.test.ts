@@ -31,11 +31,11 @@ async function until<T>(what: string, get: () => T | undefined, setWake: (w: () 
 test('remove: the directory is gone once settle returns', () => {
   const d = join(root, 'a');
   mkdirSync(d);
-  dirs.remove(d);
+  dirs.remove([d]);
   dirs.settle(d);
   assert.equal(existsSync(d), false);
   // An absent directory is no failure.
-  dirs.remove(d);
+  dirs.remove([d]);
   dirs.settle(root);
 });
 
@@ -44,7 +44,7 @@ test('settle(parent) waits for every removal queued under it', () => {
   mkdirSync(under);
   const all = Array.from({ length: 300 }, (_, i) => join(under, `d${i}`));
   for (const d of all) mkdirSync(d);
-  for (const d of all) dirs.remove(d);
+  dirs.remove(all);
   dirs.settle(under);
   assert.deepEqual(all.filter((d) => existsSync(d)), []);
 });
@@ -53,7 +53,7 @@ test('a removal that fails is reported with its errno; the directory stays', asy
   const d = join(root, 'busy');
   mkdirSync(d);
   writeFileSync(join(d, 'f'), '');
-  dirs.remove(d);
+  dirs.remove([d]);
   const f = await until('failure', () => failures.find(([p]) => p === d), (w) => { failed = w; });
   assert.equal(f[1], constants.errno.ENOTEMPTY);
   assert.ok(existsSync(d));
@@ -65,8 +65,8 @@ test('a spawn that makes a directory whose removal is queued makes it after the 
   for (const d of before) mkdirSync(d);
   const target = join(root, 'target');
   mkdirSync(target);
-  for (const d of before) dirs.remove(d);
-  dirs.remove(target);
+  dirs.remove(before);
+  dirs.remove([target]);
   // A plain directory has no cgroup.procs: the optional join is a note (ENOENT), the process runs.
   const ticket = native.spawnStart({ argv: ['true'], env: SH_ENV, cgroups: [target], cgroupCreate: true, optionalCgroup: true });
   const o = await until('outcome', () => outcomes.get(ticket), (w) => { outcomeSeen = w; });

@@ -1,5 +1,5 @@
 // watchConfDirs: notices job files added, edited, deleted or renamed under the conf dirs and reports the difference, debounced.
-import { createHash } from 'node:crypto';
+import { quickDigest } from '../model/digest.ts';
 import { watch, promises as fsp, type FSWatcher } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { JobClassSpec } from '../model/jobClass.ts';
@@ -141,8 +141,9 @@ export function watchConfDirs(dirs: string[], onChange: (change: ConfChange) => 
       // New directories may have received files before their watcher existed: look again.
       if (syncWatchers(await targets(r.dirs))) again = true;
       const next = new Map<string, string>();
-      // A digest of each class as JSON, not the JSON itself (about 1 KiB a class kept for nothing else).
-      for (const [name, spec] of r.classes) next.set(name, createHash('sha256').update(JSON.stringify(jobToJson(spec))).digest('base64'));
+      // A digest of each class as JSON, not the JSON itself (about 1 KiB a class kept for nothing else); not
+      // node:crypto's, whose loading costs 2 MiB of RSS (src/model/digest.ts).
+      for (const [name, spec] of r.classes) next.set(name, quickDigest(JSON.stringify(jobToJson(spec))));
       const errKeys = new Set(r.errors.map((e) => `${e.code} ${e.format()}`));
       if (!initial) {
         const c: ConfChange = { added: [], changed: [], removed: [], errors: [] };

@@ -1,5 +1,5 @@
 // The daemon's job cgroups: when to make the base cgroup, looking again at each spawn while cgroup v2 is not mounted yet.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../model/digest.ts';
 import type { LogLevel } from '../log/daemonLog.ts';
 import { CgroupTree, type NoCgroups } from '../process/cgroupTree.ts';
 import type { LogFn } from '../model/log.ts';
@@ -20,7 +20,7 @@ export interface JobCgroupsOptions {
 
 /** The job cgroup base of a daemon that is not PID 1: stable across restarts (named by its control socket, not its pid), distinct per daemon. */
 export function sessionCgroupBase(socket: string): string {
-  return `upstart-ts.${createHash('sha256').update(socket).digest('hex').slice(0, 12)}`;
+  return `upstart-ts.${sha256Hex(socket).slice(0, 12)}`;
 }
 
 /**

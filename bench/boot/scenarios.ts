@@ -122,7 +122,13 @@ export async function respawn(ctx: Ctx, n = 20): Promise<Figure> {
     await d.initctl(['start', 'r']);
     for (let i = 0; i < n; i++) {
       const pid = await pidOf();
-      const back = d.waitFor((e) => e.kind === 'state' && e.job === 'r' && e.state === 'running');
+      // The new process's spawn entry first: an entry still in flight from before the kill (the start's own
+      // `running`) must not count as the respawn.
+      let spawned = false;
+      const back = d.waitFor((e) => {
+        if (e.kind === 'spawn' && e.job === 'r' && e.pid !== pid) spawned = true;
+        return spawned && e.kind === 'state' && e.job === 'r' && e.state === 'running';
+      });
       const t0 = performance.now();
       process.kill(pid, 'SIGKILL');
       times.push((await back) - t0);

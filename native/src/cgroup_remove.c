@@ -108,16 +108,7 @@ static void on_failed(uv_async_t *h) {
     napi_set_element(env, arr, n++, pair);
     free(q);
   }
-  if (n > 0 && r->callback) {
-    napi_value cb, recv, result;
-    napi_get_reference_value(env, r->callback, &cb);
-    napi_get_global(env, &recv);
-    if (napi_make_callback(env, r->actx, recv, cb, 1, &arr, &result) == napi_pending_exception) {
-      napi_value err;
-      napi_get_and_clear_last_exception(env, &err);
-      napi_fatal_exception(env, err);
-    }
-  }
+  if (n > 0 && r->callback) call_back(env, r->callback, r->actx, arr);
   napi_close_handle_scope(env, scope);
 }
 

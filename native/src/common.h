@@ -50,6 +50,8 @@ napi_value make_int(napi_env env, int64_t v);
 void set_int(napi_env env, napi_value obj, const char *name, int64_t v);
 void set_str(napi_env env, napi_value obj, const char *name, const char *v);
 void set_fn(napi_env env, napi_value exports, const char *name, napi_callback cb);
+/* From a libuv callback: calls the referenced JS function with one argument in its async context; a throw is fatal (as an uncaught exception). */
+void call_back(napi_env env, napi_ref fn, napi_async_context actx, napi_value arg);
 
 /* Registration of each concern's functions on the exports object. */
 void register_errors(napi_env env, napi_value exports);

@@ -126,15 +126,9 @@ static void watch_ready(uv_poll_t *h, int status, int events) {
   napi_env env = w->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
-  napi_value cb, recv, result, arg;
+  napi_value arg;
   napi_get_boolean(env, status < 0, &arg);
-  napi_get_reference_value(env, w->callback, &cb);
-  napi_get_global(env, &recv);
-  if (napi_make_callback(env, w->async, recv, cb, 1, &arg, &result) == napi_pending_exception) {
-    napi_value err;
-    napi_get_and_clear_last_exception(env, &err);
-    napi_fatal_exception(env, err);
-  }
+  call_back(env, w->callback, w->async, arg);
   napi_close_handle_scope(env, scope);
 }
 

@@ -51,15 +51,7 @@ static void on_async(uv_async_t *h) {
   if (p->waiting_room && !p->paused) pump_wake(p);
   pthread_mutex_unlock(&p->mu);
   set_int(env, ev, "written", (int64_t)atomic_load(&p->written));
-  napi_value cb, recv, result;
-  if (p->cb && napi_get_reference_value(env, p->cb, &cb) == napi_ok && cb) {
-    napi_get_global(env, &recv);
-    if (napi_make_callback(env, p->actx, recv, cb, 1, &ev, &result) == napi_pending_exception) {
-      napi_value err;
-      napi_get_and_clear_last_exception(env, &err);
-      napi_fatal_exception(env, err);
-    }
-  }
+  if (p->cb) call_back(env, p->cb, p->actx, ev);
   if (done && !p->async_closed) {
     if (p->cb) { napi_delete_reference(env, p->cb); p->cb = NULL; }
     napi_async_destroy(env, p->actx);

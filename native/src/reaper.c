@@ -120,16 +120,7 @@ static void on_sigchld(uv_signal_t *h, int signum) {
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
   napi_value arr = drain(env);
-  if (arr) {
-    napi_value cb, recv, result;
-    napi_get_reference_value(env, r->callback, &cb);
-    napi_get_global(env, &recv);
-    if (napi_make_callback(env, r->async, recv, cb, 1, &arr, &result) == napi_pending_exception) {
-      napi_value err;
-      napi_get_and_clear_last_exception(env, &err);
-      napi_fatal_exception(env, err);
-    }
-  }
+  if (arr) call_back(env, r->callback, r->async, arr);
   napi_close_handle_scope(env, scope);
 }
 

@@ -201,16 +201,7 @@ static void on_outcomes(uv_async_t *h) {
     p->pending--;
   }
   if (p->pending <= 0) { p->pending = 0; uv_unref((uv_handle_t *)&p->async); }
-  if (p->callback) {
-    napi_value cb, recv, result;
-    napi_get_reference_value(env, p->callback, &cb);
-    napi_get_global(env, &recv);
-    if (napi_make_callback(env, p->actx, recv, cb, 1, &arr, &result) == napi_pending_exception) {
-      napi_value err;
-      napi_get_and_clear_last_exception(env, &err);
-      napi_fatal_exception(env, err);
-    }
-  }
+  if (p->callback) call_back(env, p->callback, p->actx, arr);
   napi_close_handle_scope(env, scope);
 }
 

@@ -105,3 +105,14 @@ void set_fn(napi_env env, napi_value exports, const char *name, napi_callback cb
   napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn);
   napi_set_named_property(env, exports, name, fn);
 }
+
+void call_back(napi_env env, napi_ref fn, napi_async_context actx, napi_value arg) {
+  napi_value cb, recv, result;
+  if (napi_get_reference_value(env, fn, &cb) != napi_ok || cb == NULL) return;
+  napi_get_global(env, &recv);
+  if (napi_make_callback(env, actx, recv, cb, 1, &arg, &result) == napi_pending_exception) {
+    napi_value err;
+    napi_get_and_clear_last_exception(env, &err);
+    napi_fatal_exception(env, err);
+  }
+}

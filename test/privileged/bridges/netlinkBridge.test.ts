@@ -2,6 +2,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, startDaemon, waitForFile, waitUntil, type DaemonHandle } from '../../integration/harness.ts';
 
@@ -67,7 +68,17 @@ before(async () => {
   d.writeJob('dummy-added', `task\nstart on net-device-added INTERFACE=dummy*\nexec sh -c 'echo "$INTERFACE $SUBSYSTEM $ACTION" >> "${d.dir}/added.out"'\n`);
   await d.initctl(['reload-configuration']);
   holder = spawn('/usr/bin/unshare', ['--net', '/bin/sleep', '600'], { stdio: 'ignore' });
-  await waitUntil('the namespace holder to run', () => (holder!.pid !== undefined ? true : undefined));
+  // The pid is there at once, but until unshare(2) has run it names the machine's own namespace: a bridge or an
+  // ip entering it then would see (or change) the machine's links.
+  const own = readlinkSync('/proc/self/ns/net');
+  await waitUntil('the namespace holder to be in its own network namespace', () => {
+    if (holder!.pid === undefined) return undefined;
+    try {
+      return readlinkSync(`/proc/${holder!.pid}/ns/net`) !== own ? true : undefined;
+    } catch {
+      return undefined;
+    }
+  });
 });
 
 after(async () => {

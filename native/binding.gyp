@@ -11,6 +11,7 @@
         "src/spawn_child.c",
         "src/spawn.c",
         "src/spawn_async.c",
+        "src/clone_into.c",
         "src/cgroup_remove.c",
         "src/reaper.c",
         "src/pty.c",

@@ -47,6 +47,8 @@ typedef struct spawn_spec {
   bool cgroups_in_child; /* spawnStart: the child makes cgroups[0] and opens each cgroup.procs itself, after saying its pid */
   bool cgroup0_optional; /* optionalCgroup: failing to join cgroups[0] is a note, not a failure */
   bool cgroup0_create;   /* cgroupCreate: cgroups[0] is made (mkdir) if missing, after any removal of it in flight */
+  bool cgroup0_into;     /* cgroupInto: spawnStart may clone the child into cgroups[0] (never cgroup.kill'ed since made) */
+  bool cgroup0_joined;   /* the child was cloned into cgroups[0]: it does not write its cgroup.procs */
   bool trace_me;
   int nkeep; int keep_fds[SPAWN_MAX_KEEP];
   /* fdMap: the daemon's fd src[i] becomes the child's fd dst[i] (socket activation, notification fd). */
@@ -67,5 +69,11 @@ void spawn_spec_free(spawn_spec *spec);
 int spawn_spec_open_cgroups(spawn_spec *spec, struct cgroup_remover *removers, int *failed, int *note);
 /* Runs in the child (CLONE_VM|CLONE_VFORK): async-signal-safe calls only. Never returns on success. */
 int spawn_child_main(void *arg);
+/*
+ * clone(CLONE_VM|CLONE_VFORK) of fn(arg) on `stack`, born in the cgroup directory `cgroup_fd` refers to
+ * (clone3 CLONE_INTO_CGROUP). The pid, or -1 with errno: ENOSYS where this kernel, filter or build has
+ * no such clone (from then on always), or why the kernel refused this cgroup.
+ */
+pid_t clone_into_cgroup(int (*fn)(void *), void *arg, void *stack, size_t stack_size, int cgroup_fd);
 
 #endif

@@ -103,23 +103,53 @@ static void no_process(spawner_pool *p, spawn_job *j, const char *stage, int err
  * exec closes) the whole fd table: the JS thread's own fd calls waited on that.
  */
 static void run_job(spawner_pool *p, spawn_job *j, void *stack) {
-  if (pipe2(j->errp, O_CLOEXEC) < 0) { int e = errno; j->errp[0] = j->errp[1] = -1; no_process(p, j, "pipe2", e); return; }
-  j->spec.err_fd = j->errp[1];
+  spawn_spec *s = &j->spec;
   /* The child makes and joins its job cgroup after saying its pid (spawn_child.c): off the JS thread. */
-  if (j->spec.ncgroups > 0 && j->spec.cgroup0_create) cgroup_removal_wait(j->removers, j->spec.cgroup_dirs[0]);
-  j->spec.cgroups_in_child = true;
-  pid_t pid = clone(async_child, (char *)stack + CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, j);
-  if (pid < 0) { no_process(p, j, "clone", errno); return; }
-  close(j->errp[1]);
-  /* Resumed: the child exec'd or exited. Messages until EOF: notes, then at most one failure. */
+  if (s->ncgroups > 0 && s->cgroup0_create) cgroup_removal_wait(j->removers, s->cgroup_dirs[0]);
+  s->cgroups_in_child = true;
+  /* Or it is born there (clone_into.c): the directory made and opened here, the child does not join it. */
+  int into = -1;
+  if (s->ncgroups > 0 && s->cgroup0_into && (!s->cgroup0_create || mkdir(s->cgroup_dirs[0], 0755) == 0 || errno == EEXIST))
+    into = open(s->cgroup_dirs[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  pid_t pid;
   int msg[2];
   for (;;) {
-    ssize_t n = read(j->errp[0], msg, sizeof msg);
-    if (n < 0 && errno == EINTR) continue;
-    if (n != (ssize_t)sizeof msg) break;
-    if (msg[0] == ST_NOTE_CGROUP) { j->note_err = msg[1]; continue; }
-    j->stage = msg[0]; j->err = msg[1];
+    if (pipe2(j->errp, O_CLOEXEC) < 0) {
+      int e = errno;
+      j->errp[0] = j->errp[1] = -1;
+      if (into >= 0) close(into);
+      no_process(p, j, "pipe2", e);
+      return;
+    }
+    s->err_fd = j->errp[1];
+    s->cgroup0_joined = into >= 0;
+    pid = into >= 0 ? clone_into_cgroup(async_child, j, stack, CHILD_STACK_SIZE, into) : -1;
+    if (pid < 0 && into >= 0) { close(into); into = -1; s->cgroup0_joined = false; } /* refused: it joins as before */
+    if (pid < 0) pid = clone(async_child, (char *)stack + CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, j);
+    if (pid < 0) { no_process(p, j, "clone", errno); return; }
+    close(j->errp[1]);
+    /* Resumed: the child exec'd or exited. Messages until EOF: notes, then at most one failure. */
+    bool said = false;
+    for (;;) {
+      ssize_t n = read(j->errp[0], msg, sizeof msg);
+      if (n < 0 && errno == EINTR) continue;
+      if (n != (ssize_t)sizeof msg) break;
+      said = true;
+      if (msg[0] == ST_NOTE_CGROUP) { j->note_err = msg[1]; continue; }
+      j->stage = msg[0]; j->err = msg[1];
+    }
+    /* Dead before its first instruction: a cgroup once cgroup.kill'ed kills what is cloned into it
+     * (Linux 6.x compares kill counts of the parent's cgroup and the child's). Again, joining by write;
+     * the reaper reports that first pid as no one's. */
+    if (into >= 0 && !said && atomic_load(&j->pid_word) == 0) {
+      close(j->errp[0]);
+      close(into);
+      into = -1;
+      continue;
+    }
+    break;
   }
+  if (into >= 0) close(into);
   close(j->errp[0]);
   for (int i = 0; i < j->nhandoff; i++) close(j->handoff[i]);
   j->pid = pid;

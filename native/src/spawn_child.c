@@ -116,7 +116,7 @@ int spawn_child_main(void *arg) {
   }
   for (int i = 0; i < s->nrlimits; i++)
     if (setrlimit(s->rlimits[i].resource, &s->rlimits[i].lim) < 0) fail(s, ST_RLIMIT, errno);
-  for (int i = 0; i < s->ncgroups; i++) {
+  for (int i = s->cgroup0_joined ? 1 : 0; i < s->ncgroups; i++) {
     int fd = s->cgroup_fds[i];
     if (s->cgroups_in_child) {
       /* spawnStart: made and opened here, off the JS thread (the fd is the child's alone, close-on-exec). */

@@ -183,6 +183,7 @@ bool spawn_spec_parse(napi_env env, napi_value o, spawn_spec *s) {
   if (!arg_bool(env, get_prop(env, o, "traceMe", &has), &s->trace_me)) return false;
   if (!arg_bool(env, get_prop(env, o, "optionalCgroup", &has), &s->cgroup0_optional)) return false;
   if (!arg_bool(env, get_prop(env, o, "cgroupCreate", &has), &s->cgroup0_create)) return false;
+  if (!arg_bool(env, get_prop(env, o, "cgroupInto", &has), &s->cgroup0_into)) return false;
 
   v = get_prop(env, o, "stdio", &has);
   if (has) {

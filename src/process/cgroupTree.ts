@@ -87,6 +87,13 @@ export class CgroupTree {
   /** Released this tick, their rmdir not queued yet (one batch a tick: flushRemovals); a spawn of one first keeps its directory. */
   private readonly toRemove = new Set<string>();
   private flushing = false;
+  /**
+   * Directories a child must not be cloned into (clone3 CLONE_INTO_CGROUP): cgroup.kill was written
+   * to them, and Linux 6.x then kills every child cloned in (it compares the kill counts of the
+   * parent's cgroup and the child's); or they were not made by this image (adopted, claimed, a
+   * removal that failed), so no one knows. A directory made anew is clonable again.
+   */
+  private readonly killed = new Set<string>();
 
   private constructor(
     /** Absolute directory of the base, e.g. /sys/fs/cgroup/upstart-ts.1234. */
@@ -136,7 +143,10 @@ export class CgroupTree {
   static adopt(w: CgroupsWire, log: LogFn, sys: CgroupSys = realCgroupSys): CgroupTree | undefined {
     if (!sys.fs.isDir(w.dir)) return undefined;
     const t = new CgroupTree(w.dir, w.path, log, sys);
-    for (const [name, job, instance] of w.names) t.names.set(name, { job, instance });
+    for (const [name, job, instance] of w.names) {
+      t.names.set(name, { job, instance });
+      t.killed.add(name);
+    }
     return t;
   }
 
@@ -159,6 +169,12 @@ export class CgroupTree {
   /** Records that directory NAME (found, not made) is the instance's. */
   claim(name: string, owner: CgroupOwner): void {
     this.names.set(name, { ...owner });
+    this.killed.add(name);
+  }
+
+  /** Whether the instance's next child may be cloned into its directory (see `killed`). */
+  clonable(job: string, instance: string): boolean {
+    return !this.killed.has(cgroupName(job, instance));
   }
 
   /** Removes directory NAME if it is empty (a dead daemon's leftover); false if it is not. */
@@ -256,10 +272,15 @@ export class CgroupTree {
 
   /** Signals every process in the instance's cgroup; KILL uses cgroup.kill (atomic against forks) where the kernel has it. */
   kill(job: string, instance: string, signal: string): number {
-    const dir = join(this.dir, cgroupName(job, instance));
+    const name = cgroupName(job, instance);
+    const dir = join(this.dir, name);
     if (signal === 'KILL') {
+      // Nothing left (the usual end of a main process): no cgroup.kill, which would keep the next
+      // child from being born in the directory. Nothing can enter an empty cgroup but our spawns.
+      if (!this.populated(dir)) return 0;
       try {
         this.sys.fs.writeFile(join(dir, 'cgroup.kill'), '1', 'r+');
+        this.killed.add(name);
         return -1;
       } catch {
         // Before Linux 5.14: one by one below.
@@ -275,6 +296,15 @@ export class CgroupTree {
       }
     }
     return n;
+  }
+
+  /** cgroup.events says a process is in the directory or below it (true when it cannot be read). */
+  private populated(dir: string): boolean {
+    try {
+      return !/^populated 0$/m.test(this.sys.fs.readFile(join(dir, 'cgroup.events')));
+    } catch {
+      return true;
+    }
   }
 
   /**
@@ -307,10 +337,14 @@ export class CgroupTree {
       this.sys.fs.rmdir(join(this.dir, name));
     } catch (err) {
       const code = errCode(err);
-      if (code === 'EBUSY') return false;
+      if (code === 'EBUSY') {
+        this.killed.add(name);
+        return false;
+      }
       if (code !== 'ENOENT') this.log('debug', `cannot remove the cgroup of ${job}: ${(err as Error).message}`);
     }
     this.names.delete(name);
+    this.killed.delete(name);
     if (this.limited.delete(name)) this.controllers.release(name);
     return true;
   }
@@ -326,7 +360,10 @@ export class CgroupTree {
       if (dirname(dir) !== this.dir) continue;
       const name = basename(dir);
       const owner = parseCgroupName(name);
-      if (owner === undefined || this.names.has(name)) continue;
+      if (owner === undefined) continue;
+      // Still there, as it was: a spawn of the instance finds it (EEXIST).
+      this.killed.add(name);
+      if (this.names.has(name)) continue;
       if (errno !== constants.errno.EBUSY) {
         this.log('debug', `cannot remove the cgroup of ${owner.job}: errno ${errno}`);
         continue;
@@ -358,6 +395,8 @@ export class CgroupTree {
     this.flushing = false;
     if (this.toRemove.size === 0) return;
     const dirs = [...this.toRemove].map((n) => join(this.dir, n));
+    // A mkdir of one waits for its rmdir: the next directory of that name is a new one.
+    for (const n of this.toRemove) this.killed.delete(n);
     this.toRemove.clear();
     this.sys.dirs?.remove(dirs);
   }

@@ -245,6 +245,8 @@ export class NativeProcessPort implements ProcessPort {
         // The child reads these until its exec: the spawner closes them then (sys/spawn.ts spawnStart).
         const handoff = [...(pty ? [pty.slave] : []), ...(script ? [script.readFd] : [])];
         if (cg !== undefined && !confined) spec.optionalCgroup = true;
+        // Born in it rather than moved in (clone_into.c): no wait for the kernel's cgroup migration lock.
+        if (cg !== undefined && tree!.clonable(req.job, req.instance)) spec.cgroupInto = true;
         // A ticket, not a pid: the engine holds the provisional id until execed gives the pid.
         pid = -this.spawnIn(spec, cg, req, confined, (s) => this.sys.spawnStart!(s, handoff));
         this.pending.set(pid, { job: req.job, cgroup: cg, held: [], signals: [] });
@@ -384,6 +386,7 @@ export class NativeProcessPort implements ProcessPort {
       spec.cgroups = spec.cgroups?.filter((d) => d !== cg);
       delete spec.optionalCgroup;
       delete spec.cgroupCreate;
+      delete spec.cgroupInto;
       return start(spec);
     }
   }

@@ -42,6 +42,12 @@ export interface SpawnSpec {
   optionalCgroup?: boolean;
   /** cgroups[0] is made if missing, in the native layer (spawnStart: by the child, off the JS thread). */
   cgroupCreate?: boolean;
+  /**
+   * spawnStart only: the child may be born in cgroups[0] (clone3 CLONE_INTO_CGROUP) rather than move
+   * in. Only for a directory never cgroup.kill'ed since it was made: the kernel kills what is cloned
+   * into one (the native layer notices and moves the child in instead).
+   */
+  cgroupInto?: boolean;
 }
 
 /** The spec as native/src/spawn_spec.c reads it. */
@@ -67,6 +73,7 @@ export interface RawSpawnSpec {
   pidEnv?: string[];
   optionalCgroup?: boolean;
   cgroupCreate?: boolean;
+  cgroupInto?: boolean;
 }
 
 /**
@@ -120,6 +127,7 @@ export function toRawSpec(spec: SpawnSpec): RawSpawnSpec {
   if (spec.traceMe) raw.traceMe = true;
   if (spec.optionalCgroup) raw.optionalCgroup = true;
   if (spec.cgroupCreate) raw.cgroupCreate = true;
+  if (spec.cgroupInto) raw.cgroupInto = true;
   if (spec.cgroups !== undefined && spec.cgroups.length > 0) raw.cgroups = strings(spec.cgroups, 'cgroups');
   if (spec.keepFds !== undefined && spec.keepFds.length > 0) {
     if (spec.keepFds.some((fd) => !isInt(fd, 3))) fail('keepFds must be file descriptors >= 3');

@@ -50,6 +50,7 @@ typedef struct spawn_spec {
   bool cgroup0_into;     /* cgroupInto: spawnStart may clone the child into cgroups[0] (never cgroup.kill'ed since made) */
   bool cgroup0_joined;   /* the child was cloned into cgroups[0]: it does not write its cgroup.procs */
   bool trace_me;
+  bool unbatch;          /* spawnStart: the spawner thread runs SCHED_BATCH; the child goes back to SCHED_OTHER first */
   int nkeep; int keep_fds[SPAWN_MAX_KEEP];
   /* fdMap: the daemon's fd src[i] becomes the child's fd dst[i] (socket activation, notification fd). */
   int nmap; int map_src[SPAWN_MAX_MAP]; int map_dst[SPAWN_MAX_MAP];

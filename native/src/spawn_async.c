@@ -25,6 +25,13 @@
  * made on demand while all are busy, up to MAX_SPAWNERS: a burst of spawns (a fan-out) then has that
  * many children in their setup and exec at once; measured against 2, the pid came back in half the
  * time (docs/performance.md).
+ *
+ * The spawner threads run SCHED_BATCH (when the daemon runs SCHED_OTHER, as it does unless someone
+ * chose otherwise): on two busy cores each spawnStart's wake-up of a spawner preempted the event
+ * loop (a 500-task burst: 26 ms of the JS thread's time inside pthread_cond_signal; with BATCH 1 ms,
+ * docs/performance.md). A batch thread is never a wake-up preemptor; its share of the CPU is the
+ * same. The policy is inherited by clone, so each child goes back to SCHED_OTHER as its first act
+ * (spawn_child.c): jobs run as the daemon does.
  */
 
 #define MAX_SPAWNERS 8
@@ -55,6 +62,7 @@ typedef struct spawner_pool {
   int nthreads, idle;
   pthread_t threads[MAX_SPAWNERS];
   bool stopping;
+  bool batch;     /* the JS thread ran SCHED_OTHER when the pool was made: spawners run SCHED_BATCH */
   uv_async_t async;
   napi_env env;
   napi_ref callback;
@@ -166,6 +174,10 @@ static int add_thread(spawner_pool *p);
 
 static void *spawner_main(void *arg) {
   spawner_pool *p = arg;
+  /* SCHED_BATCH when the daemon runs SCHED_OTHER: a woken spawner does not preempt the event loop (see the top).
+   * Asked of the pool, not of this thread: a spawner made by a spawner inherits BATCH. */
+  struct sched_param sp = { 0 };
+  bool batch = p->batch && sched_setscheduler(0, SCHED_BATCH, &sp) == 0;
   void *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   pthread_mutex_lock(&p->mu);
   for (;;) {
@@ -182,6 +194,7 @@ static void *spawner_main(void *arg) {
     if (stack == MAP_FAILED) {
       no_process(p, j, "mmap", ENOMEM);
     } else {
+      j->spec.unbatch = batch;
       run_job(p, j, stack);
     }
     pthread_mutex_lock(&p->mu);
@@ -248,6 +261,7 @@ static spawner_pool *pool_of(napi_env env) {
   p->async.data = p;
   uv_unref((uv_handle_t *)&p->async);
   p->env = env;
+  p->batch = sched_getscheduler(0) == SCHED_OTHER;
   napi_value name;
   napi_create_string_utf8(env, "upstart:spawn", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &p->actx);

@@ -2,6 +2,7 @@
 #include "spawn.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
@@ -74,6 +75,12 @@ int spawn_child_main(void *arg) {
   const spawn_spec *s = arg;
   struct sigaction dfl;
   sigset_t empty;
+
+  /* Born SCHED_BATCH from a spawner thread (spawn_async.c): the job runs as the daemon does. */
+  if (s->unbatch) {
+    struct sched_param sp = { 0 };
+    sched_setscheduler(0, SCHED_OTHER, &sp);
+  }
 
   /* Handlers to default (the mask still blocks everything, so nothing can run meanwhile). */
   dfl.sa_handler = SIG_DFL;

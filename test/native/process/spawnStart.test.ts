@@ -1,12 +1,14 @@
 // spawnStart: a ticket at once, the pid and the exec's outcome later (one per child), handed-off fds closed after exec, every exit reaped.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as native from '../../../src/sys/index.ts';
 import type { SpawnOutcome } from '../../../src/sys/index.ts';
 import { SpawnError } from '../../../src/sys/spawnError.ts';
+import { policyFromStat, threadPolicies } from './helpers/policy.ts';
 import { readAll, SH_ENV, stopReaping, waitEnd } from './helpers/reap.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'upstart-spawnstart-'));
@@ -129,4 +131,21 @@ test('optionalCgroup: a first cgroup that cannot be joined is a note, the proces
   const [o2] = await outcomeAndEnd(native.spawnStart({ argv: ['true'], env: SH_ENV, cgroups: [cg] }));
   assert.equal(o2.error?.stage, 'cgroup');
   assert.equal(o2.error.code, 'ENOSPC');
+});
+
+test('the spawner threads run SCHED_BATCH (no wake-up preemption of the event loop); the child goes back to SCHED_OTHER', async (t) => {
+  if (policyFromStat(readFileSync('/proc/self/stat', 'utf8')) !== 0) return t.skip('this test process does not run SCHED_OTHER');
+  const [r, w] = native.pipe();
+  const ticket = native.spawnStart({ argv: ['/bin/cat', '/proc/self/stat'], env: SH_ENV, stdio: ['null', w, 'null'] }, [w]);
+  const [[, end], out] = await Promise.all([outcomeAndEnd(ticket), readAll(r)]);
+  assert.equal(end.kind, 'exited');
+  assert.equal(policyFromStat(out.toString()), 0, 'the job runs SCHED_OTHER');
+  assert.ok(threadPolicies().includes(3), 'a spawner thread runs SCHED_BATCH');
+});
+
+test('a daemon started under another policy (chrt --batch) gives its jobs that policy', (t) => {
+  const chrt = ['/usr/bin/chrt', '/bin/chrt'].find((p) => existsSync(p));
+  if (!chrt) return t.skip('chrt (util-linux) is not installed');
+  const out = execFileSync(chrt, ['--batch', '0', process.execPath, '--import', 'tsx', join(import.meta.dirname, 'fixtures/childPolicy.ts')], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(out.trim(), '3');
 });

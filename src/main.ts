@@ -1,5 +1,4 @@
 // Daemon entry point: parses init(8) options, picks the mode, runs the daemon; PID 1 never exits on an error.
-import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { detectContainerMode, realContainerProbes } from './daemon/containerMode.ts';
 import { Daemon } from './daemon/daemon.ts';
@@ -40,7 +39,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const uid = process.getuid?.() ?? 0;
-  const given = resolvePaths(options, { env: process.env, pid: process.pid, uid, home: process.env.HOME ?? homedir() });
+  const given = resolvePaths(options, { env: process.env, pid: process.pid, uid, home: process.env.HOME ?? (await import('node:os')).homedir() });
   // Jobs and clients in other directories get these paths (UPSTART_SESSION): make them absolute.
   const paths = { confdirs: given.confdirs.map((d) => resolve(d)), socket: resolve(given.socket), logdir: resolve(given.logdir) };
   const mode = detectContainerMode(options.container, pid1, realContainerProbes(process.env));

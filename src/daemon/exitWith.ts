@@ -1,5 +1,5 @@
 // --exit-with JOB: which jobs the container is "for", and the exit status once one of them stops for good (pure over journal entries).
-import { constants } from 'node:os';
+import { signalNumber } from '../model/signals.ts';
 import type { JournalEntry } from '../model/engineApi.ts';
 
 /**
@@ -27,7 +27,7 @@ export function unknownExitWith(jobs: readonly string[], known: (name: string) =
 
 /** 128 + the signal's number, as a shell reports a process killed by it (TERM → 143). */
 export function signalStatus(name: string): number {
-  const n = (constants.signals as Record<string, number | undefined>)[name.startsWith('SIG') ? name : `SIG${name}`];
+  const n = signalNumber(name);
   return n === undefined ? 128 : 128 + n;
 }
 

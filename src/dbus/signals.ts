@@ -1,5 +1,5 @@
 // Upstart's D-Bus signals made from the engine's journal (events, state changes) and from job classes coming and going.
-import { constants } from 'node:os';
+import { signalNumber } from '../model/signals.ts';
 import type { JournalEntry } from '../model/engineApi.ts';
 import { IFACE_INSTANCE, IFACE_JOB, IFACE_MANAGER } from './interfaces.ts';
 import { instancePath, jobPath, UPSTART_PATH } from './paths.ts';
@@ -81,7 +81,7 @@ export class SignalSource {
     if (job === undefined) return;
     const status = get('EXIT_STATUS');
     const signal = get('EXIT_SIGNAL');
-    const signo = signal === undefined ? undefined : (constants.signals as Record<string, number>)[`SIG${signal}`] ?? Number(signal);
+    const signo = signal === undefined ? undefined : signalNumber(signal) ?? Number(signal);
     const n = status !== undefined ? Number(status) : signo !== undefined && Number.isFinite(signo) ? signo : -1;
     this.emit({ path: instancePath(job, get('INSTANCE') ?? ''), interface: IFACE_INSTANCE, member: 'Failed', signature: 'i', body: [Number.isInteger(n) ? n : -1] });
   }

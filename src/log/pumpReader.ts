@@ -1,6 +1,6 @@
 // PumpReader: reads a pty master on the native pump thread (native/src/logpump*.c), writing straight to the log while it may.
 import { closeSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
+import { getSystemErrorName } from 'node:util';
 import type { PumpHandle, PumpEvent } from '../sys/index.ts';
 import { FdReader, type FdReaderHandlers } from './fdReader.ts';
 
@@ -16,8 +16,14 @@ try {
 /** Whether the native pump can be used in this process. */
 export const pumpAvailable = (): boolean => native !== null;
 
-const ERRNO_NAMES = new Map<number, string>(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
-export const errnoCode = (n: number): string => ERRNO_NAMES.get(n) ?? `E${n}`;
+/** EIO for 5; libuv's name table, not node:os (a module this daemon otherwise does without). */
+export const errnoCode = (n: number): string => {
+  try {
+    return n > 0 ? getSystemErrorName(-n) : `E${n}`;
+  } catch {
+    return `E${n}`;
+  }
+};
 
 export interface PumpReaderHandlers extends FdReaderHandlers {
   /** Direct writing stopped: 'ROTATED' (the file was renamed or deleted) or the failed write's errno code. */

@@ -1,5 +1,4 @@
 // Job cgroups (DESIGN §3.5): one cgroup v2 directory per job instance, under the daemon's own cgroup, when it can make them.
-import { constants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { cgroupName, instanceLabel, parseCgroupName } from '../model/instanceRef.ts';
 import { CgroupControllers, type CgroupUsage } from './cgroupControllers.ts';
@@ -364,7 +363,7 @@ export class CgroupTree {
       // Still there, as it was: a spawn of the instance finds it (EEXIST).
       this.killed.add(name);
       if (this.names.has(name)) continue;
-      if (errno !== constants.errno.EBUSY) {
+      if (errno !== EBUSY) {
         this.log('debug', `cannot remove the cgroup of ${owner.job}: errno ${errno}`);
         continue;
       }
@@ -422,6 +421,8 @@ export class CgroupTree {
 
 /** How often a queued removal that met EBUSY is tried again (50 ms doubling: 1.55 s in all). */
 const REMOVE_RETRIES = 5;
+/** Linux errno 16 (node:os has the table; the daemon does without that module). */
+const EBUSY = 16;
 
 /** An instance's cgroup for `initctl status --json`; `oomKilled` when the OOM killer reached it (after it went, too). */
 export interface CgroupStatsOf extends CgroupUsage {

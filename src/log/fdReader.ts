@@ -1,7 +1,7 @@
 // FdReader: reads a pty master, pipe or FIFO fd on the event loop (libuv), treating a pty's EIO as end of file.
 import { closeSync, createReadStream, fstatSync, readSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { isatty, ReadStream as TtyReadStream } from 'node:tty';
+import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import { errorCode } from './fsAsync.ts';
 
@@ -32,10 +32,10 @@ export class FdReader {
   constructor(fd: number, handlers: FdReaderHandlers) {
     this.h = handlers;
     this.fd = fd;
-    this.pty = isatty(fd);
+    this.pty = isTty(fd);
     let stream: Readable;
     try {
-      stream = this.pty ? new TtyReadStream(fd) : openStream(fd);
+      stream = this.pty ? new (tty().ReadStream)(fd) : openStream(fd);
     } catch (err) {
       closeFdQuietly(fd);
       this.stream = null;
@@ -120,4 +120,19 @@ function closeFdQuietly(fd: number): void {
   } catch {
     // already closed
   }
+}
+
+/**
+ * node:tty only for a character device (a pty without the native pump): the daemon reads its ptys on the native pump
+ * and its pipes here, and does without the module otherwise (docs/performance.md).
+ */
+const tty = (): typeof import('node:tty') => createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
+
+function isTty(fd: number): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return tty().isatty(fd);
 }

@@ -1,9 +1,8 @@
 // JobLogger: `console log` — copies each job process's pty output to LOGDIR/JOB[-INSTANCE].log without blocking.
 import { join } from 'node:path';
 import { realClock, type Clock } from '../platform/clock.ts';
-import { isatty } from 'node:tty';
 import { FdReader } from './fdReader.ts';
-import { pumpAvailable, PumpReader } from './pumpReader.ts';
+import { pumpAvailable, pumpIsatty, PumpReader } from './pumpReader.ts';
 import { LogFile } from './logFile.ts';
 import { logName } from '../model/instanceRef.ts';
 import type { OutputTap } from './linePrefix.ts';
@@ -119,7 +118,7 @@ export class JobLogger implements OutputSink {
           });
         },
       };
-      const reader = this.nativePump && isatty(fd) ? new PumpReader(fd, handlers) : new FdReader(fd, handlers);
+      const reader = this.nativePump && pumpIsatty(fd) ? new PumpReader(fd, handlers) : new FdReader(fd, handlers);
       entry.readers.add(reader);
       if (entry.paused) reader.pause();
     });

@@ -16,6 +16,9 @@ try {
 /** Whether the native pump can be used in this process. */
 export const pumpAvailable = (): boolean => native !== null;
 
+/** isatty(3) through the addon (false without it): whether fd is a pty the native pump can read. */
+export const pumpIsatty = (fd: number): boolean => native !== null && native.isatty(fd);
+
 /** EIO for 5; libuv's name table, not node:os (a module this daemon otherwise does without). */
 export const errnoCode = (n: number): string => {
   try {

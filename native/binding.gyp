@@ -15,6 +15,7 @@
         "src/cgroup_remove.c",
         "src/reaper.c",
         "src/pty.c",
+        "src/pty_stock.c",
         "src/fds.c",
         "src/proc.c",
         "src/ptrace.c",

@@ -19,6 +19,7 @@ typedef struct addon_state {
   bool reaper_cgroups;         /* reaperCgroups(true): exit records carry the child's cgroup v2 path */
   struct pump_pool *pumps;     /* the log pumps' thread pool (logpump_pool.c), NULL until the first pump */
   struct cgroup_remover *removers; /* cgroupRemove's thread (cgroup_remove.c), NULL until first used */
+  struct pty_stock *ptys;      /* raw pty pairs opened ahead (pty_stock.c), NULL until the first raw openpty */
 } addon_state;
 
 #define CHILD_STACK_SIZE (256 * 1024)

@@ -1,15 +1,10 @@
-/* openpty: a pty pair with the master non-blocking and close-on-exec, the slave close-on-exec too. */
+/* openpty: a pty pair with the master non-blocking and close-on-exec, the slave close-on-exec too; a raw one from the stock when it has one. */
 #include "common.h"
+#include "pty_stock.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
-#include <termios.h>
 #include <unistd.h>
-
-#ifndef TIOCGPTPEER
-#define TIOCGPTPEER _IO('T', 0x41)
-#endif
 
 /* openpty({ raw?, cols?, rows? }) -> { master, slave, path } */
 static napi_value js_openpty(napi_env env, napi_callback_info info) {
@@ -29,29 +24,26 @@ static napi_value js_openpty(napi_env env, napi_callback_info info) {
       if (has && !arg_int32(env, v, "rows", &rows)) return NULL;
     }
   }
-  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
-  if (master < 0) return throw_syscall(env, "open", errno);
-  int unlock = 0;
-  if (ioctl(master, TIOCSPTLCK, &unlock) < 0) { int e = errno; close(master); return throw_syscall(env, "ioctl", e); }
-  char path[64] = "";
-  int n;
-  if (ioctl(master, TIOCGPTN, &n) == 0) snprintf(path, sizeof path, "/dev/pts/%d", n);
-  /* TIOCGPTPEER opens the slave without a path lookup (works in containers with a private devpts). */
-  int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave < 0 && path[0]) slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave < 0) { int e = errno; close(master); return throw_syscall(env, "open", e); }
-  if (raw) {
-    struct termios tio;
-    if (tcgetattr(slave, &tio) == 0) { cfmakeraw(&tio); tcsetattr(slave, TCSANOW, &tio); }
+  /* Raw pairs (every job's `console log` pty) come from the stock (pty_stock.c), made on the first. */
+  addon_state *st = state_of(env);
+  if (raw && !st->ptys) st->ptys = pty_stock_new();
+  pty_pair p;
+  if (!(raw && st->ptys && pty_stock_take(st->ptys, &p))) {
+    const char *what;
+    int e = pty_pair_open(raw, &p, &what);
+    if (e) return throw_syscall(env, what, e);
+    if (raw && st->ptys) pty_stock_opened(st->ptys);
   }
   if (cols > 0 && rows > 0) {
     struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
-    ioctl(master, TIOCSWINSZ, &ws);
+    ioctl(p.master, TIOCSWINSZ, &ws);
   }
+  char path[32] = "";
+  if (p.ptn >= 0) snprintf(path, sizeof path, "/dev/pts/%d", p.ptn);
   napi_value r;
   napi_create_object(env, &r);
-  set_int(env, r, "master", master);
-  set_int(env, r, "slave", slave);
+  set_int(env, r, "master", p.master);
+  set_int(env, r, "slave", p.slave);
   set_str(env, r, "path", path);
   return r;
 }

@@ -1,6 +1,7 @@
 /* The addon's per-instance state (napi instance data): made once at init, freed with the instance. */
 #include "common.h"
 #include "logpump.h"
+#include "pty_stock.h"
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -11,6 +12,7 @@ static void state_finalize(napi_env env, void *data, void *hint) {
   if (st->pumps) pool_release(st->pumps);
   if (st->spawners) spawner_pool_free(st->spawners);
   if (st->removers) cgroup_remover_free(st->removers);
+  if (st->ptys) pty_stock_free(st->ptys);
   if (st->child_stack) munmap(st->child_stack, CHILD_STACK_SIZE);
   if (st->syscall_error_ctor) napi_delete_reference(env, st->syscall_error_ctor);
   if (st->spawn_error_ctor) napi_delete_reference(env, st->spawn_error_ctor);

@@ -26,9 +26,14 @@ export interface Prepared {
 }
 
 const ACTIVATION_VARS = ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'UPSTART_FDS'];
-const withoutVars = (env: string[], names: string[]): string[] => env.filter((e) => !names.some((n) => e.startsWith(`${n}=`)));
+// The KEY= prefixes made once, not per entry (these run on every main spawn's environment).
+const withoutVars = (env: string[], names: string[]): string[] => {
+  const prefixes = names.map((n) => `${n}=`);
+  return env.filter((e) => !prefixes.some((p) => e.startsWith(p)));
+};
 const valueOf = (env: string[], name: string): string | undefined => {
-  for (let i = env.length - 1; i >= 0; i--) if (env[i]!.startsWith(`${name}=`)) return env[i]!.slice(name.length + 1);
+  const prefix = `${name}=`;
+  for (let i = env.length - 1; i >= 0; i--) if (env[i]!.startsWith(prefix)) return env[i]!.slice(prefix.length);
   return undefined;
 };
 

@@ -28,11 +28,15 @@ export function envGet(env: readonly string[], key: string): string | undefined 
 export function envMerge(base: readonly string[], ...layers: ReadonlyArray<readonly string[]>): string[] {
   const out = base.slice();
   let added = 0;
-  for (const layer of layers) added += layer.length;
+  for (let l = 0; l < layers.length; l++) added += layers[l]!.length;
   if (added === 0) return out;
   // Small merges (the usual: a job's env and a few entries) search the list; big ones index it.
+  // Indexed loops: for-of makes iterator objects, and this runs several times per job start.
   if (out.length * added <= SEARCH_MERGE_MAX) {
-    for (const layer of layers) for (const e of layer) setInPlace(out, e);
+    for (let l = 0; l < layers.length; l++) {
+      const layer = layers[l]!;
+      for (let i = 0; i < layer.length; i++) setInPlace(out, layer[i]!);
+    }
     return out;
   }
   const index = new Map<string, number>();
@@ -57,17 +61,23 @@ const SEARCH_MERGE_MAX = 512;
 
 /** Replaces the last entry with e's key in place, else appends e (what the index in envMerge does). */
 function setInPlace(out: string[], e: string): void {
-  const key = envKey(e);
-  const klen = key.length;
+  const eq = e.indexOf('=');
+  const klen = eq < 0 ? e.length : eq;
   for (let i = out.length - 1; i >= 0; i--) {
     const o = out[i]!;
-    // o's key is e's: o starts with it and ends or has '=' right after it (a key holds no '=').
-    if (o.length >= klen && (o.length === klen || o.charCodeAt(klen) === 61) && o.startsWith(key)) {
+    // o's key is e's: o ends or has '=' right after e's key, and the characters before are the same (a key holds
+    // no '='). Compared in place: no key string is made for each entry set.
+    if (o.length >= klen && (o.length === klen || o.charCodeAt(klen) === 61) && samePrefix(o, e, klen)) {
       out[i] = e;
       return;
     }
   }
   out.push(e);
+}
+
+function samePrefix(a: string, b: string, n: number): boolean {
+  for (let j = 0; j < n; j++) if (a.charCodeAt(j) !== b.charCodeAt(j)) return false;
+  return true;
 }
 
 /** A lookup function over a list, for $VAR expansion. */

@@ -137,13 +137,14 @@ export class EngineCore implements CommandHost {
   }
 
   journal(e: JournalEntry): void {
-    for (const fn of this.subscribers) {
+    // forEach, not for-of: no iterator objects for each of the entries a burst journals (several per state change).
+    this.subscribers.forEach((fn) => {
       try {
         fn(e);
       } catch (err) {
         this.log('warn', `journal subscriber failed: ${(err as Error).message}`);
       }
-    }
+    });
   }
 
   private runCommand(w: CommandWork): void {

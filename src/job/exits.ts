@@ -4,7 +4,6 @@ import type { ExitInfo, SpawnFailure } from '../process/port.ts';
 import type { JobRecord, ProcessExit } from './job.ts';
 import { jobLabel, type JobMachine } from './machine.ts';
 import { mainVerdict } from './mainExit.ts';
-import { stamp } from '../platform/clock.ts';
 
 /** A tracked process ended. */
 export function processExited(m: JobMachine, info: ExitInfo): void {
@@ -16,7 +15,8 @@ export function processExited(m: JobMachine, info: ExitInfo): void {
   }
   const { job, process: p, left } = owner;
   const exit: ProcessExit = info.kind === 'exited' ? { process: p, status: info.status } : { process: p, signal: info.signal };
-  const e: JournalEntry = { ...stamp(host.clock), kind: 'exit', job: job.name, instance: job.instance, process: p, pid: info.pid };
+  // A literal, no spread of stamp(): one per exit of every job.
+  const e: JournalEntry = { t: host.clock.now(), wall: host.clock.wallNow(), kind: 'exit', job: job.name, instance: job.instance, process: p, pid: info.pid };
   if (info.kind === 'exited') e.status = info.status;
   else e.signal = info.signal;
   host.journal(e);

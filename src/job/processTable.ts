@@ -94,7 +94,8 @@ export class ProcessTable {
   }
 
   private spawned(job: JobRecord, p: ProcessName, pid: number): void {
-    this.d.journal({ ...stamp(this.d.clock), kind: 'spawn', job: job.name, instance: job.instance, process: p, pid });
+    // A literal, no spread of stamp(): one per spawn.
+    this.d.journal({ t: this.d.clock.now(), wall: this.d.clock.wallNow(), kind: 'spawn', job: job.name, instance: job.instance, process: p, pid });
     this.d.log('debug', `${jobLabel(job)} ${p} process (${pid})`);
   }
 

@@ -28,10 +28,14 @@ test('without drift the output is Upstart\'s, byte for byte; a comment added cha
 test('an edited job file: [changed] on list and status, and status --json says what', async () => {
   const w = (await waitForStatus(d, 'w', 'start/running')).pid!;
   d.writeJob('w', 'env X=1\nexec sleep 6501\n');
-  await waitUntil('the edit to load', async () => (await d.initctl(['status', 'w'])).stdout === `w start/running, process ${w} [changed]\n`);
+  // The write is not atomic: the watcher may load the file half written ("env X=1" alone: [changed], main
+  // gone) and then whole. Wait for the whole edit, then check what status and list say of it.
+  const expected = { definition: 'changed', changes: [{ field: 'env', before: '[]', after: '[{"key":"X","value":"1"}]' }] };
+  const drift = async (): Promise<unknown> => (JSON.parse((await d.initctl(['status', '--json', 'w'])).stdout) as Array<{ drift: unknown }>)[0]!.drift;
+  await waitUntil('the whole edit to load', async () => JSON.stringify(await drift()) === JSON.stringify(expected));
+  assert.equal((await d.initctl(['status', 'w'])).stdout, `w start/running, process ${w} [changed]\n`);
   assert.match((await d.initctl(['list'])).stdout, new RegExp(`^w start/running, process ${w} \\[changed\\]$`, 'm'));
-  const json = JSON.parse((await d.initctl(['status', '--json', 'w'])).stdout) as Array<{ drift: unknown }>;
-  assert.deepEqual(json[0]!.drift, { definition: 'changed', changes: [{ field: 'env', before: '[]', after: '[{"key":"X","value":"1"}]' }] });
+  assert.deepEqual(await drift(), expected);
   const list = JSON.parse((await d.initctl(['list', '--json'])).stdout) as Array<{ job: string; drift?: { definition: string } }>;
   assert.equal(list.find((s) => s.job === 'w')?.drift?.definition, 'changed');
   // restart keeps the instance and its definition (as Upstart's does); stop and start runs the loaded one.

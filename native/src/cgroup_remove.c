@@ -184,15 +184,7 @@ static napi_value js_cgroup_remove(napi_env env, napi_callback_info info) {
   napi_value out;
   pthread_mutex_lock(&r->mu);
   if (!r->started) {
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    r->started = pthread_create(&r->thread, &attr, remover_main, r) == 0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pthread_attr_destroy(&attr);
+    r->started = start_blocked_thread(&r->thread, 64 * 1024, remover_main, r) == 0;
   }
   if (r->started) {
     if (head) {

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <uv.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +54,8 @@ void set_str(napi_env env, napi_value obj, const char *name, const char *v);
 void set_fn(napi_env env, napi_value exports, const char *name, napi_callback cb);
 /* From a libuv callback: calls the referenced JS function with one argument in its async context; a throw is fatal (as an uncaught exception). */
 void call_back(napi_env env, napi_ref fn, napi_async_context actx, napi_value arg);
+/* A joinable thread with `stack` bytes of stack that starts with every signal blocked (handlers run on the JS thread only). 0 or pthread_create's error. */
+int start_blocked_thread(pthread_t *t, size_t stack, void *(*fn)(void *), void *arg);
 
 /* Registration of each concern's functions on the exports object. */
 void register_errors(napi_env env, napi_value exports);

@@ -1,5 +1,6 @@
 /* A few raw pty pairs opened ahead on a thread of their own, so that openpty({raw}) on the JS thread only takes one. */
 #define _GNU_SOURCE
+#include "common.h"
 #include "pty_stock.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -92,16 +93,7 @@ pty_stock *pty_stock_new(void) {
   pthread_mutex_init(&s->mu, NULL);
   pthread_cond_init(&s->cv, NULL);
   s->batch = sched_getscheduler(0) == SCHED_OTHER;
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 64 * 1024);
-  /* Every signal blocked in the thread: handlers run on the JS thread only. */
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  s->running = pthread_create(&s->thread, &attr, stock_main, s) == 0;
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  pthread_attr_destroy(&attr);
+  s->running = start_blocked_thread(&s->thread, 64 * 1024, stock_main, s) == 0;
   return s;
 }
 

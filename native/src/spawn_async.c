@@ -289,15 +289,7 @@ void spawner_pool_free(spawner_pool *p) {
 
 /* A new spawner thread (caller holds mu; the JS thread for the first, then the spawners), with every signal blocked: its children start so, and no handler runs in the vfork window. */
 static int add_thread(spawner_pool *p) {
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 128 * 1024);
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  int rc = pthread_create(&p->threads[p->nthreads], &attr, spawner_main, p);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  pthread_attr_destroy(&attr);
+  int rc = start_blocked_thread(&p->threads[p->nthreads], 128 * 1024, spawner_main, p);
   if (rc == 0) { p->nthreads++; p->idle++; }
   return rc;
 }

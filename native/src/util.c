@@ -1,5 +1,7 @@
 /* Argument conversion and object-building helpers shared by every native concern. */
 #include "common.h"
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,4 +117,17 @@ void call_back(napi_env env, napi_ref fn, napi_async_context actx, napi_value ar
     napi_get_and_clear_last_exception(env, &err);
     napi_fatal_exception(env, err);
   }
+}
+
+int start_blocked_thread(pthread_t *t, size_t stack, void *(*fn)(void *), void *arg) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, stack);
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int rc = pthread_create(t, &attr, fn, arg);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy(&attr);
+  return rc;
 }

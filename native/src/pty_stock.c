@@ -1,12 +1,10 @@
 /* A few raw pty pairs opened ahead on a thread of their own, so that openpty({raw}) on the JS thread only takes one. */
-#define _GNU_SOURCE
 #include "common.h"
 #include "pty_stock.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <sched.h>
-#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <termios.h>

@@ -1,9 +1,7 @@
 /* pty pairs: opening one (pty_stock.c), and the stock of raw ones a thread keeps ready for openpty (pty.c). */
 #ifndef PTY_STOCK_H
 #define PTY_STOCK_H
-#include <signal.h>
 #include <stdbool.h>
-#include <stdio.h>
 
 typedef struct { int master, slave, ptn; } pty_pair;
 struct pty_stock;

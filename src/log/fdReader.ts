@@ -126,7 +126,8 @@ function closeFdQuietly(fd: number): void {
  * node:tty only for a character device (a pty without the native pump): the daemon reads its ptys on the native pump
  * and its pipes here, and does without the module otherwise (docs/performance.md).
  */
-const tty = (): typeof import('node:tty') => createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
+let ttyModule: typeof import('node:tty') | undefined;
+const tty = (): typeof import('node:tty') => (ttyModule ??= createRequire(import.meta.url)('node:tty') as typeof import('node:tty'));
 
 function isTty(fd: number): boolean {
   try {

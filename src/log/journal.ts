@@ -1,5 +1,5 @@
 // The event journal: every event, job state change and process spawn/exit, in a bounded ring and LOGDIR/upstart-events.jsonl.
-// Callback fs, not node:fs/promises: that module (and the readline it loads) is 0.8 MiB of RSS (docs/performance.md).
+// Callback fs, not node:fs/promises: one module fewer to load (docs/performance.md, "The event loop's share of two cores").
 import { rename, stat } from 'node:fs';
 import { join } from 'node:path';
 import type { JournalEntry } from '../model/engineApi.ts';

@@ -1,6 +1,6 @@
 // PumpReader: reads a pty master on the native pump thread (native/src/logpump*.c), writing straight to the log while it may.
 import { closeSync } from 'node:fs';
-import { getSystemErrorName } from 'node:util';
+import { errnoCode } from '../sys/syscallError.ts';
 import type { PumpHandle, PumpEvent } from '../sys/index.ts';
 import { FdReader, type FdReaderHandlers } from './fdReader.ts';
 
@@ -18,15 +18,6 @@ export const pumpAvailable = (): boolean => native !== null;
 
 /** isatty(3) through the addon (false without it): whether fd is a pty the native pump can read. */
 export const pumpIsatty = (fd: number): boolean => native !== null && native.isatty(fd);
-
-/** EIO for 5; libuv's name table, not node:os (a module this daemon otherwise does without). */
-export const errnoCode = (n: number): string => {
-  try {
-    return n > 0 ? getSystemErrorName(-n) : `E${n}`;
-  } catch {
-    return `E${n}`;
-  }
-};
 
 export interface PumpReaderHandlers extends FdReaderHandlers {
   /** Direct writing stopped: 'ROTATED' (the file was renamed or deleted) or the failed write's errno code. */

@@ -80,8 +80,11 @@ export async function main(argv: string[]): Promise<void> {
     daemon.log.error(`internal error (carrying on): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   });
 
-  // After each burst of work its garbage goes at once, and nothing runs while idle (docs/performance.md, #22).
-  if (process.env.UPSTART_TS_QUIET_GC !== '0' && process.env.UPSTART_TS_V8_DEFAULTS !== '0') startQuietGc();
+  // After each burst of work its garbage goes at once, and nothing runs while idle (docs/performance.md, #22);
+  // with it, the pages Node's binary read once at start-up leave the daemon's RSS (UPSTART_TS_DROP_FILE_PAGES=0 keeps them).
+  if (process.env.UPSTART_TS_QUIET_GC !== '0' && process.env.UPSTART_TS_V8_DEFAULTS !== '0') {
+    startQuietGc({ dropFilePages: process.env.UPSTART_TS_DROP_FILE_PAGES !== '0' });
+  }
 
   try {
     await daemon.start();

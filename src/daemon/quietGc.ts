@@ -1,17 +1,28 @@
-// After a burst of work, one memory-reducing GC and malloc_trim once the daemon has been quiet; no timer while idle (docs/performance.md, #22).
+// After a burst of work, one memory-reducing GC, malloc_trim and the clean file pages dropped once the daemon has been quiet; no timer while idle (docs/performance.md, #22).
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { createRequire } from 'node:module';
-import { adjustExternalMemory, mallocTrim } from '../sys/memory.ts';
+import { adjustExternalMemory, dropCleanFilePages, mallocTrim } from '../sys/memory.ts';
 
 /** How long no young-generation GC (no allocation to speak of) must last before the collection runs. */
 export const QUIET_MS = 150;
 /** The V8 heap must have grown this much since the last collection for another to be worth it. */
 export const GROWTH_BYTES = 1 << 20;
 
+export interface QuietGcOptions {
+  /**
+   * Also drop the resident pages of the read-only file mappings (Node's binary, the libraries) after each
+   * collection: what start-up alone read (the snapshot, the bootstrap, ICU data) leaves the RSS, and the
+   * code that runs again is mapped back from the page cache at its first touch (sys/memory.ts).
+   */
+  dropFilePages?: boolean;
+}
+
 export interface QuietGc {
   /** Collections run so far. */
   count(): number;
+  /** Bytes of file pages dropped so far (0 without dropFilePages). */
+  droppedBytes(): number;
   stop(): void;
 }
 
@@ -54,8 +65,10 @@ function reducingCollector(): () => void {
  * The collection runs with incremental marking off, so that V8's memory reducer does not take it as the start of a
  * burst and schedule its own GCs 8 s later (in the idle time); bin/upstart keeps the reducer from arming at start-up.
  */
-export function startQuietGc(): QuietGc {
+export function startQuietGc(opts: QuietGcOptions = {}): QuietGc {
   const collect = reducingCollector();
+  const dropFilePages = opts.dropFilePages === true;
+  let dropped = 0;
   const incremental = !process.execArgv.includes('--no-incremental-marking');
   const heapUsed = (): number => getHeapStatistics().used_heap_size;
   // 0: the first quiet moment after start-up collects whatever it grew (an empty daemon grows by less than GROWTH_BYTES).
@@ -79,6 +92,13 @@ export function startQuietGc(): QuietGc {
       if (incremental) setFlagsFromString('--incremental-marking');
     }
     mallocTrim();
+    if (dropFilePages) {
+      try {
+        dropped += dropCleanFilePages();
+      } catch {
+        // No /proc yet (PID 1 before its early mounts) or at all: the pages stay until a later collection.
+      }
+    }
     base = heapUsed();
     runs++;
   };
@@ -92,6 +112,7 @@ export function startQuietGc(): QuietGc {
   observer.observe({ entryTypes: ['gc'] });
   return {
     count: () => runs,
+    droppedBytes: () => dropped,
     stop() {
       observer.disconnect();
       if (timer !== undefined) clearTimeout(timer);

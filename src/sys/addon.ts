@@ -65,6 +65,7 @@ export interface NativeAddon {
   memfdCreate(name: string): number;
   mallocTrim(): boolean;
   adjustExternalMemory(bytes: number): number;
+  dropCleanFilePages(): number;
   constants: {
     rlimit: Record<RLimitName, number>;
     ptraceOption: Record<'TRACESYSGOOD' | 'TRACEFORK' | 'TRACEVFORK' | 'TRACECLONE' | 'TRACEEXEC' | 'TRACEEXIT' | 'EXITKILL', number>;

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadConfDirs, watchConfDirs, type ConfChange, type ConfWatcher, type LoadResult } from '../config/sources.ts';
 import { ControlServer } from '../control/server.ts';
-import { DbusBinding, eventFdHooks } from './dbusBinding.ts';
+import { adoptEventFds, DbusBinding, eventFdHooks } from './dbusBinding.ts';
 import type { DaemonHooks } from '../control/hooks.ts';
 import { SysvServices } from './sysvServices.ts';
 import { Engine, type EngineDeps } from '../job/engine.ts';
@@ -369,6 +369,7 @@ export class Daemon {
     const answering = msSince(state);
     this.log.message(`${VERSION} ${ctx.options.mode} mode: socket ${ctx.paths.socket}, logs in ${ctx.paths.logdir}`);
     this.log.message(`re-executed: carried on from the state of ${state.version} (format ${state.format}), ${state.parts.engine.jobs.length} job instance(s), answering ${answering.toFixed(0)} ms after the state was taken`);
+    adoptEventFds(this.readiness.fdStore, this.engine);
     await slices(sliceOf(state.parts.logs.entries, RESTORE_SLICE), (entries) => {
       for (const [master, out] of this.jobLogger.adopt({ entries })) this.outputsDue.get(master)?.(out);
     });

@@ -36,13 +36,38 @@ export function eventFdHooks(store: FdStore, closeFd: (fd: number) => void): Non
   let n = 0;
   return {
     keep: (fd) => {
-      const name = `dbus-event-${++n}`;
+      // A name no fd has now: after a re-exec the store may hold the old image's dbus-event-N (below).
+      let name: string;
+      do name = `${EVENT_FD_PREFIX}${++n}`; while (store.get(name) !== undefined);
       if (!store.deposit(name, fd)) throw new Error('the fd store is full');
       return name;
     },
     forget: (name) => { store.remove(name); },
     close: closeFd,
   };
+}
+
+const EVENT_FD_PREFIX = 'dbus-event-';
+
+/**
+ * After a re-exec: the EmitEventWithFile fds the old image still held (their events had not
+ * finished) go when their event finishes in this image, as they would have there; one whose event
+ * is gone already (or was never handed over) goes at once. Returns how many wait for an event.
+ */
+export function adoptEventFds(store: FdStore, events: { eventsInFlight(): Array<{ id: number; env: readonly string[] }>; eventFinished(id: number): Promise<void> }): number {
+  const inFlight = events.eventsInFlight();
+  let waiting = 0;
+  for (const [name] of store.entries()) {
+    if (!name.startsWith(EVENT_FD_PREFIX)) continue;
+    const ev = inFlight.find((e) => e.env.includes(`LISTEN_FDNAMES=${name}`));
+    if (ev === undefined) {
+      store.remove(name);
+      continue;
+    }
+    waiting++;
+    void events.eventFinished(ev.id).then(() => { store.remove(name); });
+  }
+  return waiting;
 }
 
 /** The D-Bus service plus the extra listener on the private address (system mode) and the bus connection. */

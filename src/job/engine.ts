@@ -179,6 +179,17 @@ export class Engine implements EngineApi {
     return new Promise((resolve, reject) => this.core.queue.wait(id, { resolve, reject }));
   }
 
+  /** The events emitted and not finished yet, oldest first (after a re-exec: those the old image handed over). */
+  eventsInFlight(): Array<{ id: number; name: string; env: readonly string[] }> {
+    return [...this.core.queue.events.values()].map((ev) => ({ id: ev.id, name: ev.name, env: ev.env }));
+  }
+
+  /** Resolves once event `id` has finished, failed or not; at once when there is no such event (any more). */
+  eventFinished(id: number): Promise<void> {
+    if (this.core.queue.get(id) === undefined) return Promise.resolve();
+    return new Promise((resolve) => this.core.queue.wait(id, { resolve, reject: () => resolve() }));
+  }
+
   /**
    * A lifecycle event emitted on behalf of a service the daemon does not run as a job (a SysV init
    * script, docs/sysv.md): JOB=service INSTANCE= come first, and `started SERVICE` leaves follow it

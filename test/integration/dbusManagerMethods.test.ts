@@ -1,7 +1,7 @@
 // GetState, Restart (re-exec), EndSession and EmitEventWithFile on com.ubuntu.Upstart0_6, by gdbus and python3-dbus.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, run, startDaemon, waitUntil, type DaemonHandle } from './harness.ts';
 import { gdbusCall, missingClients, PYTHON, python, pythonDbusMissing } from './dbusClients.ts';
@@ -123,6 +123,44 @@ print(len(call('GetAllJobs', '', [])))
   // wait: the reply came once the event had finished, so the task has run.
   assert.equal(readFileSync(seen, 'utf8'), 'UPSTART_FDS=3 LISTEN_FDS=1 A=1\nthrough the fd\n');
   await waitUntil('the daemon to hold neither pipe', () => { const held = pipesOf(d.proc.pid!); return !held.has(p1!) && !held.has(p2!); });
+});
+
+test('EmitEventWithFile across a re-exec: the fd of an event still in flight reaches its job, and the new image closes it once the event is done', { skip }, async (t) => {
+  const noPy = await pythonDbusMissing();
+  if (noPy !== undefined) return t.skip(noPy);
+  const d = await startDaemon({});
+  daemons.push(d);
+  const seen = join(d.dir, 'seen');
+  const gate = join(d.dir, 'gate');
+  // `go` stays in flight until the job is running, and the job waits in pre-start for the gate.
+  d.writeJob('held', `start on go\npre-start exec sh -c 'while [ ! -e ${gate} ]; do sleep 0.05; done'\nexec sh -c 'cat <&3 > ${seen}; exec sleep 600'\n`);
+  await waitUntil('the job to load', async () => (await d.initctl(['status', 'held'])).code === 0);
+  const r = await python(`
+import dbus, os
+c = dbus.connection.Connection(${JSON.stringify(`unix:path=${d.socket}`)})
+call = lambda m, sig, args: c.call_blocking('com.ubuntu.Upstart', '/com/ubuntu/Upstart', 'com.ubuntu.Upstart0_6', m, sig, args)
+call('GetAllJobs', '', [])
+r, w = os.pipe()
+os.write(w, b'kept across the exec\\n')
+os.close(w)
+print('pipe:[%d]' % os.fstat(r).st_ino)
+call('EmitEventWithFile', 'sasbh', ['go', [], False, dbus.types.UnixFd(r)])
+os.close(r)
+`);
+  assert.equal(r.code, 0, r.stderr);
+  const pipe = r.stdout.trim();
+  const daemonPid = d.proc.pid!;
+  await waitUntil('the job to wait in pre-start', async () => /start\/pre-start/.test((await d.initctl(['status', 'held'])).stdout));
+  assert.ok(pipesOf(daemonPid).has(pipe), 'the daemon holds the event\'s fd');
+  assert.equal((await d.initctl(['reexec'])).code, 0);
+  await waitUntil('the new image', () => readFileSync(`/proc/${daemonPid}/cmdline`, 'utf8').split('\0').includes('--restart'));
+  await waitUntil('it to answer again', async () => /start\/pre-start/.test((await d.initctl(['status', 'held'])).stdout));
+  // The event has not finished: the new image keeps the fd for the job it is starting.
+  assert.ok(pipesOf(daemonPid).has(pipe), 'the new image holds the event\'s fd');
+  writeFileSync(gate, '');
+  await waitUntil('the job to run', async () => /start\/running/.test((await d.initctl(['status', 'held'])).stdout));
+  await waitUntil('the job to read the fd', () => existsSync(seen) && readFileSync(seen, 'utf8') === 'kept across the exec\n');
+  await waitUntil('the new image to close its copy', () => !pipesOf(daemonPid).has(pipe));
 });
 
 test('fd passing: a handshake and a call sent before any answer are all read once the server reads with recvmsg; then an fd by sendmsg', { skip }, async (t) => {

@@ -1,7 +1,8 @@
 // The composition root: wires config, engine, process layer, logging and control into one running daemon.
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { loadConfDirs, watchConfDirs, type ConfChange, type ConfWatcher, type LoadResult } from '../config/sources.ts';
+import { loadConfDirs, watchConfDirs, type ConfWatcher } from '../config/sources.ts';
+import { ClassLoading } from './classLoading.ts';
 import { ControlServer } from '../control/server.ts';
 import { adoptEventFds, DbusBinding, eventFdHooks } from './dbusBinding.ts';
 import type { DaemonHooks } from '../control/hooks.ts';
@@ -14,10 +15,9 @@ import { EngineError } from '../model/engineApi.ts';
 import { DaemonLog, type LogPriority } from '../log/daemonLog.ts';
 import { JobLogger } from '../log/jobLogger.ts';
 import { Journal } from '../log/journal.ts';
-import type { JobClassSpec, RLimit } from '../model/jobClass.ts';
+import type { RLimit } from '../model/jobClass.ts';
 import type { OutputSource } from '../log/port.ts';
 import { continueClock, realClock } from '../platform/clock.ts';
-import { cgroupOf } from '../process/procStat.ts';
 import * as native from '../sys/index.ts';
 import { CgroupTree } from '../process/cgroupTree.ts';
 import { NativeProcessPort } from '../process/nativePort.ts';
@@ -28,7 +28,8 @@ import { findInheritedListener, readoptFromCgroups } from './restore.ts';
 import type { DaemonOptions } from './options.ts';
 import type { DaemonPaths } from './paths.ts';
 import { listSessions, removeSessionFile, sessionDir, writeSessionFile } from './sessions.ts';
-import { NotifyListener, ownerOf, type NotifyResolver } from './notifySocket.ts';
+import { ownerOf, type NotifyListener } from './notifySocket.ts';
+import { jobNotifyResolver, openJobNotifySocket, type JobNotifyHost } from './jobNotify.ts';
 import { ReadinessHub } from './readinessHub.ts';
 import { parentOf } from '../process/procStat.ts';
 import { JobCgroups, sessionCgroupBase } from './jobCgroups.ts';
@@ -113,7 +114,12 @@ export class Daemon {
   /** $NOTIFY_SOCKET: READY=1 from a job's process emits `ready JOB=… INSTANCE=…`. */
   private notify: NotifyListener | undefined;
   /** `watch-config` streams (the bridges): told after each change of the job classes. */
-  private readonly classWatchers = new Set<() => void>();
+  /** Job files into the engine's classes (D-Bus and watch-config streams are told of changes). */
+  private readonly classLoading = new ClassLoading({
+    engine: () => this.engine,
+    log: { error: (msg) => this.log.error(msg), info: (msg) => this.log.info(msg) },
+    changed: () => this.dbus?.service.classesChanged(),
+  });
   /** The last STATUS= of each live instance (job\0instance), forgotten when the instance is. */
   private readonly notifyStatus = new Map<string, string>();
   /** The watchdog, the fd store (socket activation), STOPPING/RELOADING, EXTEND_TIMEOUT_USEC, MAINPID (docs/readiness.md). */
@@ -216,7 +222,7 @@ export class Daemon {
       retrack: (from, to) => this.port.retrack(from, to),
       reapsOrphans: () => ctx.pid1 || native.isChildSubreaper(),
       parentOf: (pid) => parentOf(pid),
-      ownerOf: (pid) => ownerOf(pid, this.notifyResolver()),
+      ownerOf: (pid) => ownerOf(pid, jobNotifyResolver(() => this.engine, this.cgroups)),
       mayStoreFds: (uid) => uid === 0 || uid === ctx.uid,
       pipe: () => native.pipe(),
       closeFd: (fd) => native.closeFd(fd),
@@ -326,7 +332,7 @@ export class Daemon {
     }
     // The watcher's first load is the configuration we start with: the conf dirs are read once.
     this.watcher = this.watchConf();
-    this.applyLoad(await this.watcher.ready);
+    this.classLoading.applyLoad(await this.watcher.ready);
     for (const w of confdirWarnings(ctx.options, (d) => resolve(d))) this.log.warn(w);
     // Without a state (a first start, a daemon that was killed, a state that could not be used):
     // jobs still running in their cgroups are taken back, not started a second time.
@@ -342,7 +348,7 @@ export class Daemon {
     }
     // A re-exec without a usable state still finds the listening socket it kept (clients may be queued on it).
     await this.listen(ctx.options.restart ? findInheritedListener(ctx.paths.socket) : undefined);
-    this.notify = this.openNotifySocket(undefined);
+    this.notify = openJobNotifySocket(this.notifyHost());
     this.writeSessionFile();
     this.installSignals();
     this.log.message(`${VERSION} ${ctx.options.mode} mode: socket ${ctx.paths.socket}, logs in ${ctx.paths.logdir}`);
@@ -363,7 +369,7 @@ export class Daemon {
   private async carryOn(state: StateEnvelope): Promise<void> {
     const { ctx } = this;
     await this.listen(state.parts.daemon.controlFd);
-    this.notify = this.openNotifySocket(state.parts.daemon.notifyFd);
+    this.notify = openJobNotifySocket(this.notifyHost(), state.parts.daemon.notifyFd);
     this.installSignals();
     this.writeSessionFile();
     const answering = msSince(state);
@@ -379,8 +385,8 @@ export class Daemon {
     this.watcher = this.watchConf();
     const loaded = await this.watcher.ready;
     for (const e of loaded.errors) this.log.error(String(e));
-    await slices(sliceOf([...loaded.classes.values()], RESTORE_SLICE), (specs) => this.applySpecs(specs, true));
-    this.removeClassesNotIn(loaded);
+    await slices(sliceOf([...loaded.classes.values()], RESTORE_SLICE), (specs) => this.classLoading.applySpecs(specs, true));
+    this.classLoading.removeClassesNotIn(loaded);
     this.log.info(`re-exec: logs and job files taken up again ${(msSince(state) - answering).toFixed(0)} ms after answering`);
   }
 
@@ -390,7 +396,7 @@ export class Daemon {
       this.log.info('job files are not watched (--no-inotify): reload-configuration or SIGHUP applies their changes');
       return { ready: loadConfDirs(this.ctx.paths.confdirs), close: () => undefined };
     }
-    return watchConfDirs(this.ctx.paths.confdirs, (change) => this.applyChange(change), {
+    return watchConfDirs(this.ctx.paths.confdirs, (change) => this.classLoading.applyChange(change), {
       onError: (err) => this.log.error(`applying a configuration change: ${(err as Error).message}`),
     });
   }
@@ -443,72 +449,14 @@ export class Daemon {
   }
 
   private async loadAll(): Promise<void> {
-    this.applyLoad(await loadConfDirs(this.ctx.paths.confdirs));
-  }
-
-  /**
-   * Makes the engine's classes exactly those of a whole load (running instances keep theirs).
-   * onlyChanged (after a re-exec): a class whose job file is as the state has it is left alone,
-   * so its start condition keeps the events it has seen.
-   */
-  private applyLoad(result: LoadResult, onlyChanged = false): void {
-    for (const e of result.errors) this.log.error(String(e));
-    this.applySpecs(result.classes.values(), onlyChanged);
-    this.removeClassesNotIn(result);
-  }
-
-  private applySpecs(specs: Iterable<JobClassSpec>, onlyChanged: boolean): void {
-    for (const spec of specs) {
-      const cur = onlyChanged ? this.engine.getClass(spec.name) : undefined;
-      if (cur !== undefined && JSON.stringify(cur) === JSON.stringify(spec)) continue;
-      this.addClass(spec);
-    }
-  }
-
-  private removeClassesNotIn({ classes }: LoadResult): void {
-    const seen = new Set<string>();
-    for (const spec of classes.values()) seen.add(spec.name);
-    for (const spec of this.engine.classes()) {
-      if (!seen.has(spec.name)) this.engine.removeClass(spec.name);
-    }
-    this.classesChanged();
-  }
-
-  /** The job classes changed: D-Bus JobAdded/JobRemoved, and every watch-config stream. */
-  private classesChanged(): void {
-    this.dbus?.service.classesChanged();
-    for (const fn of this.classWatchers) fn();
-  }
-
-  private addClass(spec: JobClassSpec): void {
-    try {
-      this.engine.addOrReplaceClass(spec);
-    } catch (err) {
-      this.log.error(`${spec.path ?? spec.name}: ${(err as Error).message}`);
-    }
-  }
-
-  private applyChange(change: ConfChange): void {
-    for (const e of change.errors) this.log.error(String(e));
-    for (const spec of [...change.added, ...change.changed]) {
-      this.log.info(`${change.added.includes(spec) ? 'loaded' : 'reloaded'} job ${spec.name}`);
-      this.addClass(spec);
-    }
-    for (const name of change.removed) {
-      this.log.info(`removed job ${name}`);
-      this.engine.removeClass(name);
-    }
-    this.classesChanged();
+    this.classLoading.applyLoad(await loadConfDirs(this.ctx.paths.confdirs));
   }
 
   private hooks(): DaemonHooks {
     return {
       version: () => `init (${VERSION})`,
       reloadConfiguration: () => this.loadAll(),
-      watchClasses: (fn) => {
-        this.classWatchers.add(fn);
-        return () => this.classWatchers.delete(fn);
-      },
+      watchClasses: (fn) => this.classLoading.watch(fn),
       notifyDiskWriteable: async () => {
         await this.jobLogger.diskWritable();
         this.journal.diskWritable();
@@ -652,41 +600,15 @@ export class Daemon {
     return out;
   }
 
-  /** Whose process a pid is, for the notify socket: the engine's pids, then the job cgroups. */
-  private notifyResolver(): NotifyResolver {
+  private notifyHost(): JobNotifyHost {
     return {
-      byPid: (pid) => this.engine.jobsUsingPid(pid)[0],
-      byCgroup: (pid) => {
-        const tree = this.cgroups.current;
-        const cg = tree === undefined ? undefined : cgroupOf(pid);
-        return cg === undefined ? undefined : tree?.ownerOf(cg);
-      },
+      controlPath: this.ctx.paths.socket,
+      engine: () => this.engine,
+      cgroups: this.cgroups,
+      readiness: this.readiness,
+      notifyStatus: this.notifyStatus,
+      log: (level, msg) => this.log.log(level, msg),
     };
-  }
-
-  /** The notify socket beside the control socket (CONTROL.notify); undefined (logged) if it cannot be bound. adoptFd: the one kept across a re-exec. */
-  private openNotifySocket(adoptFd?: number): NotifyListener | undefined {
-    const control = this.ctx.paths.socket;
-    const path = control.startsWith('\0') ? `@${control.slice(1)}.notify` : `${control}.notify`;
-    try {
-      return new NotifyListener({
-        path,
-        resolver: this.notifyResolver(),
-        ...this.readiness.notifyCallbacks(),
-        onStatus: (owner, text) => { this.notifyStatus.set(instanceKey(owner.job, owner.instance), text); },
-        onReady: (owner, pid) => {
-          this.log.debug(`${instanceLabel(owner.job, owner.instance)}: READY=1 from ${pid}`);
-          this.readiness.readied(owner);
-          void this.engine.emit('ready', [`JOB=${owner.job}`, `INSTANCE=${owner.instance}`], false).catch(() => undefined);
-        },
-        log: (level, msg) => this.log.log(level, msg),
-        open: (p, cb) => native.openDgramSocket(p, cb),
-        ...(adoptFd === undefined ? {} : { adoptFd }),
-      });
-    } catch (err) {
-      this.log.warn(`no notify socket (jobs cannot say READY=1): ${(err as Error).message}`);
-      return undefined;
-    }
   }
 
   /** A second SIGINT: every job process is killed now and the daemon exits 1 (or an --exit-with job's status). */

@@ -37,6 +37,17 @@ test('umask, nice, rlimits, oom_score_adj, cwd, env, signal mask and disposition
   }
 });
 
+test('the child gets exactly the environment given: order, empty values and entries, "=" in values, no "="', async () => {
+  // Sent to the addon as one NUL-joined string (src/sys/spawn.ts); this is what must come out the other side.
+  const env = ['PATH=/usr/bin:/bin', 'EMPTY=', 'EQ=a=b=c', 'NOEQ', '', 'SPACE= x y ', 'ÜTF=żółw', 'LAST=z'];
+  const { out } = await run({ argv: ['/usr/bin/env', '-0'], env });
+  assert.deepEqual(out.split('\0'), [...env, '']);
+  const one = await run({ argv: ['/usr/bin/env', '-0'], env: ['ONLY=1'] });
+  assert.equal(one.out, 'ONLY=1\0');
+  const none = await run({ argv: ['/usr/bin/env', '-0'], env: [] });
+  assert.equal(none.out, '');
+});
+
 test('setsid gives a new session and process group; without it the child shares ours', async () => {
   for (const setsid of [true, false]) {
     const { out, pid } = await run({ argv: ['sh', '-c', PROBE], env: SH_ENV, setsid });

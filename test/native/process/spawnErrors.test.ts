@@ -55,6 +55,11 @@ test('a failed child is reaped by spawn itself, the reaper never sees it', async
 test('bad options are TypeErrors before reaching C', () => {
   assert.throws(() => native.spawn({ argv: [], env: [] }), TypeError);
   assert.throws(() => native.spawn({ argv: ['true'], env: ['A\0B'] }), TypeError);
+  // The env goes to the addon joined by NUL: a NUL anywhere in an entry, or a non-string, is still refused.
+  for (const env of [['A=1', 'B=2\0'], ['\0'], ['\0A=1'], ['A=1', '', 'C\0=3']]) {
+    assert.throws(() => native.spawn({ argv: ['true'], env }), /env.*NUL/, JSON.stringify(env));
+  }
+  assert.throws(() => native.spawn({ argv: ['true'], env: ['A=1', 2 as unknown as string] }), TypeError);
   assert.throws(() => native.spawn({ ...base, umask: 0o10000 }), TypeError);
   assert.throws(() => native.spawn({ ...base, nice: 40 }), TypeError);
   assert.throws(() => native.spawn({ ...base, keepFds: [1] }), TypeError);

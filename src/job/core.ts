@@ -12,7 +12,7 @@ import { goalText } from '../model/state.ts';
 import { type Clock } from '../platform/clock.ts';
 import type { ExitInfo, ProcessPort, SpawnFailure } from '../process/port.ts';
 import { runCommand, type CommandHost, type CommandWork, type Waiter } from './commands.ts';
-import { classDefaults, DEFAULT_PATH, instanceName, type EnvContext } from './environment.ts';
+import { classDefaults, DEFAULT_PATH, EnvTable, instanceName, type EnvContext } from './environment.ts';
 import { adoptProcess, processExeced, processExited, processReady } from './exits.ts';
 import { NO_WAIT, type JobRecord } from './job.ts';
 import { JobTable } from './jobTable.ts';
@@ -86,7 +86,7 @@ export class EngineCore implements CommandHost {
     this.port = deps.process;
     this.log = deps.log ?? (() => {});
     this.conds = new ArmedConditions(opts.legacyConditions ? 'legacy' : 'default', this.registry, (name) => this.table.current(name) !== undefined || this.registry[name] !== undefined);
-    this.envCtx = { jobEnv: new Map(GLOBAL_ENV), inherited: { ...(opts.inheritedEnv ?? {}) }, session: [...(opts.sessionEnv ?? [])] };
+    this.envCtx = { jobEnv: new EnvTable(GLOBAL_ENV), inherited: { ...(opts.inheritedEnv ?? {}) }, session: [...(opts.sessionEnv ?? [])] };
     const host: MachineHost = {
       port: this.port,
       clock: this.clock,

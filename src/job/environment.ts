@@ -18,8 +18,30 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 /** Keys the engine itself sets; never filtered by `import`. */
 const ENGINE_KEYS = new Set(['UPSTART_EVENTS', 'UPSTART_STOP_EVENTS']);
 
-/** The last KEY=VALUE list made of each job env table, with the pairs it was made of. */
-const joined = new WeakMap<ReadonlyMap<string, string>, { pairs: Array<[string, string]>; strings: readonly string[] }>();
+/**
+ * The global job env table: a Map that counts its changes, so that whether it changed since a list was made of it
+ * is one comparison, not a walk over every entry (in session mode it holds init's whole environment, and that walk
+ * ran for every job start). Anything that changes it (initctl set-env, a re-exec's restore) goes through set,
+ * delete or clear.
+ */
+export class EnvTable extends Map<string, string> {
+  version = 0;
+  override set(k: string, v: string): this {
+    this.version++;
+    return super.set(k, v);
+  }
+  override delete(k: string): boolean {
+    this.version++;
+    return super.delete(k);
+  }
+  override clear(): void {
+    this.version++;
+    super.clear();
+  }
+}
+
+/** The last KEY=VALUE list made of each job env table, with the pairs (or the EnvTable version) it was made of. */
+const joined = new WeakMap<ReadonlyMap<string, string>, { pairs: Array<[string, string]>; version: number; strings: readonly string[] }>();
 
 /**
  * The table as KEY=VALUE strings, made again only when the table changed (initctl set-env changes it in place):
@@ -28,7 +50,9 @@ const joined = new WeakMap<ReadonlyMap<string, string>, { pairs: Array<[string, 
  */
 function tableStrings(table: ReadonlyMap<string, string>): readonly string[] {
   const last = joined.get(table);
-  if (last !== undefined && last.pairs.length === table.size) {
+  if (last !== undefined && table instanceof EnvTable) {
+    if (last.version === table.version) return last.strings;
+  } else if (last !== undefined && last.pairs.length === table.size) {
     // forEach, not for-of: no entry array and no iterator result per entry (this runs several times per
     // start; for-of was 8 KiB of garbage a task in a 500-task burst under the interpreter).
     let i = 0;
@@ -41,19 +65,67 @@ function tableStrings(table: ReadonlyMap<string, string>): readonly string[] {
   }
   const pairs = [...table];
   const strings = pairs.map(([k, v]) => `${k}=${v}`);
-  joined.set(table, { pairs, strings });
+  joined.set(table, { pairs, version: table instanceof EnvTable ? table.version : 0, strings });
   return strings;
 }
 
-/** The job env table followed by the class's env stanzas (defaults an event or command may override). */
-export function classDefaults(spec: JobClassSpec, ctx: EnvContext): string[] {
-  const base = tableStrings(ctx.jobEnv);
+/** A class's defaults as last made: for which table list and context, and where each key sits in them. */
+interface Defaults {
+  strings: readonly string[];
+  ctx: EnvContext;
+  env: readonly string[];
+  index: Map<string, number>;
+}
+const defaultsOf = new WeakMap<JobClassSpec, Defaults>();
+
+/**
+ * The class's defaults, made again only when the job env table changed (or for another context): a class's spec
+ * is replaced, never changed, when its file is. With the index, a start merges its few entries by lookup instead of
+ * searching the whole list for each.
+ */
+function cachedDefaults(spec: JobClassSpec, ctx: EnvContext): Defaults {
+  const strings = tableStrings(ctx.jobEnv);
+  const last = defaultsOf.get(spec);
+  if (last !== undefined && last.strings === strings && last.ctx === ctx) return last;
   const stanzas: string[] = [];
   for (const e of spec.env) {
     if (e.value !== undefined) stanzas.push(`${e.key}=${e.value}`);
     else if (ctx.inherited[e.key] !== undefined) stanzas.push(`${e.key}=${ctx.inherited[e.key]}`);
   }
-  return envMerge(base, stanzas);
+  const env = envMerge(strings, stanzas);
+  const index = new Map<string, number>();
+  for (let i = 0; i < env.length; i++) index.set(envKey(env[i]!), i);
+  const made = { strings, ctx, env, index };
+  defaultsOf.set(spec, made);
+  return made;
+}
+
+/** The job env table followed by the class's env stanzas (defaults an event or command may override); the caller's own copy. */
+export function classDefaults(spec: JobClassSpec, ctx: EnvContext): string[] {
+  return cachedDefaults(spec, ctx).env.slice();
+}
+
+/** envMerge over a class's defaults, finding each key by the defaults' index (what setInPlace finds by search). */
+function mergeOverDefaults(d: Defaults, layers: ReadonlyArray<readonly string[]>): string[] {
+  const out = d.env.slice();
+  let added: Map<string, number> | undefined;
+  for (let l = 0; l < layers.length; l++) {
+    const layer = layers[l]!;
+    for (let i = 0; i < layer.length; i++) {
+      const e = layer[i]!;
+      const eq = e.indexOf('=');
+      const k = eq < 0 ? e : e.slice(0, eq);
+      let at = d.index.get(k);
+      if (at === undefined && added !== undefined) at = added.get(k);
+      if (at === undefined) {
+        (added ??= new Map()).set(k, out.length);
+        out.push(e);
+      } else {
+        out[at] = e;
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -69,19 +141,18 @@ export function filterImports(spec: JobClassSpec, env: readonly string[]): strin
 /** The instance name for a start env: `instance` expanded over defaults + start env ('' without it). */
 export function instanceName(spec: JobClassSpec, ctx: EnvContext, startEnv: readonly string[]): { name: string } | { missing: string } {
   if (spec.instance === undefined) return { name: '' };
-  const env = envMerge(classDefaults(spec, ctx), filterImports(spec, startEnv));
+  const env = mergeOverDefaults(cachedDefaults(spec, ctx), [filterImports(spec, startEnv)]);
   const r = expandVars(spec.instance, envLookup(env));
   return 'missing' in r ? r : { name: r.value };
 }
 
 /** The full environment of a job instance at starting. */
 export function buildJobEnv(spec: JobClassSpec, ctx: EnvContext, startEnv: readonly string[], instance: string): string[] {
-  return envMerge(
-    classDefaults(spec, ctx),
+  return mergeOverDefaults(cachedDefaults(spec, ctx), [
     filterImports(spec, startEnv),
     [`UPSTART_JOB=${spec.name}`, `UPSTART_INSTANCE=${instance}`],
     ctx.session,
-  );
+  ]);
 }
 
 /**

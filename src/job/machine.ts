@@ -294,7 +294,7 @@ export class JobMachine {
       }
       case 'pre-stop': {
         if (!this.mainAlive(job)) return this.next(job);
-        return this.waitStep(job, 'pre-stop', envMerge(job.env, job.stopEnv)) ? undefined : this.next(job);
+        return this.waitStep(job, 'pre-stop', () => envMerge(job.env, job.stopEnv)) ? undefined : this.next(job);
       }
       case 'stopping':
         job.wait = { kind: 'event', event: this.host.emitJobEvent(job, 'stopping', [...resultEnv(job, this.mainAlive(job)), ...exportedEnv(spec, job.env)]) };
@@ -313,7 +313,7 @@ export class JobMachine {
         return undefined;
       }
       case 'post-stop':
-        return this.waitStep(job, 'post-stop', envMerge(job.env, job.stopEnv, resultEnv(job, false))) ? undefined : this.next(job);
+        return this.waitStep(job, 'post-stop', () => envMerge(job.env, job.stopEnv, resultEnv(job, false))) ? undefined : this.next(job);
       case 'waiting':
         this.host.emitJobEvent(job, 'stopped', [...resultEnv(job, false), ...exportedEnv(spec, job.env)]);
         this.host.release(job);
@@ -355,18 +355,22 @@ export class JobMachine {
     return true;
   }
 
-  /** Runs an optional step process; true when one was spawned and the job waits for its exit. */
-  private waitStep(job: JobRecord, p: StepProcess, env: string[]): boolean {
+  /**
+   * Runs an optional step process; true when one was spawned and the job waits for its exit. `env` may be a
+   * function: the merge it makes (the whole job environment, in session mode init's own) is done only when the
+   * job has that process.
+   */
+  private waitStep(job: JobRecord, p: StepProcess, env: string[] | (() => string[])): boolean {
     if (!this.runStep(job, p, env)) return false;
     job.wait = { kind: 'process', process: p };
     return true;
   }
 
   /** Runs an optional step process; true when one was spawned (its exec maybe still pending). */
-  private runStep(job: JobRecord, p: ProcessName, env: string[]): boolean {
+  private runStep(job: JobRecord, p: ProcessName, env: string[] | (() => string[])): boolean {
     const spec = this.host.specOf(job);
     if (spec.process[p] === undefined) return false;
-    return this.spawn(job, p, env) !== false;
+    return this.spawn(job, p, typeof env === 'function' ? env() : env) !== false;
   }
 
   private runTmpfiles(job: JobRecord, spec: JobClassSpec): 'done' | 'wait' | 'failed' {

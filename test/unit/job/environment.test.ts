@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { commandFor } from '../../../src/job/command.ts';
-import { classDefaults } from '../../../src/job/environment.ts';
+import { envMerge } from '../../../src/events/envList.ts';
+import { buildJobEnv, classDefaults, EnvTable, instanceName } from '../../../src/job/environment.ts';
 import { Harness, jobClass } from './harness.ts';
 
 const envOf = (h: Harness, job: string, process: 'main' | 'pre-start' | 'pre-stop' | 'post-stop' = 'main', i = -1): string[] =>
@@ -143,4 +144,33 @@ test('classDefaults: the job env table, then env stanzas; a table changed in pla
   assert.deepEqual(classDefaults(spec, ctx), ['PATH=/bin', 'X=z', 'Q=r', 'A=1', 'B=from-init']);
   ctx.jobEnv.delete('Q');
   assert.deepEqual(classDefaults(spec, ctx), ['PATH=/bin', 'X=z', 'A=1', 'B=from-init']);
+});
+
+test('an EnvTable counts its changes: set, delete and clear each make the next start read the table again', () => {
+  const spec = jobClass('j', { env: [{ key: 'A', value: '1' }] });
+  const ctx = { jobEnv: new EnvTable([['PATH', '/bin'], ['X', 'y']]), inherited: {}, session: ['UPSTART_SESSION=s'] };
+  assert.equal(ctx.jobEnv.version, 0);
+  const env = (): string[] => buildJobEnv(spec, ctx, ['X=from-event', 'NEW=1', 'NEW=2'], 'i');
+  assert.deepEqual(env(), ['PATH=/bin', 'X=from-event', 'A=1', 'NEW=2', 'UPSTART_JOB=j', 'UPSTART_INSTANCE=i', 'UPSTART_SESSION=s']);
+  ctx.jobEnv.set('Y', 'z');
+  assert.deepEqual(env().slice(0, 4), ['PATH=/bin', 'X=from-event', 'Y=z', 'A=1']);
+  ctx.jobEnv.delete('Y');
+  assert.deepEqual(env().slice(0, 3), ['PATH=/bin', 'X=from-event', 'A=1']);
+  ctx.jobEnv.clear();
+  assert.deepEqual(env(), ['A=1', 'X=from-event', 'NEW=2', 'UPSTART_JOB=j', 'UPSTART_INSTANCE=i', 'UPSTART_SESSION=s']);
+  assert.equal(ctx.jobEnv.version, 3);
+});
+
+test('buildJobEnv and instanceName merge by the defaults\' index exactly as envMerge does (last entry of a key wins, new keys append)', () => {
+  const spec = jobClass('j', { env: [{ key: 'A', value: '1' }, { key: 'B' }, { key: 'A', value: '2' }], instance: '$A-$K' });
+  const table = Array.from({ length: 80 }, (_, i) => [`T${i}`, `v${i}`] as [string, string]);
+  const ctx = { jobEnv: new EnvTable([...table, ['PATH', '/bin']]), inherited: { B: 'init' }, session: ['UPSTART_SESSION=s', 'T3=session'] };
+  const startEnv = ['T5=ev', 'K=k1', 'NOEQ', 'K=k2', 'A=3', 'EMPTY='];
+  const want = envMerge(classDefaults(spec, ctx), startEnv, ['UPSTART_JOB=j', 'UPSTART_INSTANCE=x'], ctx.session);
+  assert.deepEqual(buildJobEnv(spec, ctx, startEnv, 'x'), want);
+  assert.deepEqual(instanceName(spec, ctx, startEnv), { name: '3-k2' });
+  // The cached defaults are never handed out: a caller changing its list changes nothing for the next.
+  classDefaults(spec, ctx).push('JUNK=1');
+  buildJobEnv(spec, ctx, startEnv, 'x').push('JUNK=2');
+  assert.deepEqual(buildJobEnv(spec, ctx, startEnv, 'x'), want);
 });

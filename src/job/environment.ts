@@ -69,45 +69,47 @@ function tableStrings(table: ReadonlyMap<string, string>): readonly string[] {
   return strings;
 }
 
-/** A class's defaults as last made: for which table list and context, and where each key sits in them. */
-interface Defaults {
+/** The KEY=VALUE list of a job env table and where each key sits in it: one per table, made again when it changes. */
+interface TableIndex {
   strings: readonly string[];
-  ctx: EnvContext;
-  env: readonly string[];
   index: Map<string, number>;
 }
-const defaultsOf = new WeakMap<JobClassSpec, Defaults>();
+const indexes = new WeakMap<ReadonlyMap<string, string>, TableIndex>();
 
 /**
- * The class's defaults, made again only when the job env table changed (or for another context): a class's spec
- * is replaced, never changed, when its file is. With the index, a start merges its few entries by lookup instead of
- * searching the whole list for each.
+ * The table's list with its key index, so that a start merges its few entries by lookup instead of searching the
+ * whole list for each. One per table, not one per class: 1,000 classes with a session's environment would each hold
+ * a copy (8 MiB of heap, bench/boot).
  */
-function cachedDefaults(spec: JobClassSpec, ctx: EnvContext): Defaults {
-  const strings = tableStrings(ctx.jobEnv);
-  const last = defaultsOf.get(spec);
-  if (last !== undefined && last.strings === strings && last.ctx === ctx) return last;
+function tableIndex(table: ReadonlyMap<string, string>): TableIndex {
+  const strings = tableStrings(table);
+  const last = indexes.get(table);
+  if (last !== undefined && last.strings === strings) return last;
+  const index = new Map<string, number>();
+  for (let i = 0; i < strings.length; i++) index.set(envKey(strings[i]!), i);
+  const made = { strings, index };
+  indexes.set(table, made);
+  return made;
+}
+
+/** The class's env stanzas as entries (`env KEY` without a value takes init's own, if it has one). */
+function stanzaEntries(spec: JobClassSpec, ctx: EnvContext): string[] {
   const stanzas: string[] = [];
   for (const e of spec.env) {
     if (e.value !== undefined) stanzas.push(`${e.key}=${e.value}`);
     else if (ctx.inherited[e.key] !== undefined) stanzas.push(`${e.key}=${ctx.inherited[e.key]}`);
   }
-  const env = envMerge(strings, stanzas);
-  const index = new Map<string, number>();
-  for (let i = 0; i < env.length; i++) index.set(envKey(env[i]!), i);
-  const made = { strings, ctx, env, index };
-  defaultsOf.set(spec, made);
-  return made;
+  return stanzas;
 }
 
-/** The job env table followed by the class's env stanzas (defaults an event or command may override); the caller's own copy. */
+/** The job env table followed by the class's env stanzas (defaults an event or command may override). */
 export function classDefaults(spec: JobClassSpec, ctx: EnvContext): string[] {
-  return cachedDefaults(spec, ctx).env.slice();
+  return envMerge(tableStrings(ctx.jobEnv), stanzaEntries(spec, ctx));
 }
 
-/** envMerge over a class's defaults, finding each key by the defaults' index (what setInPlace finds by search). */
-function mergeOverDefaults(d: Defaults, layers: ReadonlyArray<readonly string[]>): string[] {
-  const out = d.env.slice();
+/** envMerge(table list, ...layers), finding each key by the table's index (what setInPlace finds by search). */
+function mergeOverTable(t: TableIndex, layers: ReadonlyArray<readonly string[]>): string[] {
+  const out = t.strings.slice();
   let added: Map<string, number> | undefined;
   for (let l = 0; l < layers.length; l++) {
     const layer = layers[l]!;
@@ -115,7 +117,7 @@ function mergeOverDefaults(d: Defaults, layers: ReadonlyArray<readonly string[]>
       const e = layer[i]!;
       const eq = e.indexOf('=');
       const k = eq < 0 ? e : e.slice(0, eq);
-      let at = d.index.get(k);
+      let at = t.index.get(k);
       if (at === undefined && added !== undefined) at = added.get(k);
       if (at === undefined) {
         (added ??= new Map()).set(k, out.length);
@@ -141,14 +143,15 @@ export function filterImports(spec: JobClassSpec, env: readonly string[]): strin
 /** The instance name for a start env: `instance` expanded over defaults + start env ('' without it). */
 export function instanceName(spec: JobClassSpec, ctx: EnvContext, startEnv: readonly string[]): { name: string } | { missing: string } {
   if (spec.instance === undefined) return { name: '' };
-  const env = mergeOverDefaults(cachedDefaults(spec, ctx), [filterImports(spec, startEnv)]);
+  const env = mergeOverTable(tableIndex(ctx.jobEnv), [stanzaEntries(spec, ctx), filterImports(spec, startEnv)]);
   const r = expandVars(spec.instance, envLookup(env));
   return 'missing' in r ? r : { name: r.value };
 }
 
 /** The full environment of a job instance at starting. */
 export function buildJobEnv(spec: JobClassSpec, ctx: EnvContext, startEnv: readonly string[], instance: string): string[] {
-  return mergeOverDefaults(cachedDefaults(spec, ctx), [
+  return mergeOverTable(tableIndex(ctx.jobEnv), [
+    stanzaEntries(spec, ctx),
     filterImports(spec, startEnv),
     [`UPSTART_JOB=${spec.name}`, `UPSTART_INSTANCE=${instance}`],
     ctx.session,

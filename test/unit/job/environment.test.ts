@@ -161,7 +161,7 @@ test('an EnvTable counts its changes: set, delete and clear each make the next s
   assert.equal(ctx.jobEnv.version, 3);
 });
 
-test('buildJobEnv and instanceName merge by the defaults\' index exactly as envMerge does (last entry of a key wins, new keys append)', () => {
+test('buildJobEnv and instanceName merge by the table\'s index exactly as envMerge does (last entry of a key wins, new keys append)', () => {
   const spec = jobClass('j', { env: [{ key: 'A', value: '1' }, { key: 'B' }, { key: 'A', value: '2' }], instance: '$A-$K' });
   const table = Array.from({ length: 80 }, (_, i) => [`T${i}`, `v${i}`] as [string, string]);
   const ctx = { jobEnv: new EnvTable([...table, ['PATH', '/bin']]), inherited: { B: 'init' }, session: ['UPSTART_SESSION=s', 'T3=session'] };
@@ -169,7 +169,7 @@ test('buildJobEnv and instanceName merge by the defaults\' index exactly as envM
   const want = envMerge(classDefaults(spec, ctx), startEnv, ['UPSTART_JOB=j', 'UPSTART_INSTANCE=x'], ctx.session);
   assert.deepEqual(buildJobEnv(spec, ctx, startEnv, 'x'), want);
   assert.deepEqual(instanceName(spec, ctx, startEnv), { name: '3-k2' });
-  // The cached defaults are never handed out: a caller changing its list changes nothing for the next.
+  // The cached table list is never handed out: a caller changing its list changes nothing for the next.
   classDefaults(spec, ctx).push('JUNK=1');
   buildJobEnv(spec, ctx, startEnv, 'x').push('JUNK=2');
   assert.deepEqual(buildJobEnv(spec, ctx, startEnv, 'x'), want);

@@ -41,19 +41,7 @@ bool arg_bool(napi_env env, napi_value v, bool *out) {
   return true;
 }
 
-char *arg_string(napi_env env, napi_value v, const char *what) {
-  napi_valuetype t;
-  size_t len = 0;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) { type_fail(env, what, "a string"); return NULL; }
-  napi_get_value_string_utf8(env, v, NULL, 0, &len);
-  char *s = malloc(len + 1);
-  if (!s) { throw_syscall(env, "malloc", 12); return NULL; }
-  napi_get_value_string_utf8(env, v, s, len + 1, &len);
-  if (strlen(s) != len) { free(s); type_fail(env, what, "a string without NUL bytes"); return NULL; }
-  return s;
-}
-
-/* A string that may hold NUL bytes (its length is Node-API's, not strlen's): arg_joined_strings reads it. */
+/* A string that may hold NUL bytes (its length is Node-API's, not strlen's): arg_joined_strings reads it so. */
 static char *arg_string_nul(napi_env env, napi_value v, const char *what, size_t *out_len) {
   napi_valuetype t;
   size_t len = 0;
@@ -63,6 +51,13 @@ static char *arg_string_nul(napi_env env, napi_value v, const char *what, size_t
   if (!s) { throw_syscall(env, "malloc", 12); return NULL; }
   napi_get_value_string_utf8(env, v, s, len + 1, &len);
   *out_len = len;
+  return s;
+}
+
+char *arg_string(napi_env env, napi_value v, const char *what) {
+  size_t len = 0;
+  char *s = arg_string_nul(env, v, what, &len);
+  if (s && strlen(s) != len) { free(s); type_fail(env, what, "a string without NUL bytes"); return NULL; }
   return s;
 }
 

@@ -44,7 +44,6 @@ bool arg_bool(napi_env env, napi_value v, bool *out);
 char *arg_string(napi_env env, napi_value v, const char *what);
 /* NULL-terminated malloc'd array of malloc'd strings; NULL with TypeError pending. */
 char **arg_string_array(napi_env env, napi_value v, const char *what);
-char **arg_joined_strings(napi_env env, napi_value v, uint32_t count, const char *what);
 void free_string_array(char **a);
 /* Property access: *present=false when missing or undefined. */
 napi_value get_prop(napi_env env, napi_value obj, const char *name, bool *present);

@@ -118,10 +118,7 @@ bool spawn_spec_parse(napi_env env, napi_value o, spawn_spec *s) {
   if (!has || !(s->file = arg_string(env, v, "file"))) return has ? false : (throw_type(env, "file is required"), false);
   if (!(s->argv = arg_string_array(env, get_prop(env, o, "argv", &has), "argv"))) return false;
   if (!s->argv[0]) { throw_type(env, "argv must not be empty"); return false; }
-  uint32_t envc = 0;
-  v = get_prop(env, o, "envc", &has);
-  if (!has || napi_get_value_uint32(env, v, &envc) != napi_ok) { throw_type(env, "envc must be the number of envp entries"); return false; }
-  if (!(s->envp = arg_joined_strings(env, get_prop(env, o, "envp", &has), envc, "env"))) return false;
+  if (!(s->envp = arg_string_array(env, get_prop(env, o, "envp", &has), "envp"))) return false;
   if (!(s->paths = build_paths(s->file, s->envp))) { throw_syscall(env, "malloc", ENOMEM); return false; }
 
   v = get_prop(env, o, "cwd", &has);

@@ -41,8 +41,7 @@ bool arg_bool(napi_env env, napi_value v, bool *out) {
   return true;
 }
 
-/* A string that may hold NUL bytes (its length is Node-API's, not strlen's): arg_joined_strings reads it so. */
-static char *arg_string_nul(napi_env env, napi_value v, const char *what, size_t *out_len) {
+char *arg_string(napi_env env, napi_value v, const char *what) {
   napi_valuetype t;
   size_t len = 0;
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) { type_fail(env, what, "a string"); return NULL; }
@@ -50,14 +49,7 @@ static char *arg_string_nul(napi_env env, napi_value v, const char *what, size_t
   char *s = malloc(len + 1);
   if (!s) { throw_syscall(env, "malloc", 12); return NULL; }
   napi_get_value_string_utf8(env, v, s, len + 1, &len);
-  *out_len = len;
-  return s;
-}
-
-char *arg_string(napi_env env, napi_value v, const char *what) {
-  size_t len = 0;
-  char *s = arg_string_nul(env, v, what, &len);
-  if (s && strlen(s) != len) { free(s); type_fail(env, what, "a string without NUL bytes"); return NULL; }
+  if (strlen(s) != len) { free(s); type_fail(env, what, "a string without NUL bytes"); return NULL; }
   return s;
 }
 
@@ -75,35 +67,6 @@ char **arg_string_array(napi_env env, napi_value v, const char *what) {
     a[i] = arg_string(env, e, what);
     if (!a[i]) { free_string_array(a); return NULL; }
   }
-  return a;
-}
-
-/*
- * `count` strings sent as one, joined by NUL (a spawn's environment): one Node-API read instead of one per entry.
- * Each comes back in its own allocation, as arg_string_array's do (free_string_array frees both). A piece count
- * other than `count` means an entry held a NUL: a TypeError naming `what`.
- */
-char **arg_joined_strings(napi_env env, napi_value v, uint32_t count, const char *what) {
-  size_t len = 0;
-  char *all = arg_string_nul(env, v, what, &len);
-  if (!all) return NULL;
-  char **a = calloc((size_t)count + 1, sizeof *a);
-  if (!a) { free(all); throw_syscall(env, "calloc", 12); return NULL; }
-  bool ok = count > 0 || len == 0;
-  uint32_t n = 0;
-  /* "a\0b" is two entries, "" is one empty entry (or none, with count 0), "\0" two empty ones. */
-  for (size_t at = 0; ok && count > 0;) {
-    size_t piece = strnlen(all + at, len - at);
-    if (n == count) { ok = false; break; }
-    if (!(a[n] = malloc(piece + 1))) { free(all); free_string_array(a); throw_syscall(env, "malloc", 12); return NULL; }
-    memcpy(a[n], all + at, piece);
-    a[n++][piece] = '\0';
-    at += piece;
-    if (at == len) break;
-    at++;
-  }
-  free(all);
-  if (!ok || n != count) { free_string_array(a); type_fail(env, what, "an array of strings without NUL bytes"); return NULL; }
   return a;
 }
 

@@ -92,16 +92,6 @@ export function strings(v: unknown, what: string): string[] {
   return v as string[];
 }
 
-/**
- * An array of strings, checked for type only: for a list the addon reads joined by NUL (a spawn's env), where an
- * entry holding a NUL changes the count and the addon refuses it. An indexed loop: this runs for every spawn.
- */
-export function stringList(v: unknown, what: string): string[] {
-  if (!Array.isArray(v)) fail(`${what} must be an array of strings without NUL bytes`);
-  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') fail(`${what} must be an array of strings without NUL bytes`);
-  return v as string[];
-}
-
 export function fd(v: unknown, what = 'fd'): number {
   return isInt(v, 0) ? v : fail(`${what} must be a file descriptor`);
 }

@@ -1,7 +1,7 @@
 // Starting processes: the spawn options, their validation into the addon's form, spawn and execve.
 import type { RLimit, RLimitName } from '../model/jobClass.ts';
 import { RLIMIT_NAMES } from '../model/jobClass.ts';
-import { addon, fail, isInt, limitNumber, stringList, strings } from './addon.ts';
+import { addon, fail, isInt, limitNumber, strings } from './addon.ts';
 import type { SpawnError } from './spawnError.ts';
 
 /** stdio for one of fds 0/1/2: inherit the daemon's, /dev/null, or a given fd (a pty slave, a log pipe). */
@@ -54,14 +54,7 @@ export interface SpawnSpec {
 export interface RawSpawnSpec {
   file: string;
   argv: string[];
-  /**
-   * The environment as one string, its entries joined by NUL, and how many there are: one string for the
-   * addon to read instead of one per entry (in session mode a job's environment is init's whole one, and
-   * reading 75 strings through Node-API was most of spawnStart's time; docs/performance.md). An entry that
-   * holds a NUL makes the count differ, which the addon refuses.
-   */
-  envp: string;
-  envc: number;
+  envp: string[];
   cwd?: string;
   chroot?: string;
   umask?: number;
@@ -107,12 +100,10 @@ function stdioFd(v: Stdio, i: number): number {
 export function toRawSpec(spec: SpawnSpec): RawSpawnSpec {
   const argv = strings(spec.argv, 'argv');
   if (argv.length === 0) fail('argv must not be empty');
-  let env = stringList(spec.env, 'env');
   const raw: RawSpawnSpec = {
     file: spec.file ?? argv[0]!,
     argv,
-    envp: '',
-    envc: 0,
+    envp: strings(spec.env, 'env'),
     stdio: (spec.stdio ?? ['inherit', 'inherit', 'inherit']).map(stdioFd) as [number, number, number],
   };
   if (raw.file === '') fail('file must not be empty');
@@ -152,10 +143,8 @@ export function toRawSpec(spec: SpawnSpec): RawSpawnSpec {
     if (names.some((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))) fail('pidEnv must be variable names');
     raw.pidEnv = names;
     // The child's own entries replace any the environment already has.
-    env = env.filter((e) => !names.some((n) => e.startsWith(`${n}=`)));
+    raw.envp = raw.envp.filter((e) => !names.some((n) => e.startsWith(`${n}=`)));
   }
-  raw.envp = env.join('\0');
-  raw.envc = env.length;
   return raw;
 }
 

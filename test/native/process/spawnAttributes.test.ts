@@ -38,7 +38,7 @@ test('umask, nice, rlimits, oom_score_adj, cwd, env, signal mask and disposition
 });
 
 test('the child gets exactly the environment given: order, empty values and entries, "=" in values, no "="', async () => {
-  // Sent to the addon as one NUL-joined string (src/sys/spawn.ts); this is what must come out the other side.
+  // What the addon copies out of the JS array (native/src/spawn_spec.c) is what must come out the other side.
   const env = ['PATH=/usr/bin:/bin', 'EMPTY=', 'EQ=a=b=c', 'NOEQ', '', 'SPACE= x y ', 'ÜTF=żółw', 'LAST=z'];
   const { out } = await run({ argv: ['/usr/bin/env', '-0'], env });
   assert.deepEqual(out.split('\0'), [...env, '']);

@@ -55,7 +55,7 @@ test('a failed child is reaped by spawn itself, the reaper never sees it', async
 test('bad options are TypeErrors before reaching C', () => {
   assert.throws(() => native.spawn({ argv: [], env: [] }), TypeError);
   assert.throws(() => native.spawn({ argv: ['true'], env: ['A\0B'] }), TypeError);
-  // The env goes to the addon joined by NUL: a NUL anywhere in an entry, or a non-string, is still refused.
+  // A NUL anywhere in an entry (first, last, after an empty one), or a non-string entry, is refused.
   for (const env of [['A=1', 'B=2\0'], ['\0'], ['\0A=1'], ['A=1', '', 'C\0=3']]) {
     assert.throws(() => native.spawn({ argv: ['true'], env }), /env.*NUL/, JSON.stringify(env));
   }

@@ -6,7 +6,7 @@ import type { JobRecord, ProcessExit } from './job.ts';
 
 export interface EnvContext {
   /** The global job environment table (initctl set-env); seeded with PATH and TERM. */
-  jobEnv: Map<string, string>;
+  jobEnv: EnvTable;
   /** init's own environment, for `env KEY` without a value. */
   inherited: Record<string, string>;
   /** UPSTART_SESSION and friends, given by the daemon. */
@@ -18,14 +18,24 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 /** Keys the engine itself sets; never filtered by `import`. */
 const ENGINE_KEYS = new Set(['UPSTART_EVENTS', 'UPSTART_STOP_EVENTS']);
 
+/** A job env table as KEY=VALUE strings, and where each key sits in them. */
+interface Listed {
+  version: number;
+  strings: readonly string[];
+  index: Map<string, number>;
+}
+
 /**
- * The global job env table: a Map that counts its changes, so that whether it changed since a list was made of it
- * is one comparison, not a walk over every entry (in session mode it holds init's whole environment, and that walk
- * ran for every job start). Anything that changes it (initctl set-env, a re-exec's restore) goes through set,
- * delete or clear.
+ * The global job env table: a Map that counts its changes and keeps its KEY=VALUE list, made again only after a
+ * change. In session mode it holds init's whole environment: a string per entry per instance was some 470 KiB of
+ * heap with 200 services, and checking the list against every entry ran for every job start (docs/performance.md).
+ * With the key index a start merges its few entries by lookup instead of searching the list for each. One list per
+ * table, not one per class (1,000 classes each holding a copy was 8 MiB). Anything that changes it (initctl
+ * set-env, a re-exec's restore) goes through set, delete or clear.
  */
 export class EnvTable extends Map<string, string> {
   version = 0;
+  private last: Listed | undefined;
   override set(k: string, v: string): this {
     this.version++;
     return super.set(k, v);
@@ -38,58 +48,19 @@ export class EnvTable extends Map<string, string> {
     this.version++;
     super.clear();
   }
-}
-
-/** The last KEY=VALUE list made of each job env table, with the pairs (or the EnvTable version) it was made of. */
-const joined = new WeakMap<ReadonlyMap<string, string>, { pairs: Array<[string, string]>; version: number; strings: readonly string[] }>();
-
-/**
- * The table as KEY=VALUE strings, made again only when the table changed (initctl set-env changes it in place):
- * in session mode it holds the whole environment the daemon started with, and a string per entry per instance
- * was some 470 KiB of heap with 200 services (docs/performance.md). Callers only read it (envMerge copies).
- */
-function tableStrings(table: ReadonlyMap<string, string>): readonly string[] {
-  const last = joined.get(table);
-  if (last !== undefined && table instanceof EnvTable) {
-    if (last.version === table.version) return last.strings;
-  } else if (last !== undefined && last.pairs.length === table.size) {
-    // forEach, not for-of: no entry array and no iterator result per entry (this runs several times per
-    // start; for-of was 8 KiB of garbage a task in a 500-task burst under the interpreter).
-    let i = 0;
-    let same = true;
-    table.forEach((v, k) => {
-      const p = last.pairs[i++]!;
-      if (p[0] !== k || p[1] !== v) same = false;
+  /** The list and its index as of now; callers only read them (envMerge and mergeOverTable copy). */
+  listed(): Listed {
+    if (this.last !== undefined && this.last.version === this.version) return this.last;
+    const strings: string[] = [];
+    const index = new Map<string, number>();
+    // forEach, not for-of: no entry array and no iterator result per entry.
+    this.forEach((v, k) => {
+      index.set(k, strings.length);
+      strings.push(`${k}=${v}`);
     });
-    if (same) return last.strings;
+    this.last = { version: this.version, strings, index };
+    return this.last;
   }
-  const pairs = [...table];
-  const strings = pairs.map(([k, v]) => `${k}=${v}`);
-  joined.set(table, { pairs, version: table instanceof EnvTable ? table.version : 0, strings });
-  return strings;
-}
-
-/** The KEY=VALUE list of a job env table and where each key sits in it: one per table, made again when it changes. */
-interface TableIndex {
-  strings: readonly string[];
-  index: Map<string, number>;
-}
-const indexes = new WeakMap<ReadonlyMap<string, string>, TableIndex>();
-
-/**
- * The table's list with its key index, so that a start merges its few entries by lookup instead of searching the
- * whole list for each. One per table, not one per class: 1,000 classes with a session's environment would each hold
- * a copy (8 MiB of heap, bench/boot).
- */
-function tableIndex(table: ReadonlyMap<string, string>): TableIndex {
-  const strings = tableStrings(table);
-  const last = indexes.get(table);
-  if (last !== undefined && last.strings === strings) return last;
-  const index = new Map<string, number>();
-  for (let i = 0; i < strings.length; i++) index.set(envKey(strings[i]!), i);
-  const made = { strings, index };
-  indexes.set(table, made);
-  return made;
 }
 
 /** The class's env stanzas as entries (`env KEY` without a value takes init's own, if it has one). */
@@ -104,11 +75,11 @@ function stanzaEntries(spec: JobClassSpec, ctx: EnvContext): string[] {
 
 /** The job env table followed by the class's env stanzas (defaults an event or command may override). */
 export function classDefaults(spec: JobClassSpec, ctx: EnvContext): string[] {
-  return envMerge(tableStrings(ctx.jobEnv), stanzaEntries(spec, ctx));
+  return envMerge(ctx.jobEnv.listed().strings, stanzaEntries(spec, ctx));
 }
 
 /** envMerge(table list, ...layers), finding each key by the table's index (what setInPlace finds by search). */
-function mergeOverTable(t: TableIndex, layers: ReadonlyArray<readonly string[]>): string[] {
+function mergeOverTable(t: Listed, layers: ReadonlyArray<readonly string[]>): string[] {
   const out = t.strings.slice();
   let added: Map<string, number> | undefined;
   for (let l = 0; l < layers.length; l++) {
@@ -143,14 +114,14 @@ export function filterImports(spec: JobClassSpec, env: readonly string[]): strin
 /** The instance name for a start env: `instance` expanded over defaults + start env ('' without it). */
 export function instanceName(spec: JobClassSpec, ctx: EnvContext, startEnv: readonly string[]): { name: string } | { missing: string } {
   if (spec.instance === undefined) return { name: '' };
-  const env = mergeOverTable(tableIndex(ctx.jobEnv), [stanzaEntries(spec, ctx), filterImports(spec, startEnv)]);
+  const env = mergeOverTable(ctx.jobEnv.listed(), [stanzaEntries(spec, ctx), filterImports(spec, startEnv)]);
   const r = expandVars(spec.instance, envLookup(env));
   return 'missing' in r ? r : { name: r.value };
 }
 
 /** The full environment of a job instance at starting. */
 export function buildJobEnv(spec: JobClassSpec, ctx: EnvContext, startEnv: readonly string[], instance: string): string[] {
-  return mergeOverTable(tableIndex(ctx.jobEnv), [
+  return mergeOverTable(ctx.jobEnv.listed(), [
     stanzaEntries(spec, ctx),
     filterImports(spec, startEnv),
     [`UPSTART_JOB=${spec.name}`, `UPSTART_INSTANCE=${instance}`],

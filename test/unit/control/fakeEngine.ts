@@ -2,13 +2,13 @@
 import { EngineError, type EngineApi, type EnvScope, type InstanceStatus, type JournalEntry, type WhyReport } from '../../../src/model/engineApi.ts';
 import { defaultJobClass, type JobClassSpec } from '../../../src/model/jobClass.ts';
 import type { DaemonHooks } from '../../../src/control/hooks.ts';
-import { instanceName } from '../../../src/job/environment.ts';
+import { EnvTable, instanceName } from '../../../src/job/environment.ts';
 import type { LogPriority } from '../../../src/log/daemonLog.ts';
 
 export class FakeEngine implements EngineApi {
   readonly specs = new Map<string, JobClassSpec>();
   readonly instances = new Map<string, InstanceStatus[]>();
-  readonly env = new Map<string, string>([['PATH', '/usr/bin:/bin'], ['TERM', 'linux']]);
+  readonly env = new EnvTable([['PATH', '/usr/bin:/bin'], ['TERM', 'linux']]);
   /** Live instances' own tables, by `job/instance`. */
   readonly instanceEnv = new Map<string, Map<string, string>>();
   readonly emitted: Array<{ name: string; env: string[]; wait: boolean }> = [];

@@ -130,7 +130,7 @@ test('exec lines: plain split, shell metacharacters through /bin/sh -e -c, scrip
 
 test('classDefaults: the job env table, then env stanzas; a table changed in place is read again (its strings are cached)', () => {
   const spec = jobClass('j', { env: [{ key: 'A', value: '1' }, { key: 'B' }] });
-  const ctx = { jobEnv: new Map([['PATH', '/bin'], ['TERM', 'linux'], ['X', 'y']]), inherited: { B: 'from-init' }, session: [] };
+  const ctx = { jobEnv: new EnvTable([['PATH', '/bin'], ['TERM', 'linux'], ['X', 'y']]), inherited: { B: 'from-init' }, session: [] };
   const first = classDefaults(spec, ctx);
   const second = classDefaults(spec, ctx);
   assert.deepEqual(first, ['PATH=/bin', 'TERM=linux', 'X=y', 'A=1', 'B=from-init']);

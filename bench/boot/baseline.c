@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/sched.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +28,45 @@ static void die(const char *what) {
 }
 
 /*
+ * With a cgroup directory (`cg`, cgroup v2): each child is born in a cgroup of its own, made under
+ * it just before the fork (clone3 with CLONE_INTO_CGROUP, as the daemon's spawner does), and that
+ * cgroup is removed once the child is gone. The work a supervisor with a cgroup per job cannot skip.
+ */
+static const char *cg = NULL;
+static int cg_seq = 0;
+
+static int cg_make(char *path, size_t size) {
+  snprintf(path, size, "%s/c%d", cg, cg_seq++);
+  if (mkdir(path, 0755) < 0) die("mkdir cgroup");
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) die("open cgroup");
+  return fd;
+}
+
+static pid_t fork_into(int cgfd) {
+  if (cgfd < 0) return fork();
+  struct clone_args args;
+  memset(&args, 0, sizeof args);
+  args.flags = CLONE_INTO_CGROUP;
+  args.exit_signal = SIGCHLD;
+  args.cgroup = (unsigned long long)cgfd;
+  long r = syscall(SYS_clone3, &args, sizeof args);
+  if (r < 0) die("clone3 CLONE_INTO_CGROUP");
+  return (pid_t)r;
+}
+
+/* Removes the cgroups made so far (every child in them is gone). */
+static void cg_remove_all(void) {
+  if (!cg) return;
+  char path[4096];
+  for (int i = 0; i < cg_seq; i++) {
+    snprintf(path, sizeof path, "%s/c%d", cg, i);
+    if (rmdir(path) < 0 && errno != ENOENT) die("rmdir cgroup");
+  }
+  cg_seq = 0;
+}
+
+/*
  * Forks and execs argv. The child holds `gate` (the write end of a pipe, close-on-exec), so the
  * pipe reads EOF once every child holding it has exec'd. With `pty`, the child gets a new pty as
  * its session's controlling terminal on fds 0-2, as a `console log` job does; the master is kept.
@@ -37,7 +79,9 @@ static pid_t start(char *const argv[], int gate, int pty, int *master_out) {
     slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (slave < 0) die("open slave");
   }
-  pid_t pid = fork();
+  char cgpath[4096];
+  int cgfd = cg ? cg_make(cgpath, sizeof cgpath) : -1;
+  pid_t pid = fork_into(cgfd);
   if (pid < 0) die("fork");
   if (pid == 0) {
     (void)gate; /* inherited; closed by exec */
@@ -51,6 +95,7 @@ static pid_t start(char *const argv[], int gate, int pty, int *master_out) {
     execvp(argv[0], argv);
     _exit(127);
   }
+  if (cgfd >= 0) close(cgfd);
   if (pty) {
     close(slave);
     *master_out = master;
@@ -80,7 +125,7 @@ static void kill_all(pid_t *pids, int n) {
   for (int i = 0; i < n; i++) waitpid(pids[i], NULL, 0);
 }
 
-/* fanout N [pty]: start N sleeps, time until all have exec'd. */
+/* fanout N [pty [CGROUP_DIR]]: start N sleeps, time until all have exec'd (their cgroups go after the timing). */
 static double fanout(int n, int pty) {
   pid_t *pids = calloc(n, sizeof *pids);
   int *masters = calloc(n, sizeof *masters);
@@ -92,6 +137,7 @@ static double fanout(int n, int pty) {
   wait_gate(g[0]);
   double t = now_us() - t0;
   kill_all(pids, n);
+  cg_remove_all();
   if (pty) for (int i = 0; i < n; i++) close(masters[i]);
   free(pids);
   free(masters);
@@ -118,7 +164,7 @@ static double chain(int n, int pty) {
   return t;
 }
 
-/* tasks N [pty]: start N `true`, then wait for every one to exit. */
+/* tasks N [pty [CGROUP_DIR]]: start N `true`, then wait for every one to exit (and remove its cgroup). */
 static double tasks(int n, int pty) {
   int *masters = calloc(n, sizeof *masters);
   double t0 = now_us();
@@ -126,6 +172,7 @@ static double tasks(int n, int pty) {
   for (int i = 0; i < n; i++) {
     if (wait(NULL) < 0) die("wait");
   }
+  cg_remove_all();
   double t = now_us() - t0;
   if (pty) for (int i = 0; i < n; i++) close(masters[i]);
   free(masters);
@@ -270,7 +317,7 @@ static int firstjob(const char *file, char **argv) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: baseline fanout|chain|tasks|respawn N [pty] | run N PROG ARGS... | stamp FILE | firstjob STAMP PROG ARGS... | idle N SECONDS\n");
+    fprintf(stderr, "usage: baseline fanout|tasks N [pty|nopty [CGROUP_DIR]] | chain|respawn N [pty] | run N PROG ARGS... | stamp FILE | firstjob STAMP PROG ARGS... | idle N SECONDS\n");
     return 2;
   }
   const char *mode = argv[1];
@@ -278,6 +325,7 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "firstjob") == 0 && argc > 3) return firstjob(argv[2], argv + 3);
   int n = atoi(argv[2]);
   int pty = argc > 3 && strcmp(argv[3], "pty") == 0;
+  if (argc > 4 && (strcmp(mode, "fanout") == 0 || strcmp(mode, "tasks") == 0)) cg = argv[4];
   double us;
   if (strcmp(mode, "fanout") == 0) us = fanout(n, pty);
   else if (strcmp(mode, "chain") == 0) us = chain(n, pty);

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon, writeJobs, INITCTL, ROOT, UPSTART, rssKiB, type BenchDaemon } from './daemon.ts';
+import { baselineCgroups } from './cgroupBaseline.ts';
 
 export interface Figure {
   name: string;
@@ -36,6 +37,29 @@ const cMs = (ctx: Ctx, args: string[], env?: Record<string, string>): number => 
 const nodeArgs = (ctx: Ctx, tag: string): string[] | undefined =>
   ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${tag}.cpuprofile`] : undefined;
 
+/**
+ * The C baseline doing what the daemon does for each job as root: a pty, and a cgroup of its own that
+ * the child is born in (and that is removed after it). undefined, with the reason logged, where
+ * cgroups cannot be made (not root, no cgroup v2): then the daemon makes none either.
+ */
+function withPtyAndCgroup(ctx: Ctx, mode: 'fanout' | 'tasks', n: number): number | undefined {
+  const cg = baselineCgroups();
+  if ('why' in cg) {
+    console.error(`bench boot: no 'C with a pty and a cgroup each' for ${mode}: ${cg.why}`);
+    return undefined;
+  }
+  try {
+    return median(range(ctx.rounds).map(() => cMs(ctx, [mode, String(n), 'pty', cg.dir])));
+  } finally {
+    cg.remove();
+  }
+}
+
+/** Extra figures, leaving out the ones not measured. */
+function known(also: Record<string, number | undefined>): Record<string, number> {
+  return Object.fromEntries(Object.entries(also).filter((e): e is [string, number] => e[1] !== undefined));
+}
+
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
@@ -57,9 +81,10 @@ export async function fanout(ctx: Ctx, n = 200): Promise<Figure> {
   const noCgroups = await fanoutRounds(ctx, jobs, n, ['--no-cgroups']);
   const baseline = median(range(ctx.rounds).map(() => cMs(ctx, ['fanout', String(n)])));
   const withPty = median(range(ctx.rounds).map(() => cMs(ctx, ['fanout', String(n), 'pty'])));
+  const withCgroup = withPtyAndCgroup(ctx, 'fanout', n);
   return {
     name: `fan-out: ${n} services on startup, until all running`, unit: 'ms', ours, baseline, baselineName: 'C fork+exec',
-    also: { 'C fork+exec with a pty each': withPty, 'ours with --no-cgroups': noCgroups },
+    also: known({ 'C fork+exec with a pty each': withPty, 'C with a pty and a cgroup each': withCgroup, 'ours with --no-cgroups': noCgroups }),
   };
 }
 
@@ -111,7 +136,11 @@ export async function tasks(ctx: Ctx, n = 500): Promise<Figure> {
   const noCgroups = await run(['--no-cgroups']);
   const baseline = median(range(ctx.rounds).map(() => cMs(ctx, ['tasks', String(n)])));
   const withPty = median(range(ctx.rounds).map(() => cMs(ctx, ['tasks', String(n), 'pty'])));
-  return { name: `tasks: ${n} \`exec true\` on one event, until \`initctl emit\` returns`, unit: 'ms', ours, baseline, baselineName: 'C fork+exec+wait', also: { 'C with a pty each': withPty, 'ours with --no-cgroups': noCgroups } };
+  const withCgroup = withPtyAndCgroup(ctx, 'tasks', n);
+  return {
+    name: `tasks: ${n} \`exec true\` on one event, until \`initctl emit\` returns`, unit: 'ms', ours, baseline, baselineName: 'C fork+exec+wait',
+    also: known({ 'C with a pty each': withPty, 'C with a pty and a cgroup each': withCgroup, 'ours with --no-cgroups': noCgroups }),
+  };
 }
 
 export async function respawn(ctx: Ctx, n = 20): Promise<Figure> {

@@ -37,27 +37,55 @@ const cMs = (ctx: Ctx, args: string[], env?: Record<string, string>): number => 
 const nodeArgs = (ctx: Ctx, tag: string): string[] | undefined =>
   ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${tag}.cpuprofile`] : undefined;
 
+type Arm = (round: number) => Promise<number> | number;
+
 /**
- * The C baseline doing what the daemon does for each job as root: a pty, and a cgroup of its own that
- * the child is born in (and that is removed after it). undefined, with the reason logged, where
- * cgroups cannot be made (not root, no cgroup v2): then the daemon makes none either.
+ * Runs every arm once per round, in turn, and returns each arm's median: the daemon and its C
+ * baselines see the same machine (on this VM its speed drifts by a third over minutes, and a run
+ * of one arm after the other put that drift into the ratio).
  */
-function withPtyAndCgroup(ctx: Ctx, mode: 'fanout' | 'tasks', n: number): number | undefined {
+async function interleaved(ctx: Ctx, arms: Record<string, Arm>): Promise<Record<string, number>> {
+  const got: Record<string, number[]> = {};
+  for (let r = 0; r < ctx.rounds; r++) {
+    for (const [k, arm] of Object.entries(arms)) (got[k] ??= []).push(await arm(r));
+  }
+  return Object.fromEntries(Object.entries(got).map(([k, xs]) => [k, median(xs)]));
+}
+
+/**
+ * Runs fn with the C baseline's cgroup directory (a pty and a cgroup of its own per child, as the
+ * daemon gives each job as root), or without it (the reason logged) where cgroups cannot be made
+ * (not root, no cgroup v2): then the daemon makes none either.
+ */
+async function withBaselineCgroups<T>(mode: string, fn: (dir: string | undefined) => Promise<T>): Promise<T> {
   const cg = baselineCgroups();
   if ('why' in cg) {
     console.error(`bench boot: no 'C with a pty and a cgroup each' for ${mode}: ${cg.why}`);
-    return undefined;
+    return fn(undefined);
   }
   try {
-    return median(range(ctx.rounds).map(() => cMs(ctx, [mode, String(n), 'pty', cg.dir])));
+    return await fn(cg.dir);
   } finally {
     cg.remove();
   }
 }
 
-/** Extra figures, leaving out the ones not measured. */
-function known(also: Record<string, number | undefined>): Record<string, number> {
-  return Object.fromEntries(Object.entries(also).filter((e): e is [string, number] => e[1] !== undefined));
+/** The C arms of the fan-out and the tasks: plain, with a pty each, and (where it can) with a pty and a cgroup each. */
+function cArms(ctx: Ctx, mode: 'fanout' | 'tasks', n: number, cgDir: string | undefined): Record<string, Arm> {
+  const arms: Record<string, Arm> = {
+    c: () => cMs(ctx, [mode, String(n)]),
+    cPty: () => cMs(ctx, [mode, String(n), 'pty']),
+  };
+  if (cgDir !== undefined) arms.cPtyCgroup = () => cMs(ctx, [mode, String(n), 'pty', cgDir]);
+  return arms;
+}
+
+/** The extra figures of the fan-out and the tasks, leaving out what was not measured. */
+function cAlso(m: Record<string, number>, ptyName: string): Record<string, number> {
+  const also: Record<string, number> = { [ptyName]: m.cPty! };
+  if (m.cPtyCgroup !== undefined) also['C with a pty and a cgroup each'] = m.cPtyCgroup;
+  also['ours with --no-cgroups'] = m.noCgroups!;
+  return also;
 }
 
 function range(n: number): number[] {
@@ -76,20 +104,7 @@ function countRunning(list: string): number {
 
 export async function fanout(ctx: Ctx, n = 200): Promise<Figure> {
   const jobs = Object.fromEntries(range(n).map((i) => [`svc${i}`, 'start on startup\nexec sleep 3600\n']));
-  // As root the daemon gives each instance a cgroup (DESIGN §3.5): the same fan-out without them shows what that costs.
-  const ours = await fanoutRounds(ctx, jobs, n, []);
-  const noCgroups = await fanoutRounds(ctx, jobs, n, ['--no-cgroups']);
-  const baseline = median(range(ctx.rounds).map(() => cMs(ctx, ['fanout', String(n)])));
-  const withPty = median(range(ctx.rounds).map(() => cMs(ctx, ['fanout', String(n), 'pty'])));
-  const withCgroup = withPtyAndCgroup(ctx, 'fanout', n);
-  return {
-    name: `fan-out: ${n} services on startup, until all running`, unit: 'ms', ours, baseline, baselineName: 'C fork+exec',
-    also: known({ 'C fork+exec with a pty each': withPty, 'C with a pty and a cgroup each': withCgroup, 'ours with --no-cgroups': noCgroups }),
-  };
-}
-
-async function fanoutRounds(ctx: Ctx, jobs: Record<string, string>, n: number, args: string[]): Promise<number> {
-  return rounds(ctx, async (r) => {
+  const once = (args: string[]): Arm => async (r) => {
     const d = await startDaemon(jobs, { args: ['--no-startup-event', ...args], nodeArgs: r === 0 && args.length === 0 ? nodeArgs(ctx, 'fanout') : undefined });
     try {
       // `initctl emit` waits until every service the event starts is running.
@@ -100,7 +115,13 @@ async function fanoutRounds(ctx: Ctx, jobs: Record<string, string>, n: number, a
     } finally {
       await d.stop();
     }
-  });
+  };
+  // As root the daemon gives each instance a cgroup (DESIGN §3.5): the same fan-out without them shows what that costs.
+  const m = await withBaselineCgroups('fanout', (dir) => interleaved(ctx, { ours: once([]), noCgroups: once(['--no-cgroups']), ...cArms(ctx, 'fanout', n, dir) }));
+  return {
+    name: `fan-out: ${n} services on startup, until all running`, unit: 'ms', ours: m.ours!, baseline: m.c!, baselineName: 'C fork+exec',
+    also: cAlso(m, 'C fork+exec with a pty each'),
+  };
 }
 
 export async function chain(ctx: Ctx, n = 200): Promise<Figure> {
@@ -123,23 +144,19 @@ export async function chain(ctx: Ctx, n = 200): Promise<Figure> {
 
 export async function tasks(ctx: Ctx, n = 500): Promise<Figure> {
   const jobs = Object.fromEntries(range(n).map((i) => [`t${i}`, 'task\nstart on go\nexec true\n']));
-  const run = (args: string[]): Promise<number> => rounds(ctx, async (r) => {
+  const once = (args: string[]): Arm => async (r) => {
     const d = await startDaemon(jobs, { args, nodeArgs: r === 0 && args.length === 0 ? nodeArgs(ctx, 'tasks') : undefined });
     try {
       return (await d.initctl(['emit', 'go'])).ms;
     } finally {
       await d.stop();
     }
-  });
-  const ours = await run([]);
+  };
   // Each task's cgroup is made and removed (as root): the same run without them shows what that costs.
-  const noCgroups = await run(['--no-cgroups']);
-  const baseline = median(range(ctx.rounds).map(() => cMs(ctx, ['tasks', String(n)])));
-  const withPty = median(range(ctx.rounds).map(() => cMs(ctx, ['tasks', String(n), 'pty'])));
-  const withCgroup = withPtyAndCgroup(ctx, 'tasks', n);
+  const m = await withBaselineCgroups('tasks', (dir) => interleaved(ctx, { ours: once([]), noCgroups: once(['--no-cgroups']), ...cArms(ctx, 'tasks', n, dir) }));
   return {
-    name: `tasks: ${n} \`exec true\` on one event, until \`initctl emit\` returns`, unit: 'ms', ours, baseline, baselineName: 'C fork+exec+wait',
-    also: known({ 'C with a pty each': withPty, 'C with a pty and a cgroup each': withCgroup, 'ours with --no-cgroups': noCgroups }),
+    name: `tasks: ${n} \`exec true\` on one event, until \`initctl emit\` returns`, unit: 'ms', ours: m.ours!, baseline: m.c!, baselineName: 'C fork+exec+wait',
+    also: cAlso(m, 'C with a pty each'),
   };
 }
 

@@ -9,8 +9,9 @@ import type { DaemonHooks } from '../control/hooks.ts';
 import { SysvServices } from './sysvServices.ts';
 import { Engine, type EngineDeps } from '../job/engine.ts';
 import { finalStage, realFinalSys } from './finalStage.ts';
-import { Runlevels } from './runlevels.ts';
-import { appendWtmp, putUtmp, runlevelRecord, shutdownRecord } from './utmp.ts';
+import type { Runlevels } from './runlevels.ts';
+import { appendWtmp, shutdownRecord } from './utmp.ts';
+import { makeRunlevels, recordFiles, type RecordFiles } from './runlevelWiring.ts';
 import { EngineError } from '../model/engineApi.ts';
 import { DaemonLog, type LogPriority } from '../log/daemonLog.ts';
 import { JobLogger } from '../log/jobLogger.ts';
@@ -34,7 +35,8 @@ import { ReadinessHub } from './readinessHub.ts';
 import { parentOf } from '../process/procStat.ts';
 import { JobCgroups, sessionCgroupBase } from './jobCgroups.ts';
 import { realPid1Sys, takeOnDuties } from './pid1.ts';
-import { HANDLED_SIGNALS, signalAction, type SignalAction, type SignalContext } from './signals.ts';
+import { HANDLED_SIGNALS, signalAction, type SignalContext } from './signals.ts';
+import { SignalDispatch } from './signalDispatch.ts';
 import { adjustSpawns } from './spawnPolicy.ts';
 import { pid1CgroupBase, realContainerProbes } from './containerMode.ts';
 import { ContainerOutput, killEveryJob, stdoutWriter, watchExitWith } from './containerInit.ts';
@@ -113,7 +115,6 @@ export class Daemon {
   private dbus: DbusBinding | undefined;
   /** $NOTIFY_SOCKET: READY=1 from a job's process emits `ready JOB=… INSTANCE=…`. */
   private notify: NotifyListener | undefined;
-  /** `watch-config` streams (the bridges): told after each change of the job classes. */
   /** Job files into the engine's classes (D-Bus and watch-config streams are told of changes). */
   private readonly classLoading = new ClassLoading({
     engine: () => this.engine,
@@ -138,8 +139,22 @@ export class Daemon {
   private stopping = false;
   /** The system init's runlevels (runlevel(7)); a session init has none. */
   private readonly runlevels: Runlevels | undefined;
-  /** The signal that started the shutdown, if one did (its second coming may force it). */
-  private shutdownSignal: string | undefined;
+  /** What each signal does (the table in signals.ts), carried out on this daemon. */
+  private readonly signals = new SignalDispatch({
+    log: (level, msg) => this.log.log(level, msg),
+    container: () => this.ctx.container,
+    reload: () => this.loadAll(),
+    emit: (event) => this.engine.emit(event, [], false),
+    stopping: () => this.stopping,
+    shutdown: (reason, event) => { void this.shutdown({ reason, action: 'exit', ...(event === undefined ? {} : { event: { name: event, env: [] } }) }); },
+    force: (signal) => this.force(signal),
+    reexec: () => this.reexec.request(),
+    joinBus: () => {
+      if (this.dbus === undefined) return false;
+      void this.dbus.join('system');
+      return true;
+    },
+  });
   /** The status the daemon exits with: 0, an --exit-with job's, or 1 once forced. */
   private exitStatus: number | undefined;
   /** RLIMIT_NOFILE as the daemon was started, for jobs (the daemon raises its own). */
@@ -200,7 +215,13 @@ export class Daemon {
       ...(state ? { restore: { wire: state.parts.process, outputs } } : {}),
     });
     for (const [job, instance, text] of state?.parts.daemon.notifyStatus ?? []) this.notifyStatus.set(instanceKey(job, instance), text);
-    this.runlevels = o.mode === 'system' ? this.makeRunlevels(state?.parts.daemon.runlevel) : undefined;
+    this.runlevels = o.mode === 'system' ? makeRunlevels(state?.parts.daemon.runlevel, this.recordFiles(), {
+      emit: (env) => { void this.engine.emit('runlevel', env, false).catch((err: Error) => this.log.warn(`runlevel: ${err.message}`)); },
+      shutdown: (env, action) => {
+        void this.shutdown({ reason: `runlevel ${env[0]!.slice('RUNLEVEL='.length)}`, action, event: { name: 'runlevel', env } });
+      },
+      log: (level, msg) => this.log.log(level, msg),
+    }) : undefined;
     this.sysv = new SysvServices({
       serviceEvent: (name, service, env, wait) => this.engine.serviceEvent(name, service, env, wait),
       isJob: (name) => this.engine.getClass(name) !== undefined,
@@ -502,40 +523,9 @@ export class Daemon {
     };
   }
 
-  /** runlevel(7) state, with its records in utmp/wtmp (--utmp, --wtmp; by default only as the machine's PID 1). */
-  private makeRunlevels(restored: [string, string] | undefined): Runlevels {
-    const { utmp, wtmp } = this.recordFiles();
-    return new Runlevels(restored, {
-      emit: (env) => { void this.engine.emit('runlevel', env, false).catch((err: Error) => this.log.warn(`runlevel: ${err.message}`)); },
-      shutdown: (env, action) => {
-        void this.shutdown({ reason: `runlevel ${env[0]!.slice('RUNLEVEL='.length)}`, action, event: { name: 'runlevel', env } });
-      },
-      record: (level, previous) => {
-        const r = runlevelRecord(level, previous, Date.now());
-        for (const [path, put] of [[utmp, putUtmp], [wtmp, appendWtmp]] as const) {
-          if (path === undefined) continue;
-          try {
-            put(path, r);
-          } catch (err) {
-            this.log.warn(`cannot write the runlevel record to ${path}: ${(err as Error).message}`);
-          }
-        }
-      },
-      log: (level, msg) => this.log.log(level, msg),
-      now: () => Date.now(),
-      after: (ms, fn) => {
-        const t = setTimeout(fn, ms);
-        return () => clearTimeout(t);
-      },
-    });
-  }
-
-  private recordFiles(): { utmp?: string; wtmp?: string } {
-    const o = this.ctx.options;
-    const machine = this.ctx.pid1 && !this.ctx.container && realFinalSys.initialPidNamespace();
-    const utmp = o.utmp ?? (machine ? '/var/run/utmp' : undefined);
-    const wtmp = o.wtmp ?? (machine ? '/var/log/wtmp' : undefined);
-    return { ...(utmp !== undefined ? { utmp } : {}), ...(wtmp !== undefined ? { wtmp } : {}) };
+  /** Where utmp/wtmp records go (--utmp, --wtmp; by default only as the machine's PID 1). */
+  private recordFiles(): RecordFiles {
+    return recordFiles(this.ctx.options, this.ctx.pid1 && !this.ctx.container && realFinalSys.initialPidNamespace());
   }
 
   private signalContext(): SignalContext {
@@ -547,45 +537,7 @@ export class Daemon {
     const sc = this.signalContext();
     for (const signal of HANDLED_SIGNALS) {
       const action = signalAction(sc, signal);
-      if (action !== undefined) process.on(signal, () => this.onSignal(signal, action));
-    }
-  }
-
-  private onSignal(signal: string, action: SignalAction): void {
-    switch (action.do) {
-      case 'reload':
-        this.log.info(`${signal}: reloading the configuration`);
-        this.loadAll().catch((err: Error) => this.log.error(`reload: ${err.message}`));
-        return;
-      case 'emit':
-        this.log.info(`emitting ${action.event}`);
-        void this.engine.emit(action.event, [], false).catch(() => undefined);
-        return;
-      case 'shutdown':
-        if (this.stopping && action.secondForces && this.shutdownSignal === signal) {
-          this.force(signal);
-          return;
-        }
-        if (this.stopping) {
-          this.log.info(`${signal}: already stopping every job`);
-          return;
-        }
-        this.shutdownSignal = signal;
-        // A container's log is read by people (docker logs): say it there at the default priority.
-        this.log.log(this.ctx.container ? 'message' : 'info', `${signal}: stopping every job${action.secondForces ? ` (${signal} again forces it)` : ''}`);
-        void this.shutdown({ reason: signal, action: 'exit', ...(action.event === undefined ? {} : { event: { name: action.event, env: [] } }) });
-        return;
-      case 'reexec':
-        this.log.info(`${signal}: re-executing`);
-        this.reexec.request().catch((err: Error) => this.log.error(`${signal}: ${err.message}`));
-        return;
-      case 'reconnect-bus':
-        if (this.dbus === undefined) this.log.info(`${signal}: not joining the system bus: --no-dbus`);
-        else void this.dbus.join('system');
-        return;
-      case 'ignore':
-        if (action.why !== undefined) this.log.warn(`${signal}: ${action.why}; ignoring`);
-        return;
+      if (action !== undefined) process.on(signal, () => this.signals.run(signal, action));
     }
   }
 

@@ -1,0 +1,49 @@
+// A system init's runlevel(7) state wired to the daemon, and where its utmp/wtmp records go.
+import { Runlevels } from './runlevels.ts';
+import type { ShutdownAction } from './daemon.ts';
+import { appendWtmp, putUtmp, runlevelRecord } from './utmp.ts';
+
+export interface RecordFiles {
+  utmp?: string;
+  wtmp?: string;
+}
+
+/** --utmp and --wtmp; by default the system's files only for the machine's own PID 1 (not a container's, not a PID namespace's). */
+export function recordFiles(o: RecordFiles, machine: boolean): RecordFiles {
+  const utmp = o.utmp ?? (machine ? '/var/run/utmp' : undefined);
+  const wtmp = o.wtmp ?? (machine ? '/var/log/wtmp' : undefined);
+  return { ...(utmp !== undefined ? { utmp } : {}), ...(wtmp !== undefined ? { wtmp } : {}) };
+}
+
+export interface RunlevelWiring {
+  /** Emits `runlevel` with this environment. */
+  emit(env: string[]): void;
+  /** Runlevel 0 or 6: the daemon's staged shutdown, the runlevel event first. */
+  shutdown(env: string[], action: ShutdownAction): void;
+  log(level: 'info' | 'message' | 'warn', msg: string): void;
+}
+
+/** runlevel(7) state (RESTORED after a re-exec), its RUN_LVL records written to FILES; a file that cannot be written is a warning. */
+export function makeRunlevels(restored: readonly [string, string] | undefined, files: RecordFiles, w: RunlevelWiring): Runlevels {
+  return new Runlevels(restored, {
+    emit: (env) => w.emit(env),
+    shutdown: (env, action) => w.shutdown(env, action),
+    record: (level, previous) => {
+      const r = runlevelRecord(level, previous, Date.now());
+      for (const [path, put] of [[files.utmp, putUtmp], [files.wtmp, appendWtmp]] as const) {
+        if (path === undefined) continue;
+        try {
+          put(path, r);
+        } catch (err) {
+          w.log('warn', `cannot write the runlevel record to ${path}: ${(err as Error).message}`);
+        }
+      }
+    },
+    log: (level, msg) => w.log(level, msg),
+    now: () => Date.now(),
+    after: (ms, fn) => {
+      const t = setTimeout(fn, ms);
+      return () => clearTimeout(t);
+    },
+  });
+}

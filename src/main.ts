@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<void> {
   const tLoaded = performance.now();
   const daemon = new Daemon({ options, paths, pid1, container, exitWith, env: { ...process.env }, uid, ...(restored ? { restored } : {}) });
   // The first line says how the daemon chose to be a container's init or not.
-  daemon.log.message(`${container ? 'container' : pid1 ? 'machine' : 'not PID 1'}: ${mode.why}`);
+  daemon.log.message(`${container ? 'container' : pid1 ? 'machine' : "not a container's init"}: ${mode.why}`);
   for (const r of mounted) daemon.log.log(r.level, r.msg);
   for (const [level, msg] of said) daemon.log.log(level, msg);
   if (restored !== undefined) {

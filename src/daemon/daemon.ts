@@ -9,6 +9,7 @@ import type { DaemonHooks } from '../control/hooks.ts';
 import { SysvServices } from './sysvServices.ts';
 import { Engine, type EngineDeps } from '../job/engine.ts';
 import { finalStage, realFinalSys } from './finalStage.ts';
+import { shutDown, type ShutdownOptions } from './shutdownSequence.ts';
 import type { Runlevels } from './runlevels.ts';
 import { appendWtmp, shutdownRecord } from './utmp.ts';
 import { makeRunlevels, recordFiles, type RecordFiles } from './runlevelWiring.ts';
@@ -87,19 +88,6 @@ function readNofile(): RLimit | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** What the daemon does once its jobs are stopped: halt, power off or restart the machine (as PID 1), or exit. */
-export type ShutdownAction = 'halt' | 'poweroff' | 'reboot' | 'exit';
-
-const SAID_ACTION = { halt: 'halt', poweroff: 'power off', reboot: 'restart' } as const;
-
-export interface ShutdownOptions {
-  /** Said in the log: `SIGTERM`, `runlevel 0`, `session-end`… */
-  reason: string;
-  action: ShutdownAction;
-  /** Emitted first; the jobs whose `stop on` it reaches stop as it says (e.g. `runlevel RUNLEVEL=0 PREVLEVEL=2`). */
-  event?: { name: string; env: string[] };
 }
 
 export class Daemon {
@@ -572,9 +560,8 @@ export class Daemon {
 
   /**
    * The one way the daemon shuts down (signals, runlevels 0 and 6, session-end, container mode):
-   * the engine's staged shutdown (job/shutdown.ts) with `event` emitted first, bounded by
-   * --shutdown-timeout; then the control socket and logs close and `exited` resolves. A second
-   * call while one runs is logged and joins it.
+   * shutdownSequence.ts with this daemon's parts. A second call while one runs is logged and
+   * changes nothing (the first one's action stands).
    */
   async shutdown(o: ShutdownOptions): Promise<void> {
     if (this.stopping) {
@@ -582,49 +569,37 @@ export class Daemon {
       return;
     }
     this.stopping = true;
-    if (o.action !== 'exit') this.log.message(`${o.reason}: stopping every job in order, then ${SAID_ACTION[o.action]}`);
-    const seconds = this.ctx.options.shutdownTimeout;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<'deadline'>((r) => { timer = setTimeout(() => r('deadline'), seconds * 1000); });
-    try {
-      const how = await Promise.race([this.engine.shutdown(o.event === undefined ? {} : { event: o.event }).then(() => 'done' as const), deadline]);
-      if (how === 'deadline') {
-        const left = this.engine.classes().flatMap((c) => this.engine.status(c.name)).map((s) => `${s.job}${s.instance ? ` (${s.instance})` : ''} ${s.goal}/${s.state}`);
-        this.log.warn(`shutdown: still running after ${seconds} s, going on without them: ${left.join(', ')}`);
-        // A container's init: a shutdown that did not finish is a forced one (exit 1), and leaves no job behind.
-        if (this.ctx.container) {
-          this.exitStatus ??= 1;
-          killEveryJob(this.engine, this.port);
-        }
-      }
-    } catch (err) {
-      this.log.error(`shutdown: ${(err as Error).message}`);
-    } finally {
-      clearTimeout(timer);
-    }
-    this.watcher?.close();
-    if (this.sessionFile) removeSessionFile(this.sessionFile);
-    await this.server?.close();
-    await this.dbus?.close();
-    this.notify?.close();
-    this.readiness.close();
-    await this.jobLogger.close();
-    this.cgroups.close();
-    await this.journal.close();
-    if (o.action !== 'exit') {
-      if (this.ctx.pid1 && !this.ctx.container) {
+    await shutDown(o, {
+      engine: this.engine,
+      timeoutS: this.ctx.options.shutdownTimeout,
+      container: this.ctx.container,
+      machine: this.ctx.pid1 && !this.ctx.container,
+      log: (level, msg) => this.log.log(level, msg),
+      giveUp: () => {
+        this.exitStatus ??= 1;
+        killEveryJob(this.engine, this.port);
+      },
+      closeAll: async () => {
+        this.watcher?.close();
+        if (this.sessionFile) removeSessionFile(this.sessionFile);
+        await this.server?.close();
+        await this.dbus?.close();
+        this.notify?.close();
+        this.readiness.close();
+        await this.jobLogger.close();
+        this.cgroups.close();
+        await this.journal.close();
+      },
+      finalStage: async (action) => {
         const { wtmp } = this.recordFiles();
         try {
           if (wtmp !== undefined) appendWtmp(wtmp, shutdownRecord(Date.now()));
         } catch (err) {
           this.log.warn(`cannot write the shutdown record to ${wtmp}: ${(err as Error).message}`);
         }
-        // PID 1 never exits: reboot(2) ends the machine (or, in a PID namespace, this init).
-        await finalStage(o.action, realFinalSys, (level, msg) => this.log.log(level, msg), { termGraceMs: 5000 });
-        return;
-      }
-      this.log.message(`${o.reason}: not the init of a machine, so exiting instead of ${SAID_ACTION[o.action]}`);
-    }
-    this.exitResolve(this.exitStatus ?? 0);
+        await finalStage(action, realFinalSys, (level, msg) => this.log.log(level, msg), { termGraceMs: 5000 });
+      },
+      exit: () => this.exitResolve(this.exitStatus ?? 0),
+    });
   }
 }

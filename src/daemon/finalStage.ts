@@ -2,7 +2,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import type { LogLevel } from '../log/daemonLog.ts';
 import * as native from '../sys/index.ts';
-import type { ShutdownAction } from './daemon.ts';
+import type { ShutdownAction } from './shutdownSequence.ts';
 
 export type RebootCommand = 'POWER_OFF' | 'HALT' | 'RESTART';
 

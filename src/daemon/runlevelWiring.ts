@@ -1,6 +1,6 @@
 // A system init's runlevel(7) state wired to the daemon, and where its utmp/wtmp records go.
 import { Runlevels } from './runlevels.ts';
-import type { ShutdownAction } from './daemon.ts';
+import type { ShutdownAction } from './shutdownSequence.ts';
 import { appendWtmp, putUtmp, runlevelRecord } from './utmp.ts';
 
 export interface RecordFiles {

@@ -1,7 +1,7 @@
 // The machine's runlevels (runlevel(7)): current and previous, the runlevel event, 0 and 6 as the shutdown, one pending timed change.
 import { EngineError } from '../model/engineApi.ts';
 import type { PendingChange, RunlevelState } from '../control/protocol.ts';
-import type { ShutdownAction } from './daemon.ts';
+import type { ShutdownAction } from './shutdownSequence.ts';
 
 export interface RunlevelHost {
   /** Emits `runlevel` with this environment (RUNLEVEL, PREVLEVEL, then the caller's). */

@@ -32,7 +32,7 @@
     {
       "target_name": "initctl",
       "type": "executable",
-      "sources": ["initctl/initctl.c", "initctl/json.c", "initctl/replay.c"],
+      "sources": ["initctl/initctl.c", "initctl/json.c", "initctl/replay.c", "initctl/sessions.c"],
       "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"]
     }
   ]

@@ -2,7 +2,8 @@
  * initctl: the command-line client, a thin pipe to the daemon. It sends argv (and UPSTART_JOB /
  * UPSTART_INSTANCE) as one `command` request over the control socket, copies the daemon's
  * stdout/stderr chunks to its own, and exits with the status the daemon reports. Every command's
- * parsing and formatting lives in the daemon (src/control/commands); install-aliases, help and --version run here.
+ * parsing and formatting lives in the daemon (src/control/commands); install-aliases, help, --version and
+ * list-sessions (the caller's own session files, sessions.c) run here.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include "help.h"
 #include "json.h"
 #include "replay.h"
+#include "sessions.h"
 
 #define SYSTEM_SOCKET "/run/upstart/control.sock"
 #define PROTOCOL_LINE "{\"protocol\":\"upstart-ts\",\"version\":1}\n"
@@ -485,6 +487,9 @@ int main(int argc, char **argv) {
     }
     return install_aliases(args[command_at + 1]);
   }
+
+  int json = 0;
+  if (!strcmp(program, "initctl") && is_local_list_sessions(args, nargs, command_at, &json)) return list_sessions(json);
 
   struct sockaddr_un addr;
   memset(&addr, 0, sizeof addr);

@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { chooseSocket } from '../control/address.ts';
 import { installAliases } from '../control/aliases.ts';
 import { connect, ControlError } from '../control/client.ts';
-import { commandIndex } from '../control/commands/argv.ts';
+import { commandIndex, GLOBAL_OPTIONS, parseArgs } from '../control/commands/argv.ts';
+import { formatSessions } from '../control/commands/daemon.ts';
+import { listSessions, sessionDir } from '../daemon/sessions.ts';
 import { isFollow, ReplaySkipper } from './followResume.ts';
 import { connectHint, localAnswer, red, wantColour } from './clientHelp.ts';
 
@@ -66,6 +68,11 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = errors.length > 0 ? 1 : 0;
     return;
   }
+  const sessions = program === 'initctl' ? localListSessions(args) : undefined;
+  if (sessions !== undefined) {
+    process.stdout.write(sessions);
+    return;
+  }
   let path: string;
   try {
     path = chooseSocket({ ...addressOptions(args), env: process.env });
@@ -103,6 +110,21 @@ export async function main(argv: string[]): Promise<void> {
   } finally {
     client.close();
   }
+}
+
+/**
+ * `list-sessions` with nothing but global options: the caller's own session files, read here as the
+ * C client does (native/initctl/sessions.c), so it needs no daemon and never lists another user's.
+ */
+function localListSessions(args: readonly string[]): string | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs(args, GLOBAL_OPTIONS);
+  } catch {
+    return undefined;
+  }
+  if (parsed.args.length !== 1 || parsed.args[0] !== 'list-sessions') return undefined;
+  return formatSessions(listSessions(sessionDir(process.env, process.getuid?.() ?? 0)), parsed.opts.json === true);
 }
 
 /** How long `events --follow` tries to reach init again after the connection ended (a re-exec takes well under 1 s). */

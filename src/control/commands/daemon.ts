@@ -3,6 +3,12 @@ import { EngineError } from '../../model/engineApi.ts';
 import { command, json, needArgs, type CommandSpec } from './context.ts';
 import { UsageError } from './argv.ts';
 import { DRY_RUN_OPTION, FROM_OPTION, formatReloadPlan } from './dryRun.ts';
+import type { SessionInfo } from '../protocol.ts';
+
+/** list-sessions' output: `PID ADDRESS` lines, or --json (initctl answers it itself too: src/cli/initctl.ts). */
+export function formatSessions(sessions: readonly SessionInfo[], asJson: boolean): string {
+  return asJson ? json(sessions) : sessions.map((s) => `${s.pid} ${s.session}\n`).join('');
+}
 
 function notifyAddress(kind: 'dbus' | 'cgroup-manager', summary: string, missing: string): CommandSpec {
   return command({
@@ -84,6 +90,6 @@ export const daemonCommands: Record<string, CommandSpec> = {
       needArgs(inv, 0, 0, '');
       return { type: 'list-sessions' };
     },
-    format: (sessions, inv) => (inv.json ? json(sessions) : sessions.map((s) => `${s.pid} ${s.session}\n`).join('')),
+    format: (sessions, inv) => formatSessions(sessions, inv.json),
   }),
 };

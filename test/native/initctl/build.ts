@@ -1,6 +1,6 @@
 // Compiles the C initctl client (and the JSON test driver) with the system C compiler into a temp dir.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,10 @@ export function buildClient(): Built | { skip: string } {
   }
   const initctl = join(dir, 'initctl');
   const jsonDriver = join(dir, 'jsonDriver');
-  execFileSync(cc, [...CFLAGS, join(root, 'native/initctl/initctl.c'), join(root, 'native/initctl/json.c'), join(root, 'native/initctl/replay.c'), '-o', initctl]);
+  // The sources native/binding.gyp builds the client from (JSON as gyp writes it here).
+  const gyp = JSON.parse(readFileSync(join(root, 'native/binding.gyp'), 'utf8')) as { targets: Array<{ target_name: string; sources: string[] }> };
+  const sources = gyp.targets.find((t) => t.target_name === 'initctl')!.sources.map((s) => join(root, 'native', s));
+  execFileSync(cc, [...CFLAGS, ...sources, '-o', initctl]);
   execFileSync(cc, [...CFLAGS, join(root, 'test/native/initctl/jsonDriver.c'), join(root, 'native/initctl/json.c'), '-o', jsonDriver]);
   return { dir, initctl, jsonDriver };
 }

@@ -2,7 +2,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +85,34 @@ test('same output and status from the C and the Node client', { skip }, async ()
   } finally {
     await server.close();
   }
+});
+
+test('list-sessions: both clients read the caller\'s session files themselves, with no daemon to reach', { skip }, async () => {
+  if ('skip' in built) return;
+  const runtime = join(work, 'runtime');
+  const dir = join(runtime, 'upstart', 'sessions');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${process.pid}.session`), 'UPSTART_SESSION=unix:path=/run/user/7/upstart/"odd".sock\n');
+  writeFileSync(join(dir, '1.session'), 'no address here\n');
+  writeFileSync(join(dir, '2147483646.session'), 'UPSTART_SESSION=unix:path=/gone.sock\n');
+  writeFileSync(join(dir, 'x.session'), 'UPSTART_SESSION=unix:path=/not-a-pid.sock\n');
+  const nowhere = { UPSTART_SESSION: `unix:path=${join(work, 'nothing.sock')}`, XDG_RUNTIME_DIR: runtime };
+  const cases: Array<{ args: string[]; env: Record<string, string>; stdout: string }> = [
+    { args: ['list-sessions'], env: nowhere, stdout: `${process.pid} unix:path=/run/user/7/upstart/"odd".sock\n` },
+    { args: ['--system', 'list-sessions', '-q'], env: nowhere, stdout: `${process.pid} unix:path=/run/user/7/upstart/"odd".sock\n` },
+    { args: ['list-sessions', '--json'], env: nowhere, stdout: `${JSON.stringify([{ pid: process.pid, session: 'unix:path=/run/user/7/upstart/"odd".sock' }], null, 2)}\n` },
+    { args: ['list-sessions', '--socket', '/nothing', '--json'], env: { XDG_RUNTIME_DIR: join(work, 'empty') }, stdout: '[]\n' },
+  ];
+  for (const c of cases) {
+    const [a, b]: [Out, Out] = await Promise.all([run(built.initctl, c.args, c.env), runNode(c.args, c.env)]);
+    assert.deepEqual(a, { stdout: c.stdout, stderr: '', status: 0 }, `C: ${c.args.join(' ')}`);
+    assert.deepEqual(b, a, `Node: ${c.args.join(' ')}`);
+  }
+  // An operand is the daemon's to refuse: both clients then try to reach it.
+  const [a, b] = await Promise.all([run(built.initctl, ['list-sessions', 'extra'], nowhere), runNode(['list-sessions', 'extra'], nowhere)]);
+  assert.equal(a.status, 1);
+  assert.equal(b.status, 1);
+  assert.match(a.stderr, /^initctl: Unable to connect to init/);
 });
 
 test('install-aliases from the Node client links to bin/initctl', async () => {

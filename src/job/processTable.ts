@@ -125,7 +125,9 @@ export class ProcessTable {
   private spawnFailed(job: JobRecord, p: ProcessName, f: SpawnFailure): string {
     const detail = f.stage === 'exec' || f.stage === '' ? f.message : `${f.stage}: ${f.message}`;
     this.d.journal({ ...stamp(this.d.clock), kind: 'spawn-failed', job: job.name, instance: job.instance, process: p, message: detail });
-    this.d.log('warn', `Failed to spawn ${jobLabel(job)} ${p} process: ${detail} (${f.code}, errno ${f.errno})`);
+    // The message may end with the errno's name already (SpawnError's): said once, with the number.
+    const said = detail.endsWith(` (${f.code})`) ? detail.slice(0, -` (${f.code})`.length) : detail;
+    this.d.log('warn', `Failed to spawn ${jobLabel(job)} ${p} process: ${said} (${f.code}, errno ${f.errno})`);
     return detail;
   }
 

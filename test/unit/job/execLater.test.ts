@@ -44,7 +44,7 @@ test('exec ENOENT still fails the start: the same error, spawn-failed journal en
   h.exit(1000, 127);
   assert.equal(h.state('foo'), 'stop/waiting');
   assert.equal(h.jobEvents('foo').length, 3);
-  assert.ok(h.logs.some((l) => l.startsWith('warn: Failed to spawn foo main process')));
+  assert.ok(h.logs.includes('warn: Failed to spawn foo main process: unable to execute "/usr/sbin/foo": No such file or directory (ENOENT, errno 2)'), h.logs.join('\n'));
 });
 
 test('the main process exits at once after its exec: confirmation first, then the exit (the port holds the exit), respawn as usual', () => {

@@ -12,6 +12,7 @@ import type { ChildStatus, Pty, SpawnOutcome, SpawnSpec, Stdio } from '../sys/in
 import type { ProcessSys } from '../sys/ports.ts';
 import type { ExitInfo, InstanceRef, KillTarget, ProcessEvents, ProcessPort, SpawnRequest, SpawnResult } from './port.ts';
 import type { ProcessWire } from './portState.ts';
+import { ExitReports } from './exitReports.ts';
 import { feedScript, openScriptPipe, type ScriptPipe } from './scriptFeed.ts';
 import { SpawnError } from '../sys/spawnError.ts';
 import { SyscallError } from '../sys/syscallError.ts';
@@ -95,16 +96,12 @@ export function toExitInfo(s: ChildStatus, pid = s.pid): ExitInfo | undefined {
  */
 export class NativeProcessPort implements ProcessPort {
   private events: ProcessEvents | undefined;
-  /** Exits reaped before the engine registered (a re-exec's first drain): delivered by setEvents. */
-  private held: ExitInfo[] = [];
   private readonly owned = new Map<number, Owned>();
   private readonly follower: ForkFollower;
   private readonly log: LogFn;
-  private readonly flushDeadlineMs: number;
+  /** Exits on their way to the engine, after their output. */
+  private readonly exits: ExitReports;
   private readonly sys: ProcessSys;
-  private pendingReports = 0;
-  /** Exits reaped and waiting for their output to reach the log (a re-exec carries them). */
-  private readonly reporting = new Set<ExitInfo>();
   private closed = false;
   /** Instances (by key) an older image's re-exec state says were stopped through their cgroup: survivors are killed when they are gone. */
   private readonly swept = new Set<string>();
@@ -120,7 +117,7 @@ export class NativeProcessPort implements ProcessPort {
 
   constructor(private readonly opts: NativeProcessPortOptions) {
     this.log = opts.logger ?? (() => {});
-    this.flushDeadlineMs = opts.flushDeadlineMs ?? DEFAULT_FLUSH_DEADLINE_MS;
+    this.exits = new ExitReports(opts.flushDeadlineMs ?? DEFAULT_FLUSH_DEADLINE_MS, this.log, () => this.updateRef());
     this.sys = opts.sys ?? realSys;
     this.follower = new ForkFollower((level, msg) => this.log(level, msg), this.sys);
     if (opts.restore) this.restoreFrom(opts.restore.wire, opts.restore.outputs);
@@ -131,9 +128,7 @@ export class NativeProcessPort implements ProcessPort {
 
   setEvents(events: ProcessEvents): void {
     this.events = events;
-    const held = this.held;
-    this.held = [];
-    if (held.length > 0) queueMicrotask(() => { for (const info of held) events.exited(info); });
+    this.exits.setEvents(events);
   }
 
   /** Why a re-exec cannot hand over now (helpers, processes followed through forks); undefined when it can. */
@@ -155,7 +150,7 @@ export class NativeProcessPort implements ProcessPort {
       if (o.expectExit) w.expectExit = true;
       owned.push(w);
     }
-    return { owned, swept: [...this.swept].map((k) => k.split('\0') as [string, string]), exited: [...this.reporting] };
+    return { owned, swept: [...this.swept].map((k) => k.split('\0') as [string, string]), exited: this.exits.wire() };
   }
 
   /** A failed execve: the processes' output is read by new readers (their promises replace the old ones). */
@@ -174,7 +169,7 @@ export class NativeProcessPort implements ProcessPort {
     }
     for (const [job, instance] of wire.swept) this.swept.add(instanceKey(job, instance));
     // Reaped by the old image, their output now in the log: reported first.
-    this.held.push(...wire.exited);
+    this.exits.restore(wire.exited);
   }
 
   /** Owns a pid (re-adopted from its cgroup) as if spawned: its exit is reported to the engine. */
@@ -564,28 +559,12 @@ export class NativeProcessPort implements ProcessPort {
 
   /** Reports an exit once the process's output is flushed (or the deadline passed). */
   private report(info: ExitInfo, output: Promise<void> | undefined): void {
-    if (!output) {
-      if (this.events) this.events.exited(info);
-      else this.held.push(info);
-      return;
-    }
-    this.pendingReports += 1;
-    this.reporting.add(info);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), this.flushDeadlineMs); });
-    void Promise.race([output.then(() => 'flushed' as const), deadline]).then((how) => {
-      clearTimeout(timer);
-      this.pendingReports -= 1;
-      if (!this.reporting.delete(info)) return; // handed over to a re-exec that did not happen, and reported since
-      if (how === 'late') this.log('debug', `process ${info.pid}: output still open ${this.flushDeadlineMs} ms after exit; reporting the exit anyway`);
-      this.updateRef();
-      this.events?.exited(info);
-    });
+    this.exits.report(info, output);
   }
 
   /** The reaper keeps the loop alive only while some process or report is outstanding. */
   private updateRef(): void {
-    if (!this.closed) this.sys.reaperRef(this.owned.size > 0 || this.pendingReports > 0 || this.helpers.size > 0 || this.pending.size > 0);
+    if (!this.closed) this.sys.reaperRef(this.owned.size > 0 || this.exits.outstanding > 0 || this.helpers.size > 0 || this.pending.size > 0);
   }
 }
 

@@ -183,7 +183,8 @@ export class JobMachine {
       this.host.log('warn', `${jobLabel(job)} respawning too fast, stopped`);
       this.failJob(job, 'respawn', respawnLimitText(this.host.specOf(job)));
     } else {
-      this.host.log('info', `${jobLabel(job)} main process ended, respawning`);
+      // At warn, as Upstart logs it: the line admins look for in syslog next to the exit's.
+      this.host.log('warn', `${jobLabel(job)} main process ended, respawning`);
       this.setGoal(job, 'respawn');
     }
   }

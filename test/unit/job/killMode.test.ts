@@ -119,6 +119,8 @@ test('the default respawn limit: the 11th respawn within 5 s stops the job, swee
   assert.deepEqual(sigs(h).at(-1), ['cgroup', 'KILL', []]);
   assert.equal(h.jobEvents('j').at(-1), 'stopped RESULT=failed PROCESS=respawn EXIT_SIGNAL=KILL');
   assert.ok(h.logs.includes('warn: j respawning too fast, stopped'));
+  // Each respawn said at warn, as Upstart does (shown at the default priority).
+  assert.equal(h.logs.filter((l) => l === 'warn: j main process ended, respawning').length, 10);
   assert.equal(h.engine.lastFailure('j'), 'respawning too fast (more than 10 respawns within 5 s: respawn limit 10 5)');
 });
 

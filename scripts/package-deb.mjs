@@ -5,7 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -117,7 +118,10 @@ function stageMain(stage, node) {
   for (const need of ['dist/bundle/upstart.cjs', join(release, 'upstart_native.node'), join(release, 'initctl')]) {
     if (!existsSync(join(root, need))) fail(`${need} is missing: run \`npm install\` (or npm run build) first`);
   }
-  cpSync(join(root, 'dist'), join(lib, 'dist'), { recursive: true, filter: (src) => !/\.(map|deb)$/.test(src) });
+  // Not the source maps, not packages, and no dot-entry of dist/ (what a build with --out inside dist/ leaves there).
+  const dist = join(root, 'dist');
+  const wanted = (src) => !/\.(map|deb)$/.test(src) && !(dirname(src) === dist && basename(src).startsWith('.'));
+  cpSync(dist, join(lib, 'dist'), { recursive: true, filter: wanted });
   for (const [f, mode] of [['upstart_native.node', 0o644], ['initctl', 0o755]]) {
     mkdirSync(join(lib, release), { recursive: true });
     copyFileSync(join(root, release, f), join(lib, release, f));
@@ -176,12 +180,16 @@ function main() {
   const node = nodeBinary();
   const vars = { VERSION: pkg.version, ARCH: debArch(), NODE: `Node.js ${run(node, ['--version']).trim()}` };
   mkdirSync(out, { recursive: true });
-  // A staging tree of this run's own: two builds at once (the tests) must not share one.
-  const stageRoot = mkdtempSync(join(out, '.stage-'));
-  stageMain(join(stageRoot, 'upstart-ts'), node);
-  stageInit(join(stageRoot, 'upstart-ts-init'));
-  for (const name of ['upstart-ts', 'upstart-ts-init']) process.stdout.write(`${relative(root, build(join(stageRoot, name), name, vars, out))}\n`);
-  rmSync(stageRoot, { recursive: true, force: true });
+  // A staging tree of this run's own (two builds at once, the tests, must not share one), outside the tree it
+  // copies: staged under the default --out, dist/, it was copied into itself.
+  const stageRoot = mkdtempSync(join(tmpdir(), 'upstart-ts-deb-'));
+  try {
+    stageMain(join(stageRoot, 'upstart-ts'), node);
+    stageInit(join(stageRoot, 'upstart-ts-init'));
+    for (const name of ['upstart-ts', 'upstart-ts-init']) process.stdout.write(`${relative(root, build(join(stageRoot, name), name, vars, out))}\n`);
+  } finally {
+    rmSync(stageRoot, { recursive: true, force: true });
+  }
 }
 
 main();

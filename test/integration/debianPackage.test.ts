@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,7 +27,9 @@ async function waitFor(what: string, ok: () => boolean, ms: number): Promise<voi
 }
 
 test('package:deb: upstart-ts and upstart-ts-init build, with fields, lintian and a running daemon', { skip, timeout: 600_000 }, async (t) => {
-  const out = mkdtempSync(join(tmpdir(), 'upstart-deb-'));
+  // Inside dist/, as the default --out is (a staging tree there was once copied into itself).
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  const out = mkdtempSync(join(root, 'dist', '.test-deb-'));
   try {
     const printed = sh(process.execPath, ['scripts/package-deb.mjs', '--out', out], { ...process.env, UPSTART_TS_DEB_COMPRESS: 'gzip' });
     const main = join(out, `upstart-ts_${version}_amd64.deb`);
@@ -60,6 +61,7 @@ test('package:deb: upstart-ts and upstart-ts-init build, with fields, lintian an
     for (const m of ['man5/init.5.gz', 'man8/upstart.8.gz', 'man8/initctl.8.gz', 'man8/init-checkconf.8.gz', 'man7/upstart-events.7.gz']) assert.ok(mainFiles.includes(`./usr/share/man/${m}`), m);
     assert.match(initFiles, /\.\/usr\/share\/man\/man8\/init\.8\.gz -> upstart\.8\.gz/);
     assert.doesNotMatch(mainFiles, /\.\/sbin\/init\b/, 'upstart-ts itself never touches /sbin/init');
+    assert.doesNotMatch(mainFiles, /\/dist\/\.|\.deb$/m, 'nothing of a build under dist/ (its packages, its output dir) in the package');
 
     if (existsSync('/usr/bin/lintian')) {
       let report: string;

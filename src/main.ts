@@ -61,8 +61,9 @@ export async function main(argv: string[]): Promise<void> {
   const restored = options.stateFd === undefined ? undefined : loadState(options.stateFd, paths.logdir, (level, msg) => said.push([level, msg]));
   const tLoaded = performance.now();
   const daemon = new Daemon({ options, paths, pid1, container, exitWith, env: { ...process.env }, uid, ...(restored ? { restored } : {}) });
-  // The first line says how the daemon chose to be a container's init or not.
-  daemon.log.message(`${container ? 'container' : pid1 ? 'machine' : "not a container's init"}: ${mode.why}`);
+  // The first line says how the daemon chose to be a container's init or not; for a daemon that is neither
+  // PID 1 nor told --container (a session init) there was no choice to make, so it is said only at info.
+  daemon.log.log(container || pid1 ? 'message' : 'info', `${container ? 'container' : pid1 ? 'machine' : "not a container's init"}: ${mode.why}`);
   for (const r of mounted) daemon.log.log(r.level, r.msg);
   for (const [level, msg] of said) daemon.log.log(level, msg);
   if (restored !== undefined) {

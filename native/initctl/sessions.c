@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +100,8 @@ int list_sessions(int json) {
     char *end;
     long pid = strtol(e->d_name, &end, 10);
     if (end == e->d_name || e->d_name[0] < '0' || e->d_name[0] > '9' || strcmp(end, ".session") != 0) continue;
-    if (pid <= 0 || !alive(pid)) continue;
+    /* Past a pid_t, kill() would be given another number (-1: every process). */
+    if (pid <= 0 || pid > INT_MAX || !alive(pid)) continue;
     char path[8192];
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
     char *address = address_in(path);

@@ -96,6 +96,8 @@ test('list-sessions: both clients read the caller\'s session files themselves, w
   writeFileSync(join(dir, '1.session'), 'no address here\n');
   writeFileSync(join(dir, '2147483646.session'), 'UPSTART_SESSION=unix:path=/gone.sock\n');
   writeFileSync(join(dir, 'x.session'), 'UPSTART_SESSION=unix:path=/not-a-pid.sock\n');
+  // Past a pid_t: cast to one it would be -1, and kill(-1, 0) succeeds for root.
+  writeFileSync(join(dir, '4294967295.session'), 'UPSTART_SESSION=unix:path=/wraps.sock\n');
   const nowhere = { UPSTART_SESSION: `unix:path=${join(work, 'nothing.sock')}`, XDG_RUNTIME_DIR: runtime };
   const cases: Array<{ args: string[]; env: Record<string, string>; stdout: string }> = [
     { args: ['list-sessions'], env: nowhere, stdout: `${process.pid} unix:path=/run/user/7/upstart/"odd".sock\n` },

@@ -186,11 +186,14 @@ test('pty (native pump): the hung-write check runs only while a pump writes; an 
   writeSync(pty.slave, 'first\n');
   await waitFor(() => has('first\n'), 'the first line in the log');
   // Once the file is open the pump writes straight to it: its first write (after none) arms the check.
+  // The pump says so through an async handle, so each step lets the event loop poll once: a line already
+  // in the file makes waitFor return without a turn of the loop (a fast CI run wrote all 50 that way).
   for (let i = 0; i < 50 && arms === 0; i++) {
     writeSync(pty.slave, `line ${i}\n`);
     await waitFor(() => has(`line ${i}\n`), `line ${i} in the log`);
+    await new Promise((resolve) => setImmediate(resolve));
   }
-  assert.ok(arms > 0, 'a direct write arms the hung-write check');
+  await waitFor(() => arms > 0, 'a direct write to arm the hung-write check', 5_000);
   await waitFor(() => timer() === null, 'the check disarmed once nothing is written', 10_000);
   // Disarmed after a whole tick without writes: the next write comes after a quiet spell.
   const before = arms;

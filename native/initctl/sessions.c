@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "options.h"
 #include "sessions.h"
 
 struct session {
@@ -22,14 +23,18 @@ struct session {
   char *address;
 };
 
-/* Options every command takes (src/control/commands/argv.ts GLOBAL_OPTIONS), with those that take a value. */
-static const char *const FLAGS[] = {"--quiet", "-q", "--verbose", "-v", "--no-wait", "-n", "--system",
-                                    "--user", "--session", "--json", NULL};
-static const char *const VALUED[] = {"--dest", "--socket", NULL};
-
 static int in(const char *const *list, const char *s) {
   for (int i = 0; list[i]; i++)
     if (!strcmp(list[i], s)) return 1;
+  return 0;
+}
+
+/* `--NAME=V` for a global option that takes a value. */
+static int valued_with_equals(const char *a) {
+  for (int i = 0; GLOBAL_VALUED[i]; i++) {
+    size_t n = strlen(GLOBAL_VALUED[i]);
+    if (!strncmp(a, GLOBAL_VALUED[i], n) && a[n] == '=') return 1;
+  }
   return 0;
 }
 
@@ -39,12 +44,12 @@ int is_local_list_sessions(char **args, int nargs, int command_at, int *json) {
   for (int i = 0; i < nargs; i++) {
     const char *a = args[i];
     if (i == command_at) continue;
-    if (in(VALUED, a)) {
+    if (in(GLOBAL_VALUED, a)) {
       if (++i >= nargs) return 0;
       continue;
     }
-    if (!strncmp(a, "--dest=", 7) || !strncmp(a, "--socket=", 9)) continue;
-    if (!in(FLAGS, a)) return 0;
+    if (valued_with_equals(a)) continue;
+    if (!in(GLOBAL_FLAGS, a)) return 0;
     if (!strcmp(a, "--json")) *json = 1;
   }
   return 1;

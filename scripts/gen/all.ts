@@ -1,6 +1,6 @@
 // The table of generated files: repository path → text. scripts/generate.ts writes them; a test checks they are current.
 import { renderBash, renderZsh } from './completion.ts';
-import { renderHelpHeader } from './help.ts';
+import { renderHelpHeader, renderOptionsHeader } from './help.ts';
 import { renderManPages } from './man.ts';
 import { renderInitctlPage, renderUpstartPage } from './reference.ts';
 import { renderVimFtdetect, renderVimSyntax } from './vim.ts';
@@ -12,6 +12,7 @@ export function generatedFiles(): Record<string, string> {
   };
   return {
     'native/initctl/help.h': renderHelpHeader(),
+    'native/initctl/options.h': renderOptionsHeader(),
     'contrib/completion/initctl.bash': renderBash(),
     'contrib/completion/_initctl': renderZsh(),
     'contrib/vim/syntax/upstart.vim': renderVimSyntax(),

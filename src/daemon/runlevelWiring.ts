@@ -1,6 +1,5 @@
 // A system init's runlevel(7) state wired to the daemon, and where its utmp/wtmp records go.
-import { Runlevels } from './runlevels.ts';
-import type { ShutdownAction } from './shutdownSequence.ts';
+import { Runlevels, type RunlevelHost } from './runlevels.ts';
 import { appendWtmp, putUtmp, runlevelRecord } from './utmp.ts';
 
 export interface RecordFiles {
@@ -15,19 +14,13 @@ export function recordFiles(o: RecordFiles, machine: boolean): RecordFiles {
   return { ...(utmp !== undefined ? { utmp } : {}), ...(wtmp !== undefined ? { wtmp } : {}) };
 }
 
-export interface RunlevelWiring {
-  /** Emits `runlevel` with this environment. */
-  emit(env: string[]): void;
-  /** Runlevel 0 or 6: the daemon's staged shutdown, the runlevel event first. */
-  shutdown(env: string[], action: ShutdownAction): void;
-  log(level: 'info' | 'message' | 'warn', msg: string): void;
-}
+/** What the daemon gives the runlevels: the rest of RunlevelHost is the records, the clock and timers, made here. */
+export type RunlevelWiring = Pick<RunlevelHost, 'emit' | 'shutdown' | 'log'>;
 
 /** runlevel(7) state (RESTORED after a re-exec), its RUN_LVL records written to FILES; a file that cannot be written is a warning. */
 export function makeRunlevels(restored: readonly [string, string] | undefined, files: RecordFiles, w: RunlevelWiring): Runlevels {
   return new Runlevels(restored, {
-    emit: (env) => w.emit(env),
-    shutdown: (env, action) => w.shutdown(env, action),
+    ...w,
     record: (level, previous) => {
       const r = runlevelRecord(level, previous, Date.now());
       for (const [path, put] of [[files.utmp, putUtmp], [files.wtmp, appendWtmp]] as const) {
@@ -39,7 +32,6 @@ export function makeRunlevels(restored: readonly [string, string] | undefined, f
         }
       }
     },
-    log: (level, msg) => w.log(level, msg),
     now: () => Date.now(),
     after: (ms, fn) => {
       const t = setTimeout(fn, ms);

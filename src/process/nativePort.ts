@@ -181,7 +181,7 @@ export class NativeProcessPort implements ProcessPort {
   /** A re-adopted process that is not our child ended (seen by polling): reported with an unknown status, as exit 0. */
   lost(pid: number): void {
     if (!this.owned.delete(pid)) return;
-    this.report({ pid, kind: 'exited', status: 0 }, undefined);
+    this.exits.report({ pid, kind: 'exited', status: 0 }, undefined);
     this.updateRef();
   }
 
@@ -512,7 +512,7 @@ export class NativeProcessPort implements ProcessPort {
         const info = toExitInfo(s, d.pid);
         const owned = this.owned.get(d.pid);
         this.owned.delete(d.pid);
-        if (info) this.report(info, owned?.output);
+        if (info) this.exits.report(info, owned?.output);
         return;
       }
     }
@@ -530,14 +530,14 @@ export class NativeProcessPort implements ProcessPort {
     if (owned) {
       this.owned.delete(s.pid);
       if (owned.expectExit && owned.inst) this.adoptChildren(owned.inst, owned.output);
-      this.report(info, owned.output);
+      this.exits.report(info, owned.output);
       return;
     }
     // An orphan of a job (in its cgroup) that ended before we knew of it: one of expect exit N's steps?
     const inst = s.cgroup !== undefined ? this.cgroups()?.ownerOf(s.cgroup) : undefined;
     if (inst !== undefined && this.events?.adopted({ ...inst, pid: s.pid })) {
       this.adoptChildren(inst, undefined);
-      this.report(info, undefined);
+      this.exits.report(info, undefined);
       return;
     }
     this.opts.onUnowned?.(s.pid, info);
@@ -555,11 +555,6 @@ export class NativeProcessPort implements ProcessPort {
       id = this.pendingPids.get(pid);
     }
     return id === undefined ? undefined : this.pending.get(id);
-  }
-
-  /** Reports an exit once the process's output is flushed (or the deadline passed). */
-  private report(info: ExitInfo, output: Promise<void> | undefined): void {
-    this.exits.report(info, output);
   }
 
   /** The reaper keeps the loop alive only while some process or report is outstanding. */

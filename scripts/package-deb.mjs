@@ -15,6 +15,8 @@ import { NODE_PACKAGE, nodePackage } from './node-package.mjs';
 export { NODE_PACKAGE };
 /** SysV names upstart-ts-init links in /sbin, to the bin/ entry of that name or upstart-NAME. */
 const INIT_COMMANDS = ['telinit', 'shutdown', 'reboot', 'halt', 'poweroff', 'runlevel'];
+/** initctl's own names (Upstart's /sbin/start, /sbin/stop, ...): links to it in the package's bin/ (on every job's PATH) and in /sbin with upstart-ts-init. */
+const ALIASES = ['start', 'stop', 'restart', 'reload', 'status'];
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const templates = join(root, 'packaging', 'debian');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -146,6 +148,8 @@ function stageMain(stage, node) {
     link(join(stage, 'usr', where, name), `../lib/upstart-ts/bin/${name}`);
   }
   link(join(stage, 'usr', 'sbin', 'initctl'), '../bin/initctl');
+  // A job's `stop; exit 0` finds these at the end of its PATH (src/daemon/jobPath.ts) even where upstart-ts is not the init.
+  for (const name of ALIASES) link(join(lib, 'bin', name), 'initctl');
   // The system init's log directory (job logs and the event journal), as Upstart's package had it.
   mkdirSync(join(stage, 'var', 'log', 'upstart'), { recursive: true, mode: 0o755 });
   docs(stage, 'upstart-ts');
@@ -161,6 +165,7 @@ function stageInit(stage) {
     if (bin !== undefined) link(join(stage, 'sbin', name), `/usr/lib/upstart-ts/bin/${bin}`);
     else process.stderr.write(`package-deb: warning: no bin entry for ${name}: /sbin/${name} is not in upstart-ts-init\n`);
   }
+  for (const name of ALIASES) link(join(stage, 'sbin', name), '/usr/lib/upstart-ts/bin/initctl');
   if (pkg.bin['upstart-service'] !== undefined) {
     link(join(stage, 'usr', 'sbin', 'service'), '../lib/upstart-ts/bin/upstart-service');
     // Never silently over the distribution's service(8): diverted to /usr/sbin/service.distrib while installed.

@@ -61,6 +61,12 @@ test('package:deb: upstart-ts and upstart-ts-init build, with fields, lintian an
     for (const m of ['man5/init.5.gz', 'man8/upstart.8.gz', 'man8/initctl.8.gz', 'man8/init-checkconf.8.gz', 'man7/upstart-events.7.gz']) assert.ok(mainFiles.includes(`./usr/share/man/${m}`), m);
     assert.match(initFiles, /\.\/usr\/share\/man\/man8\/init\.8\.gz -> upstart\.8\.gz/);
     assert.doesNotMatch(mainFiles, /\.\/sbin\/init\b/, 'upstart-ts itself never touches /sbin/init');
+    // Upstart's /sbin/start, /sbin/stop, ...: with the init; beside initctl in the package's bin/, which ends every job's PATH.
+    for (const alias of ['start', 'stop', 'restart', 'reload', 'status']) {
+      assert.match(initFiles, new RegExp(`\\./sbin/${alias} -> /usr/lib/upstart-ts/bin/initctl\n`), `/sbin/${alias}`);
+      assert.match(mainFiles, new RegExp(`\\./usr/lib/upstart-ts/bin/${alias} -> initctl\n`), `bin/${alias}`);
+      assert.doesNotMatch(mainFiles, new RegExp(`\\./usr/s?bin/${alias} `), `upstart-ts alone puts no ${alias} on PATH`);
+    }
     assert.doesNotMatch(mainFiles, /\/dist\/\.|\.deb$/m, 'nothing of a build under dist/ (its packages, its output dir) in the package');
 
     if (existsSync('/usr/bin/lintian')) {

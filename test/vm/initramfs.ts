@@ -123,7 +123,7 @@ export interface AppParts {
 
 /**
  * The fresh archive: this checkout's dist/, bin/, package.json and native addon under
- * /usr/lib/upstart-ts, /sbin/init and every bin/ command (initctl and its aliases too) in /sbin.
+ * /usr/lib/upstart-ts, /sbin/init and every bin/ command (initctl and its aliases, bin/start and the others, too) in /sbin.
  */
 export function appArchive(workDir: string, parts: AppParts): string {
   const root = join(workDir, 'app');
@@ -139,7 +139,6 @@ export function appArchive(workDir: string, parts: AppParts): string {
     if (name === 'package.json' || name === 'upstart') continue;
     link(root, `sbin/${name}`, `../${lib}/bin/${name}`);
   }
-  for (const alias of ['start', 'stop', 'restart', 'reload', 'status']) link(root, `sbin/${alias}`, 'initctl');
   for (const dir of parts.jobDirs) {
     for (const f of readdirSync(dir)) {
       if (f.endsWith('.conf') || f.endsWith('.override')) put(root, `etc/init/${f}`, join(dir, f));

@@ -10,6 +10,7 @@ import { startQuietGc } from './daemon/quietGc.ts';
 import { loadState, type RestoreLog } from './daemon/restore.ts';
 import { VERSION } from './daemon/version.ts';
 import { msSince } from './state/envelope.ts';
+import { probeSocket } from './control/socketProbe.ts';
 import * as native from './sys/index.ts';
 
 
@@ -42,6 +43,14 @@ export async function main(argv: string[]): Promise<void> {
   const given = resolvePaths(options, { env: process.env, pid: process.pid, uid, home: process.env.HOME ?? (await import('node:os')).homedir() });
   // Jobs and clients in other directories get these paths (UPSTART_SESSION): make them absolute.
   const paths = { confdirs: given.confdirs.map((d) => resolve(d)), socket: resolve(given.socket), logdir: resolve(given.logdir) };
+  // A second init on a socket a live one serves would take the path over and adopt that one's jobs from their
+  // cgroups (a session's base is named after its socket): refused, before anything is touched. Not on a re-exec
+  // (the socket is this daemon's own), and never by PID 1, which runs whatever happens.
+  if (!pid1 && !options.restart && options.stateFd === undefined && (await probeSocket(paths.socket)).state === 'served') {
+    process.stderr.write(`upstart: ${paths.socket}: another init is running there; not starting a second one (stop that one first, or give this one another --socket)\n`);
+    process.exitCode = 1;
+    return;
+  }
   const mode = detectContainerMode(options.container, pid1, realContainerProbes(process.env));
   const container = mode.container;
   // A machine's PID 1 must never exit: there, the container's "exit with this job" has no meaning.

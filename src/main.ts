@@ -11,6 +11,7 @@ import { loadState, type RestoreLog } from './daemon/restore.ts';
 import { VERSION } from './daemon/version.ts';
 import { msSince } from './state/envelope.ts';
 import { probeSocket } from './control/socketProbe.ts';
+import { claimRuntimeDir, fallbackRuntimeDir } from './daemon/runtimeDir.ts';
 import * as native from './sys/index.ts';
 
 
@@ -43,6 +44,16 @@ export async function main(argv: string[]): Promise<void> {
   const given = resolvePaths(options, { env: process.env, pid: process.pid, uid, home: process.env.HOME ?? (await import('node:os')).homedir() });
   // Jobs and clients in other directories get these paths (UPSTART_SESSION): make them absolute.
   const paths = { confdirs: given.confdirs.map((d) => resolve(d)), socket: resolve(given.socket), logdir: resolve(given.logdir) };
+  // Without XDG_RUNTIME_DIR a session's socket and session file go to /tmp/upstart-UID, a name anyone can make first.
+  if (options.mode === 'user' && !process.env.XDG_RUNTIME_DIR) {
+    try {
+      claimRuntimeDir(fallbackRuntimeDir(uid), uid);
+    } catch (err) {
+      process.stderr.write(`upstart: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+  }
   // A second init on a socket a live one serves would take the path over and adopt that one's jobs from their
   // cgroups (a session's base is named after its socket): refused, before anything is touched. Not on a re-exec
   // (the socket is this daemon's own), and never by PID 1, which runs whatever happens.

@@ -51,7 +51,7 @@ try {
   ];
   const node = join(root, 'dist/cli/initctl.js');
   if (existsSync(node)) {
-    const nodeArgs = ['-e', 'import(process.argv[1]).then((m) => m.main(process.argv.slice(2)))', node, ...args];
+    const nodeArgs = [node, ...args];
     rows.push(['Node initctl (dist/cli)', time(20, process.execPath, nodeArgs, want)]);
   }
   // A shell loop: how a job script calls it (no Node spawnSync overhead in the figure).

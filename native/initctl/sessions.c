@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -93,6 +94,26 @@ static int print_json(const struct session *s, size_t n) {
   return bad;
 }
 
+/*
+ * Without XDG_RUNTIME_DIR: whether /tmp/upstart-UID is the caller's alone (src/daemon/runtimeDir.ts
+ * unsafeRuntimeDir). Anyone may make that name first and plant session files in it; then nothing
+ * is listed, and stderr says why. No such directory: no sessions, silently.
+ */
+static int own_fallback(void) {
+  char dir[64], why[64];
+  struct stat st;
+  unsigned uid = (unsigned)getuid();
+  snprintf(dir, sizeof dir, "/tmp/upstart-%u", uid);
+  if (lstat(dir, &st) != 0) return 0;
+  if (S_ISLNK(st.st_mode)) snprintf(why, sizeof why, "it is a symbolic link");
+  else if (!S_ISDIR(st.st_mode)) snprintf(why, sizeof why, "it is not a directory");
+  else if (st.st_uid != uid) snprintf(why, sizeof why, "it belongs to uid %u", (unsigned)st.st_uid);
+  else if (st.st_mode & 022) snprintf(why, sizeof why, "others may write to it (mode %04o)", (unsigned)(st.st_mode & 0777));
+  else return 1;
+  fprintf(stderr, "initctl: %s: its sessions are not listed: %s\n", dir, why);
+  return 0;
+}
+
 int list_sessions(int json) {
   char dir[4096];
   const char *runtime = getenv("XDG_RUNTIME_DIR");
@@ -100,7 +121,7 @@ int list_sessions(int json) {
   else snprintf(dir, sizeof dir, "/tmp/upstart-%u/upstart/sessions", (unsigned)getuid());
   struct session *list = NULL;
   size_t n = 0, cap = 0;
-  DIR *d = opendir(dir);
+  DIR *d = (runtime && *runtime) || own_fallback() ? opendir(dir) : NULL;
   for (struct dirent *e; d && (e = readdir(d));) {
     char *end;
     long pid = strtol(e->d_name, &end, 10);

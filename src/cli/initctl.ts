@@ -1,11 +1,12 @@
 // initctl in Node: the fallback for the C client (native/initctl), with the same behaviour: a thin pipe to the daemon.
-import { fileURLToPath } from 'node:url';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chooseSocket } from '../control/address.ts';
 import { installAliases } from '../control/aliases.ts';
 import { connect, ControlError } from '../control/client.ts';
 import { commandIndex, GLOBAL_OPTIONS, parseArgs } from '../control/commands/argv.ts';
 import { formatSessions } from '../control/commands/daemon.ts';
-import { listSessions, sessionDir } from '../daemon/sessions.ts';
+import { callerSessions } from '../daemon/sessions.ts';
 import { isFollow, ReplaySkipper } from './followResume.ts';
 import { connectHint, localAnswer, red, wantColour } from './clientHelp.ts';
 
@@ -124,7 +125,9 @@ function localListSessions(args: readonly string[]): string | undefined {
     return undefined;
   }
   if (parsed.args.length !== 1 || parsed.args[0] !== 'list-sessions') return undefined;
-  return formatSessions(listSessions(sessionDir(process.env, process.getuid?.() ?? 0)), parsed.opts.json === true);
+  const { sessions, warning } = callerSessions(process.env, process.getuid?.() ?? 0);
+  if (warning !== undefined) process.stderr.write(`initctl: ${warning}\n`);
+  return formatSessions(sessions, parsed.opts.json === true);
 }
 
 /** How long `events --follow` tries to reach init again after the connection ended (a re-exec takes well under 1 s). */
@@ -183,4 +186,9 @@ async function follow(program: string, path: string, args: string[], env: Record
       client.close();
     }
   }
+}
+
+// Run as a script (`node dist/cli/initctl.js ARGS`, the C client's stand-in): the same as main.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  void main(process.argv.slice(2));
 }

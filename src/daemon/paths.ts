@@ -1,5 +1,6 @@
 // Where a daemon of each mode looks for job files, listens, and logs (DESIGN §1); pure given env.
 import type { DaemonOptions } from './options.ts';
+import { runtimeDir } from './runtimeDir.ts';
 
 export interface DaemonPaths {
   confdirs: string[];
@@ -27,7 +28,7 @@ export function resolvePaths(o: DaemonOptions, pe: PathEnv): DaemonPaths {
   }
   const configHome = e.XDG_CONFIG_HOME || `${pe.home}/.config`;
   const cacheHome = e.XDG_CACHE_HOME || `${pe.home}/.cache`;
-  const runtime = e.XDG_RUNTIME_DIR || `/tmp/upstart-${pe.uid}`;
+  const runtime = runtimeDir(e, pe.uid);
   const configDirs = (e.XDG_CONFIG_DIRS || '/etc/xdg').split(':').filter((d) => d !== '');
   const defaults = [
     `${configHome}/upstart`,

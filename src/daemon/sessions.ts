@@ -1,11 +1,12 @@
 // Session files: each session init announces itself in RUNTIME/upstart/sessions/PID.session (initctl list-sessions).
-import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionInfo } from '../control/protocol.ts';
+import { fallbackRuntimeDir, runtimeDir, unsafeRuntimeDir } from './runtimeDir.ts';
 
 /** The directory Upstart's session inits write their session files to. */
 export function sessionDir(env: Record<string, string | undefined>, uid: number): string {
-  return join(env.XDG_RUNTIME_DIR || `/tmp/upstart-${uid}`, 'upstart', 'sessions');
+  return join(runtimeDir(env, uid), 'upstart', 'sessions');
 }
 
 /** Writes PID.session holding `UPSTART_SESSION=ADDRESS`, atomically (.new + rename). */
@@ -58,4 +59,22 @@ export function listSessions(dir: string): SessionInfo[] {
     if (line) out.push({ pid, session: line.slice('UPSTART_SESSION='.length) });
   }
   return out.sort((a, b) => a.pid - b.pid);
+}
+
+/**
+ * What `initctl list-sessions` shows the caller: their live sessions, or none and why, when the
+ * /tmp fallback (no XDG_RUNTIME_DIR) is not theirs alone (its session files could be anyone's).
+ */
+export function callerSessions(env: Record<string, string | undefined>, uid: number): { sessions: SessionInfo[]; warning?: string } {
+  if (!env.XDG_RUNTIME_DIR) {
+    const dir = fallbackRuntimeDir(uid);
+    let why: string | undefined;
+    try {
+      why = unsafeRuntimeDir(lstatSync(dir), uid);
+    } catch {
+      return { sessions: [] }; // no such directory: no sessions
+    }
+    if (why !== undefined) return { sessions: [], warning: `${dir}: its sessions are not listed: ${why}` };
+  }
+  return { sessions: listSessions(sessionDir(env, uid)) };
 }

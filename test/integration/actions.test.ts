@@ -41,8 +41,7 @@ after(async () => {
 
 /** The Node client (src/cli/initctl.ts), as users without the C client run it. */
 function nodeInitctl(args: string[]) {
-  const code = 'import(process.argv[1]).then((m) => m.main(process.argv.slice(2)))';
-  return run(process.execPath, ['--import', 'tsx', '-e', code, join(ROOT, 'src/cli/initctl.ts'), ...args], {
+  return run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/initctl.ts'), ...args], {
     UPSTART_SESSION: `unix:path=${d.socket}`, UPSTART_JOB: undefined, UPSTART_INSTANCE: undefined,
   });
 }

@@ -23,7 +23,7 @@ function follow(d: DaemonHandle, client: 'C' | 'Node'): Follower {
   const env = { ...process.env, UPSTART_SESSION: `unix:path=${d.socket}`, NO_COLOR: '1' };
   const proc = client === 'C'
     ? spawn(INITCTL, ['events', '--follow'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, ['--import', 'tsx', '-e', 'import(process.argv[1]).then((m) => m.main(process.argv.slice(2)))', NODE_CLI, 'events', '--follow'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    : spawn(process.execPath, ['--import', 'tsx', NODE_CLI, 'events', '--follow'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   followers.push(proc);
   let out = '';
   let err = '';

@@ -33,8 +33,8 @@ function run(file: string, args: string[], env: Record<string, string>): Promise
 }
 
 function runNode(args: string[], env: Record<string, string>): Promise<Out> {
-  const code = 'import(process.argv[1]).then((m) => m.main(process.argv.slice(2)))';
-  return run(process.execPath, ['--import', 'tsx', '-e', code, cli, ...args], env);
+  // As a script: src/cli/initctl.ts runs main itself when it is the entry (as `node dist/cli/initctl.js` does).
+  return run(process.execPath, ['--import', 'tsx', cli, ...args], env);
 }
 
 test('same output and status from the C and the Node client', { skip }, async () => {

@@ -2,6 +2,9 @@
 
 export const SYSTEM_SOCKET = '/run/upstart/control.sock';
 
+/** The longest path a unix socket address holds (sun_path is 108 bytes with its NUL); Node cuts a longer one short without a word. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
 /**
  * The socket named by a D-Bus style address as Upstart exports it in UPSTART_SESSION:
  * `unix:path=/run/user/1000/upstart/session-42.sock` or `unix:abstract=NAME` (returned as `\0NAME`).

@@ -10,9 +10,7 @@ import { startQuietGc } from './daemon/quietGc.ts';
 import { loadState, type RestoreLog } from './daemon/restore.ts';
 import { VERSION } from './daemon/version.ts';
 import { msSince } from './state/envelope.ts';
-import { MAX_SOCKET_PATH_BYTES } from './control/address.ts';
-import { probeSocket } from './control/socketProbe.ts';
-import { claimRuntimeDir, fallbackRuntimeDir } from './daemon/runtimeDir.ts';
+import { socketRefusal } from './daemon/socketPreflight.ts';
 import * as native from './sys/index.ts';
 
 
@@ -45,29 +43,10 @@ export async function main(argv: string[]): Promise<void> {
   const given = resolvePaths(options, { env: process.env, pid: process.pid, uid, home: process.env.HOME ?? (await import('node:os')).homedir() });
   // Jobs and clients in other directories get these paths (UPSTART_SESSION): make them absolute.
   const paths = { confdirs: given.confdirs.map((d) => resolve(d)), socket: resolve(given.socket), logdir: resolve(given.logdir) };
-  // Node would bind the first 107 bytes of a longer path: a socket somewhere else, and then a chmod of the real path fails.
-  const socketBytes = Buffer.byteLength(paths.socket);
-  if (!pid1 && socketBytes > MAX_SOCKET_PATH_BYTES) {
-    const from = options.socket !== undefined ? '' : options.mode === 'user' && process.env.XDG_RUNTIME_DIR ? ' (made from XDG_RUNTIME_DIR)' : ' (the default)';
-    process.stderr.write(`upstart: ${paths.socket}: ${socketBytes} bytes, longer than a unix socket address holds (${MAX_SOCKET_PATH_BYTES})${from}; give --socket a shorter path\n`);
-    process.exitCode = 1;
-    return;
-  }
-  // Without XDG_RUNTIME_DIR a session's socket and session file go to /tmp/upstart-UID, a name anyone can make first.
-  if (options.mode === 'user' && !process.env.XDG_RUNTIME_DIR) {
-    try {
-      claimRuntimeDir(fallbackRuntimeDir(uid), uid);
-    } catch (err) {
-      process.stderr.write(`upstart: ${(err as Error).message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-  }
-  // A second init on a socket a live one serves would take the path over and adopt that one's jobs from their
-  // cgroups (a session's base is named after its socket): refused, before anything is touched. Not on a re-exec
-  // (the socket is this daemon's own), and never by PID 1, which runs whatever happens.
-  if (!pid1 && !options.restart && options.stateFd === undefined && (await probeSocket(paths.socket)).state === 'served') {
-    process.stderr.write(`upstart: ${paths.socket}: another init is running there; not starting a second one (stop that one first, or give this one another --socket)\n`);
+  // Whether it may have its socket at all (src/daemon/socketPreflight.ts), before it touches anything; PID 1 runs whatever happens.
+  const refused = pid1 ? undefined : await socketRefusal({ socket: paths.socket, options, env: process.env, uid });
+  if (refused !== undefined) {
+    process.stderr.write(`upstart: ${refused}\n`);
     process.exitCode = 1;
     return;
   }

@@ -43,6 +43,7 @@ import { pid1CgroupBase, realContainerProbes } from './containerMode.ts';
 import { ContainerOutput, killEveryJob, stdoutWriter, watchExitWith } from './containerInit.ts';
 import { ExitWithError, unknownExitWith } from './exitWith.ts';
 import { jobPath } from './jobPath.ts';
+import { SUPERVISOR_VARS, SupervisorNotify } from './supervisorNotify.ts';
 import { tmpfilesHandler } from './tmpfiles.ts';
 import { confdirWarnings } from './confdirCheck.ts';
 import { VERSION } from './version.ts';
@@ -109,6 +110,8 @@ export class Daemon {
     log: { error: (msg) => this.log.error(msg), info: (msg) => this.log.info(msg) },
     changed: () => this.dbus?.service.classesChanged(),
   });
+  /** READY=1 and STOPPING=1 to the supervisor that started this daemon, if it gave a NOTIFY_SOCKET. */
+  private readonly supervisor: SupervisorNotify;
   /** The last STATUS= of each live instance (job\0instance), forgotten when the instance is. */
   private readonly notifyStatus = new Map<string, string>();
   /** The watchdog, the fd store (socket activation), STOPPING/RELOADING, EXTEND_TIMEOUT_USEC, MAINPID (docs/readiness.md). */
@@ -169,6 +172,7 @@ export class Daemon {
       nativePump: ctx.env.UPSTART_TS_LOG_PUMP !== '0',
       ...(out ? { tap: (source: OutputSource) => out.tap(source) } : {}),
     });
+    this.supervisor = new SupervisorNotify(ctx.env.NOTIFY_SOCKET, native.sendDgram, (level, msg) => this.log.log(level, msg));
     const state = ctx.restored;
     // `initctl log-priority` outlives a re-exec.
     if (state?.parts.daemon.logPriority !== undefined) this.log.setPriority(state.parts.daemon.logPriority);
@@ -219,7 +223,8 @@ export class Daemon {
     });
     const sessionEnv = [`UPSTART_SESSION=unix:path=${ctx.paths.socket}`];
     const inherited: Record<string, string> = {};
-    for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) inherited[k] = v;
+    // What the daemon's own supervisor gave it (NOTIFY_SOCKET, ...) is the daemon's, not its jobs'.
+    for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined && !SUPERVISOR_VARS.has(k)) inherited[k] = v;
     this.readiness = new ReadinessHub({
       clock: realClock,
       specOf: (job) => this.engine.getClass(job),
@@ -361,6 +366,7 @@ export class Daemon {
     this.writeSessionFile();
     this.installSignals();
     this.log.message(`${VERSION} ${ctx.options.mode} mode: socket ${ctx.paths.socket}, logs in ${ctx.paths.logdir}`);
+    this.supervisor.ready(`${ctx.options.mode} mode, socket ${ctx.paths.socket}`);
     // --restart: a re-exec; the system is up already, so there is no second startup event.
     if (ctx.options.startupEvent !== null && !ctx.options.restart) {
       void this.engine.emit(ctx.options.startupEvent, [], false).catch((err: Error) => {
@@ -383,6 +389,7 @@ export class Daemon {
     this.writeSessionFile();
     const answering = msSince(state);
     this.log.message(`${VERSION} ${ctx.options.mode} mode: socket ${ctx.paths.socket}, logs in ${ctx.paths.logdir}`);
+    this.supervisor.ready(`${ctx.options.mode} mode, socket ${ctx.paths.socket}`);
     this.log.message(`re-executed: carried on from the state of ${state.version} (format ${state.format}), ${state.parts.engine.jobs.length} job instance(s), answering ${answering.toFixed(0)} ms after the state was taken`);
     adoptEventFds(this.readiness.fdStore, this.engine);
     await slices(sliceOf(state.parts.logs.entries, RESTORE_SLICE), (entries) => {
@@ -569,6 +576,7 @@ export class Daemon {
       return;
     }
     this.stopping = true;
+    this.supervisor.stopping(`stopping every job: ${o.reason}`);
     await shutDown(o, {
       engine: this.engine,
       timeoutS: this.ctx.options.shutdownTimeout,

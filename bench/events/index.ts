@@ -134,7 +134,47 @@ function conditionsOnly(): void {
   console.log(`conditions only: ${evals} condition updates+evaluations in ${ms.toFixed(0)} ms, ${((ms * 1000) / evals).toFixed(3)} µs per condition; ${fired} firings`);
 }
 
+/**
+ * The engine alone in a burst, as the daemon's `tasks` scenario (bench/boot) gives it: 500 tasks on one
+ * event, each spawned on a port whose processes exit at once, six rounds of fresh classes (the first on
+ * cold code). Run alone (BENCH_EVENTS_ONLY=burst) with bin/upstart's V8 flags, so the figure is what the
+ * engine's share of the daemon's JS thread can be (docs/performance.md, ninth session).
+ */
+async function burst(n = 500, rounds = 6): Promise<void> {
+  const clock = new FakeClock();
+  const tasks = new Set<string>();
+  const port = new InstantPort(tasks);
+  const engine = new Engine({ process: port, clock }, {});
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < n; i++) {
+      const spec = defaultJobClass(`t${r}-${i}`);
+      spec.task = true;
+      spec.process.main = { kind: 'exec', command: '/bin/true', line: 1 };
+      spec.start = leaf(`go${r}`);
+      tasks.add(spec.name);
+      engine.addOrReplaceClass(spec);
+    }
+  }
+  const per: string[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const before = port.spawns;
+    const t0 = performance.now();
+    void engine.emit(`go${r}`, [], false);
+    while (port.spawns - before < n || engine.status(`t${r}-${n - 1}`).some((j) => j.state !== 'waiting')) {
+      clock.drain();
+      await Promise.resolve();
+    }
+    clock.drain();
+    per.push(((performance.now() - t0) * 1000 / n).toFixed(0));
+  }
+  console.log(`burst: ${n} tasks on one event, µs per task (spawn to stopped) by round: ${per.join(', ')} (round 1 on cold code)`);
+}
+
 const which = process.env.BENCH_EVENTS_ONLY;
+if (which === 'burst') {
+  (await import('node:v8')).setFlagsFromString('--optimize-for-size --max-opt=1');
+  await burst();
+}
 if (which === undefined || which === 'default') await run(false);
 if (which === undefined || which === 'legacy') await run(true);
 if (which === undefined || which === 'live') await run(false, 5000);

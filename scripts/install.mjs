@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** bin/NAME -> target: initctl is the C client built below; the aliases are initctl under Upstart's other names. */
+/**
+ * bin/NAME -> target: initctl is the C client built below; the aliases are initctl under Upstart's other names
+ * (src/control/aliases.ts LINK_NAMES; test/integration/npmPackage.test.ts checks an install has them all).
+ */
 const LINKS = {
   initctl: '../native/build/Release/initctl',
   start: 'initctl',

@@ -15,9 +15,12 @@ import { NODE_PACKAGE, nodePackage } from './node-package.mjs';
 export { NODE_PACKAGE };
 /** SysV names upstart-ts-init links in /sbin, to the bin/ entry of that name or upstart-NAME. */
 const INIT_COMMANDS = ['telinit', 'shutdown', 'reboot', 'halt', 'poweroff', 'runlevel'];
-/** initctl's own names (Upstart's /sbin/start, /sbin/stop, ...): links to it in the package's bin/ (on every job's PATH) and in /sbin with upstart-ts-init. */
-const ALIASES = ['start', 'stop', 'restart', 'reload', 'status'];
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * initctl's other names (Upstart's /sbin/start, /sbin/stop, ...), as the checkout's bin/ has them (links to
+ * initctl): links in the package's bin/ (on every job's PATH) and in /sbin with upstart-ts-init.
+ */
+const ALIASES = readdirSync(join(root, 'bin')).filter((n) => lstatSync(join(root, 'bin', n)).isSymbolicLink() && readlinkSync(join(root, 'bin', n)) === 'initctl').sort();
 const templates = join(root, 'packaging', 'debian');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 

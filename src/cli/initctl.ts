@@ -188,7 +188,16 @@ async function follow(program: string, path: string, args: string[], env: Record
   }
 }
 
-// Run as a script (`node dist/cli/initctl.js ARGS`, the C client's stand-in): the same as main.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
-  void main(process.argv.slice(2));
+/** Whether this module is the script node was started with (argv[1] may be no file at all: `node -e CODE ARGS`). */
+function isEntry(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
 }
+
+// Run as a script (`node dist/cli/initctl.js ARGS`, the C client's stand-in): the same as main.
+if (isEntry()) void main(process.argv.slice(2));

@@ -1,11 +1,8 @@
 // Whether a live server listens on a unix socket: a second init must not take a running one's socket over (and adopt its jobs).
 import { connect } from 'node:net';
 
-export type SocketProbe =
-  | { state: 'served' }
-  | { state: 'free' }
-  /** Cannot tell (no right to connect, say): the caller goes on as if it were free, as before. */
-  | { state: 'unknown'; why: string };
+/** `unknown`: cannot tell (no right to connect, no answer); the caller goes on as if it were free, as before. */
+export type SocketProbe = 'served' | 'free' | 'unknown';
 
 /** Connects to `path` and hangs up at once: a listener accepts (or its backlog is full); a stale file refuses. */
 export function probeSocket(path: string, timeoutMs = 2000): Promise<SocketProbe> {
@@ -16,13 +13,12 @@ export function probeSocket(path: string, timeoutMs = 2000): Promise<SocketProbe
       s.destroy();
       resolve(p);
     };
-    const timer = setTimeout(() => done({ state: 'unknown', why: `no answer in ${timeoutMs} ms` }), timeoutMs);
-    s.once('connect', () => done({ state: 'served' }));
+    const timer = setTimeout(() => done('unknown'), timeoutMs);
+    s.once('connect', () => done('served'));
     s.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTSOCK') done({ state: 'free' });
+      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTSOCK') done('free');
       // A full backlog: someone listens there and has not accepted yet.
-      else if (err.code === 'EAGAIN') done({ state: 'served' });
-      else done({ state: 'unknown', why: err.message });
+      else done(err.code === 'EAGAIN' ? 'served' : 'unknown');
     });
   });
 }

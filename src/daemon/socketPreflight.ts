@@ -33,7 +33,7 @@ export async function socketRefusal(p: Preflight): Promise<string | undefined> {
   }
   // A second init on a socket a live one serves would take the path over and adopt that one's jobs from their
   // cgroups (a session's base is named after its socket). Not on a re-exec: the socket is this daemon's own.
-  if (!options.restart && options.stateFd === undefined && (await probeSocket(socket)).state === 'served') {
+  if (!options.restart && options.stateFd === undefined && (await probeSocket(socket)) === 'served') {
     return `${socket}: another init is running there; not starting a second one (stop that one first, or give this one another --socket)`;
   }
   return undefined;

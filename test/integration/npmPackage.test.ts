@@ -2,9 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { LINK_NAMES } from '../../src/control/aliases.ts';
 import { ROOT, run, waitUntil } from './harness.ts';
 
 const skip = existsSync(join(ROOT, 'dist/bundle/upstart.cjs')) ? false : 'dist is not built (npm run build:ts)';
@@ -31,6 +32,9 @@ test('npm install -g of the packed tarball: initctl, the addon and stop on a job
     const installed = await run('npm', ['install', '-g', '--offline', '--prefix', prefix, join(dir, tarball)], npmEnv, 240_000);
     assert.equal(installed.code, 0, installed.stderr);
 
+    // scripts/install.mjs put back every link npm pack left out.
+    const pkgBin = join(prefix, 'lib', 'node_modules', 'upstart-ts', 'bin');
+    for (const name of LINK_NAMES) assert.ok(lstatSync(join(pkgBin, name)).isSymbolicLink(), `bin/${name} in the installed package`);
     const bin = join(prefix, 'bin');
     const version = await run(join(bin, 'initctl'), ['--version']);
     assert.equal(version.code, 0, version.stderr);
